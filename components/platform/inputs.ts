@@ -1,0 +1,83 @@
+/**
+ * The four things a target provides to the shared platform layer (see ../shared/DESIGN.md):
+ * the cluster, the database, object storage and the TLS issuer. The platform never asks which target
+ * it runs on; everything it needs to know about the target is in these types.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ClusterInput {
+  /** Kubernetes provider for the cluster every platform resource is created in. */
+  provider: k8s.Provider;
+  /** StorageClass for notebook volumes and stateful services (`gp3-encrypted` on EKS, `local-path` on k3s). */
+  storageClass: string;
+  /** CPU architecture(s) of the nodes that run platform pods. */
+  architectures: ("amd64" | "arm64")[];
+  /** Install the Traefik ingress controller (false where the cluster already runs one, as k3s does). */
+  installIngress: boolean;
+  /** Ingress class name that platform Ingresses use. */
+  ingressClass: string;
+  /**
+   * Node selectors/tolerations that steer workloads to dedicated node groups (EKS: notebook and Spark
+   * spot groups). Empty on clusters without dedicated groups.
+   */
+  nodePools: {
+    notebooks?: { nodeSelector: Record<string, string>; tolerations: k8s.types.input.core.v1.Toleration[] };
+    spark?: { nodeSelector: Record<string, string>; tolerations: k8s.types.input.core.v1.Toleration[] };
+  };
+  /**
+   * Rewrites an upstream image reference for this cluster (the air-gapped registry mirror); identity
+   * elsewhere.
+   */
+  imageRegistry?: string;
+  /** Folder of chart archives (`<name>-<version>.tgz`) to install from instead of the chart repositories. */
+  localChartsDir?: string;
+}
+
+export interface DatabaseInput {
+  /** Host name the cluster's pods reach PostgreSQL at. */
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  /** Database the platform's data lives in. */
+  database: string;
+  /** Administrator (owner) credentials; the platform creates the app and read-only roles with them. */
+  adminUser: pulumi.Input<string>;
+  adminPassword: pulumi.Input<string>;
+  /** `require` (CloudNativePG) or `verify-full` (RDS, with the CA bundle in `caCertificate`). */
+  sslMode: "require" | "verify-full";
+  /** PEM CA bundle that signs the server certificate, when sslMode is verify-full. */
+  caCertificate?: pulumi.Input<string>;
+}
+
+/** How pods authenticate to object storage. */
+export type ObjectStoreIdentity =
+  /** IAM roles bound to Kubernetes service accounts (IRSA); keyed by platform workload. */
+  | { kind: "workload"; roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>> }
+  /** Static S3 keys for an in-cluster S3-compatible store. */
+  | { kind: "keys"; accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
+
+/** Platform workloads that touch object storage, each with its own identity and bucket/prefix scope. */
+export type ObjectStoreWorkload = "notebooks" | "spark" | "scheduledRuns" | "datasets" | "backup";
+
+export interface ObjectStoreInput {
+  /** S3 endpoint URL; undefined for AWS S3 (the SDKs find it from the region). */
+  endpoint?: pulumi.Input<string>;
+  region: string;
+  /** Path-style addressing (needed by most in-cluster S3 implementations). */
+  forcePathStyle: boolean;
+  buckets: {
+    /** Versioned notebook storage and backups. */
+    notebooks: pulumi.Input<string>;
+    /** Landing zone for uploaded datasets. */
+    datasets: pulumi.Input<string>;
+    /** Spark event logs and streaming checkpoints. */
+    spark: pulumi.Input<string>;
+  };
+  identity: ObjectStoreIdentity;
+}
+
+export type TlsIssuerInput =
+  /** Public certificates from an ACME CA (Let's Encrypt), HTTP-01 through the ingress. */
+  | { kind: "acme"; email: string; server: string }
+  /** A private CA made in-cluster (self-signed root), for sites that cannot reach an ACME CA. */
+  | { kind: "privateCa"; commonName: string };

@@ -1,0 +1,58 @@
+/**
+ * Every upstream chart and image the platform deploys, pinned in one place (contract 4 in DESIGN.md).
+ *
+ * The air-gap bundle script, the policy pack's arm64 list and the tests all read this module, so a version
+ * bump here is the whole change. Images are multi-arch (amd64 + arm64) unless noted.
+ */
+
+export interface ChartPin {
+  /** Chart name in its repository. */
+  chart: string;
+  /** HTTPS chart repository (never `latest`, never an OCI tag without a version). */
+  repo: string;
+  /** Exact chart version. */
+  version: string;
+}
+
+export const CHARTS = {
+  /** zero-to-jupyterhub; declares Kubernetes >= 1.28. */
+  jupyterhub: { chart: "jupyterhub", repo: "https://hub.jupyter.org/helm-chart/", version: "4.4.0" },
+  certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1" },
+  /** Ingress on both targets (ingress-nginx was retired upstream in March 2026). */
+  traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "41.3.0" },
+  /** kubeflow Spark operator. */
+  sparkOperator: {
+    chart: "spark-operator",
+    repo: "https://kubeflow.github.io/spark-operator",
+    version: "2.5.2",
+  },
+  kubePrometheusStack: {
+    chart: "kube-prometheus-stack",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    version: "88.5.3",
+  },
+  /** The grafana chart moved to grafana-community/helm-charts. */
+  grafana: { chart: "grafana", repo: "https://grafana-community.github.io/helm-charts", version: "12.11.1" },
+  /** Deployment UI (the Kubernetes Dashboard was archived in January 2026). */
+  headlamp: { chart: "headlamp", repo: "https://kubernetes-sigs.github.io/headlamp/", version: "0.45.0" },
+  /** Edge database operator (operator 1.30.0). */
+  cloudnativePg: {
+    chart: "cloudnative-pg",
+    repo: "https://cloudnative-pg.github.io/charts",
+    version: "0.29.0",
+  },
+  /** Edge S3-compatible object store with multi-arch images. */
+  seaweedfs: { chart: "seaweedfs", repo: "https://seaweedfs.github.io/seaweedfs/helm", version: "4.44.0" },
+} satisfies Record<string, ChartPin>;
+
+export type ChartKey = keyof typeof CHARTS;
+
+/** Apache Spark everywhere: the SparkApplications' image, the single-user image's pyspark, the tests' pyspark. */
+export const SPARK_VERSION = "4.0.4";
+
+/** Images the platform references directly (chart-internal images are pinned by the chart version). */
+export const IMAGES = {
+  spark: `docker.io/apache/spark:${SPARK_VERSION}`,
+  /** psql and pg_dump for database bootstrap jobs. */
+  postgres: "docker.io/library/postgres:17.6-alpine",
+} satisfies Record<string, string>;
