@@ -56,3 +56,9 @@ export const IMAGES = {
   /** psql and pg_dump for database bootstrap jobs. */
   postgres: "docker.io/library/postgres:17.6-alpine",
 } satisfies Record<string, string>;
+
+/**
+ * Kubernetes minor version the stacks target: the EKS cluster version on AWS, the k3s release line on
+ * edge, and the OpenAPI schema manifests are validated against.
+ */
+export const KUBERNETES_VERSION = "1.34";
