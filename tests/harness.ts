@@ -5,6 +5,8 @@
  * not evaluated again by the next.
  */
 import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import {
   ConfigError,
   runOffline,
@@ -76,4 +78,21 @@ export function releaseValues(run: ProgramRun, releaseName: string): any {
   const r = releases(run).get(releaseName);
   expect(r, `helm release ${releaseName}; have ${[...releases(run).keys()].join(", ")}`).to.exist;
   return r!.inputs.values ?? {};
+}
+
+/** Runs `npm run plan -- <args>` as a user would (a fresh process, no cloud credentials). */
+export function planCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args], {
+    cwd: path.resolve(__dirname, ".."),
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_PROFILE: "",
+      PULUMI_ACCESS_TOKEN: "",
+    },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
