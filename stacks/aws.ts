@@ -1,15 +1,231 @@
 /**
- * AWS target: Network -> Cluster -> Database -> ObjectStore -> Platform.
+ * AWS target: Network -> Cluster -> Database -> ObjectStore -> workload identity -> Platform.
  */
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Buckets } from "../components/aws/buckets";
+import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
+import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
+import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
+import { Vpc } from "../components/aws/vpc";
+import {
+  Platform,
+  type ClusterInput,
+  type DatabaseInput,
+  type ObjectStoreInput,
+  type ObjectStoreWorkload,
+  type TlsIssuerInput,
+} from "../components/platform";
+import { KUBERNETES_VERSION } from "../components/platform/versions";
 import type { PlatformConfig } from "./config";
 import type { StackOutputs } from "./program";
 
+/** Let's Encrypt's production ACME directory. */
+export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+
+/** Control-plane log types: all five in prod; in dev the three that trace who did what (cheaper). */
+const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+const DEV_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"];
+
+function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
+  const a = cfg.aws!;
+  const system = cfg.production ? 2 : 1;
+  return {
+    system: {
+      instanceTypes: [a.systemNodeInstanceType],
+      capacityType: "ON_DEMAND",
+      minSize: system,
+      desiredSize: system,
+      maxSize: system + 2,
+      // The EKS default root size; the system node only pulls the platform's images.
+      diskGb: 20,
+      dedicated: false,
+    },
+    notebooks: {
+      instanceTypes: a.notebookInstanceTypes,
+      capacityType: "SPOT",
+      minSize: 0,
+      desiredSize: 0,
+      maxSize: a.notebookMaxNodes,
+      diskGb: 50,
+      dedicated: true,
+    },
+    spark: {
+      instanceTypes: a.sparkInstanceTypes,
+      capacityType: "SPOT",
+      minSize: 0,
+      desiredSize: 0,
+      maxSize: a.sparkMaxNodes,
+      diskGb: 50,
+      dedicated: true,
+    },
+  };
+}
+
+function pool(name: PoolName) {
+  return {
+    nodeSelector: { [POOL_LABEL]: name },
+    tolerations: [{ key: POOL_LABEL, operator: "Equal", value: name, effect: "NoSchedule" }],
+  };
+}
+
+/** The cluster as the platform sees it: Traefik as ingress, spot pools for notebooks and Spark. */
+export function clusterInput(
+  cluster: Pick<EksCluster, "provider" | "storageClass" | "architectures">,
+): ClusterInput {
+  return {
+    provider: cluster.provider,
+    storageClass: cluster.storageClass,
+    architectures: cluster.architectures,
+    installIngress: true,
+    ingressClass: "traefik",
+    nodePools: { notebooks: pool("notebooks"), spark: pool("spark") },
+  };
+}
+
+/**
+ * RDS as the platform sees it: admin credentials (the platform creates the app and read-only roles with
+ * them) and TLS verified against the region's RDS CA, host name included.
+ */
+export function databaseInput(
+  database: Pick<PostgresRds, "address" | "port" | "databaseName" | "adminUser" | "adminPassword">,
+  region: string,
+): DatabaseInput {
+  return {
+    host: database.address,
+    port: database.port,
+    database: database.databaseName,
+    adminUser: database.adminUser,
+    adminPassword: database.adminPassword,
+    sslMode: "verify-full",
+    caCertificate: rdsCaBundle(region),
+  };
+}
+
+/** S3 as the platform sees it: the three buckets and one IRSA role per workload (no static keys). */
+export function objectStoreInput(
+  buckets: Pick<Buckets, "names">,
+  roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>>,
+  region: string,
+): ObjectStoreInput {
+  return {
+    region,
+    forcePathStyle: false,
+    buckets: buckets.names,
+    identity: { kind: "workload", roleArns },
+  };
+}
+
+/** Public certificates from Let's Encrypt (HTTP-01 through Traefik). */
+export function tlsInput(email: string): TlsIssuerInput {
+  return { kind: "acme", email, server: LETSENCRYPT_PRODUCTION };
+}
+
 export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   const a = cfg.aws!;
+  const prod = cfg.production;
+  const name = `${cfg.project}-${cfg.stack}`;
   const provider = new aws.Provider("aws", {
     region: a.region as aws.Region,
     defaultTags: { tags: { project: cfg.project, stack: cfg.stack, environment: cfg.environment } },
   });
-  return { region: a.region, providerUrn: provider.urn };
+  const opts = { providers: [provider] };
+
+  const vpc = new Vpc(
+    "network",
+    {
+      cidr: a.vpcCidr,
+      azCount: a.azCount,
+      natGateways: a.natGateways,
+      flowLogRetentionDays: a.flowLogRetentionDays,
+      clusterName: name,
+      protect: prod,
+    },
+    opts,
+  );
+
+  const cluster = new EksCluster(
+    "cluster",
+    {
+      clusterName: name,
+      version: KUBERNETES_VERSION,
+      vpcId: vpc.vpcId,
+      publicSubnetIds: vpc.publicSubnetIds,
+      privateSubnetIds: vpc.privateSubnetIds,
+      apiAllowedCidrs: a.apiAllowedCidrs,
+      clusterAdminArns: a.clusterAdminArns,
+      auditLogRetentionDays: a.auditLogRetentionDays,
+      logTypes: prod ? ALL_CONTROL_PLANE_LOGS : DEV_CONTROL_PLANE_LOGS,
+      nodeGroups: nodeGroups(cfg),
+      region: a.region,
+      protect: prod,
+    },
+    opts,
+  );
+
+  const database = new PostgresRds(
+    "database",
+    {
+      identifier: name,
+      vpcId: vpc.vpcId,
+      subnetIds: vpc.databaseSubnetIds,
+      clientSecurityGroupId: cluster.nodeSecurityGroupId,
+      instanceClass: a.dbInstanceClass,
+      allocatedStorageGb: a.dbAllocatedStorageGb,
+      backupRetentionDays: a.dbBackupRetentionDays,
+      production: prod,
+      databaseName: POSTGRES_RDS_DEFAULTS.databaseName,
+      adminUser: POSTGRES_RDS_DEFAULTS.adminUser,
+    },
+    opts,
+  );
+
+  const buckets = new Buckets(
+    "object-store",
+    { namePrefix: name, noncurrentVersionDays: cfg.notebookBackupRetentionDays, protect: prod },
+    opts,
+  );
+
+  // One IRSA role per workload, each limited to its bucket and prefix.
+  const roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Output<string>>> = {};
+  for (const [workload, binding] of Object.entries(WORKLOAD_SERVICE_ACCOUNTS) as [
+    ObjectStoreWorkload,
+    (typeof WORKLOAD_SERVICE_ACCOUNTS)[ObjectStoreWorkload],
+  ][]) {
+    const role = new IrsaRole(
+      `workload-${workload}`,
+      {
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+        namespace: binding.namespace,
+        serviceAccount: binding.serviceAccount,
+        policy: bucketPrefixPolicy(binding, buckets.arns[binding.bucket], buckets.kmsKeyArn, a.region),
+      },
+      opts,
+    );
+    roleArns[workload] = role.arn;
+  }
+
+  const platform = new Platform(
+    "platform",
+    {
+      cluster: clusterInput(cluster),
+      database: databaseInput(database, a.region),
+      objectStore: objectStoreInput(buckets, roleArns, a.region),
+      tls: tlsInput(a.acmeEmail),
+      settings: cfg,
+    },
+    { dependsOn: [cluster, database, buckets] },
+  );
+
+  return {
+    region: a.region,
+    clusterName: cluster.clusterName,
+    kubeconfig: cluster.kubeconfig,
+    databaseEndpoint: database.endpoint,
+    buckets: buckets.names,
+    hubUrl: platform.urls.hub,
+    grafanaUrl: platform.urls.grafana,
+    headlampUrl: platform.urls.headlamp,
+  };
 }

@@ -108,6 +108,8 @@ export interface PlatformConfig {
   notebookStorageGi: number;
   notebookBackupRetentionDays: number;
   cullIdleMinutes: number;
+  /** Single-user notebook image (registry/path:tag); empty means the pinned IMAGES.singleuser. */
+  singleUserImage: string;
   /** Users active at once, for the cost and capacity estimates. */
   activeUsers: number;
   aws?: AwsConfig;
@@ -235,6 +237,12 @@ export const CONFIG_KEYS: KeySpec[] = [
     appliesTo: "all",
     default: "60",
     description: "idle notebook servers are stopped after this",
+  },
+  {
+    key: "singleUserImage",
+    appliesTo: "all",
+    default: "(pinned in versions.ts)",
+    description: "notebook server image, registry/path:tag (a fork's own build)",
   },
   {
     key: "activeUsers",
@@ -818,7 +826,7 @@ function readEdge(r: Reader): EdgeConfig {
 const DNS_NAME_OR_LABEL = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Validates the raw config of one stack; throws ConfigError naming the first bad key. */
-export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
+export function parseConfig(raw: RawConfig, stack: string, keysRead?: Set<string>): PlatformConfig {
   const r = new Reader(raw);
   r.checkUnknown();
   const target = r.oneOf<Target>("target", ["aws", "edge"]);
@@ -852,10 +860,15 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     notebookStorageGi: r.int("notebookStorageGi", 10, 1, 16384),
     notebookBackupRetentionDays: r.int("notebookBackupRetentionDays", production ? 30 : 7, 1, 3653),
     cullIdleMinutes: r.int("cullIdleMinutes", 60, 5, 10080),
+    singleUserImage: r.string("singleUserImage", "", {
+      pattern: /^[a-z0-9.-]+(:\d{1,5})?\/[a-z0-9._\/-]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/,
+      expect: "registry/path:tag with an exact tag (not latest), e.g. ghcr.io/my-org/singleuser:2026.01.05",
+    }),
     activeUsers: r.int("activeUsers", 10, 0, 100000),
   };
   if (target === "aws") cfg.aws = readAws(r, production);
   else cfg.edge = readEdge(r);
+  r.used.forEach((k) => keysRead?.add(k));
   return cfg;
 }
 

@@ -1,8 +1,14 @@
 /**
- * Edge target: an existing cluster from its kubeconfig -> in-cluster Database + ObjectStore -> Platform.
+ * Edge target: an existing cluster from its kubeconfig (k3s on Raspberry Pis, or any conformant cluster of
+ * a private cloud) -> in-cluster Database + ObjectStore -> Platform -> database backups.
+ *
+ * Nothing here assumes Pi hardware: the node model only feeds the plan's capacity estimate.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "./config";
+import { CloudNativePgBackups, CloudNativePgDatabase, SeaweedFsObjectStore } from "../components/edge";
+import type { ArtifactSource } from "../components/platform/helm";
+import { ClusterInput, Platform, TlsIssuerInput } from "../components/platform";
+import type { EdgeConfig, PlatformConfig } from "./config";
 import type { StackOutputs } from "./program";
 
 export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
@@ -11,5 +17,85 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
     kubeconfig: e.kubeconfig,
     enableServerSideApply: true,
   });
-  return { clusterProviderUrn: provider.urn };
+
+  const source = artifactSource(e);
+  const cluster = clusterInput(e, provider);
+
+  const objectStore = new SeaweedFsObjectStore(
+    "object-store",
+    { storageClass: e.storageClass, source },
+    { provider },
+  );
+  const database = new CloudNativePgDatabase(
+    "database",
+    {
+      storageClass: e.storageClass,
+      instances: cfg.production ? 2 : 1,
+      source,
+    },
+    { provider },
+  );
+
+  const tls = tlsIssuer(cfg);
+
+  const platform = new Platform("platform", {
+    cluster,
+    database: database.input,
+    objectStore: objectStore.input,
+    tls,
+    settings: cfg,
+  });
+
+  // After the platform (the plugin's certificates come from its cert-manager) and the operator it joins.
+  const backups = new CloudNativePgBackups(
+    "database-backups",
+    {
+      cluster: database.cluster,
+      clusterName: database.clusterName,
+      clusterNamespace: database.namespace,
+      operatorNamespace: database.operatorNamespace,
+      endpoint: objectStore.input.endpoint,
+      bucket: objectStore.backupBucket,
+      accessKeyId: objectStore.input.identity.accessKeyId,
+      secretAccessKey: objectStore.input.identity.secretAccessKey,
+      retentionPolicy: `${cfg.notebookBackupRetentionDays}d`,
+      source,
+    },
+    { provider, dependsOn: [platform, database] },
+  );
+
+  return {
+    clusterProviderUrn: provider.urn,
+    urls: platform.urls,
+    databaseHost: database.input.host,
+    objectStoreEndpoint: objectStore.input.endpoint,
+    databaseBackups: backups.destinationPath,
+  };
+}
+
+/** Where charts and images come from: one key (airGapped) switches to the local folder and the mirror. */
+export function artifactSource(e: EdgeConfig): ArtifactSource {
+  return e.airGapped ? { localChartsDir: e.chartsDir, imageRegistry: e.registryMirror } : {};
+}
+
+/** The cluster as the platform layer sees it; nothing here depends on Raspberry Pi hardware. */
+export function clusterInput(e: EdgeConfig, provider: k8s.Provider): ClusterInput {
+  const source = artifactSource(e);
+  return {
+    provider,
+    storageClass: e.storageClass,
+    // Raspberry Pis are arm64; a custom (private cloud) cluster may mix architectures.
+    architectures: e.nodeModel === "custom" ? ["amd64", "arm64"] : ["arm64"],
+    // k3s ships Traefik; install one only where the cluster has no ingress controller.
+    installIngress: e.installIngress,
+    ingressClass: "traefik",
+    nodePools: {},
+    imageRegistry: source.imageRegistry,
+    localChartsDir: source.localChartsDir,
+  };
+}
+
+/** Air-gapped sites cannot reach an ACME CA: certificates come from a private CA made in the cluster. */
+export function tlsIssuer(cfg: PlatformConfig): TlsIssuerInput {
+  return { kind: "privateCa", commonName: `${cfg.domain} private CA` };
 }

@@ -39,3 +39,18 @@ describe("foundation: documentation matches the code", () => {
     expect(CONFIG_KEYS.map((k) => k.key).filter((k) => !read.has(k))).to.deep.equal([]);
   });
 });
+
+describe("foundation: the Pulumi project file", () => {
+  it("Pulumi.yaml parses, runs stacks/ with TypeScript, and has a template for `pulumi new`", async () => {
+    const yaml = await import("js-yaml");
+    const fs = await import("fs");
+    const doc = yaml.load(fs.readFileSync(`${__dirname}/../Pulumi.yaml`, "utf8")) as any;
+    expect(doc.name).to.equal("datavis");
+    expect(doc.runtime).to.deep.equal({ name: "nodejs", options: { typescript: true } });
+    expect(doc.main).to.equal("stacks/");
+    expect(doc.template.description).to.be.a("string");
+    for (const key of ["datavis:target", "datavis:domain", "datavis:authProvider"]) {
+      expect(doc.template.config[key].description, key).to.be.a("string");
+    }
+  });
+});

@@ -75,7 +75,10 @@ const byType: Record<string, Outputs> = {
     ),
   }),
   "aws:s3/bucket:Bucket": (a, cfg) => {
-    const bucket = a.inputs.bucket ?? `${a.name}-${hex(a.name, 7)}`;
+    // AWS appends 26 characters to a bucketPrefix.
+    const bucket =
+      a.inputs.bucket ??
+      (a.inputs.bucketPrefix ? `${a.inputs.bucketPrefix}${hex(a.name, 26)}` : `${a.name}-${hex(a.name, 7)}`);
     return {
       bucket,
       arn: `arn:aws:s3:::${bucket}`,
@@ -130,6 +133,7 @@ const byType: Record<string, Outputs> = {
         endpoint,
         version: a.inputs.version,
         id: clusterName,
+        vpcConfig: { clusterSecurityGroupId: `sg-${hex(a.name + "eks-csg", 17)}` },
       },
       clusterSecurityGroupId: `sg-${hex(a.name + "csg", 17)}`,
       nodeSecurityGroupId: `sg-${hex(a.name + "nsg", 17)}`,
@@ -145,6 +149,23 @@ const byType: Record<string, Outputs> = {
       arn: arn(cfg, "eks", `nodegroup/${a.name}`),
       nodeGroupName: a.inputs.nodeGroupName ?? a.name,
     },
+  }),
+  "aws:eks/nodeGroup:NodeGroup": (a, cfg) => {
+    const group = `${a.inputs.nodeGroupNamePrefix ?? a.name}${hex(a.name, 8)}`;
+    return {
+      arn: arn(cfg, "eks", `nodegroup/${a.inputs.clusterName}/${group}`),
+      nodeGroupName: group,
+      status: "ACTIVE",
+      resources: [{ autoscalingGroups: [{ name: `eks-${group}-${hex(a.name + "asg", 8)}` }] }],
+    };
+  },
+  "aws:ec2/launchTemplate:LaunchTemplate": (_a, cfg, id) => ({
+    arn: arn(cfg, "ec2", `launch-template/${id}`),
+    latestVersion: 1,
+    defaultVersion: 1,
+  }),
+  "aws:eks/addon:Addon": (a, cfg) => ({
+    arn: arn(cfg, "eks", `addon/${a.inputs.clusterName}/${a.inputs.addonName}/${hex(a.name, 8)}`),
   }),
   "random:index/randomPassword:RandomPassword": (a) => ({
     result: `mock-${hex(a.name, 24)}`,

@@ -2,7 +2,7 @@
 # npm ci, then the README's test command (`npm test`: type check, lint, mocha).
 set -uo pipefail
 source "$REPO_ROOT/.ci/lib.sh"
-npm ci --no-audit --no-fund || { record unit 0 1; exit 1; }
+npm ci --no-audit --no-fund --loglevel=warn || { record unit 0 1; exit 1; }
 log="$CI_RESULTS/.unit.log"
 npm test 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

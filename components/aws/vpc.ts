@@ -1,0 +1,268 @@
+/**
+ * Network: one VPC across 2-3 availability zones with public (load balancers, NAT), private (nodes and
+ * pods) and database (RDS only, no route out) subnets; NAT gateways (one, or one per AZ); an S3 gateway
+ * endpoint so bucket traffic skips NAT; VPC flow logs to CloudWatch.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { planSubnets } from "./cidr";
+
+export interface VpcArgs {
+  /** VPC range, /16 to /20 (checked by planSubnets). */
+  cidr: string;
+  /** Availability zones to spread over (2 or 3). */
+  azCount: 2 | 3;
+  /** `single`: one NAT gateway in the first AZ (cheap; that AZ's outage cuts egress). `perAz`: one per AZ. */
+  natGateways: "single" | "perAz";
+  /** Days VPC flow logs stay in CloudWatch. */
+  flowLogRetentionDays: number;
+  /** Cluster name, for the subnet tags EKS and its load balancers look for. */
+  clusterName: string;
+  /** Keep the flow log group if the stack is destroyed (prod). */
+  protect: boolean;
+}
+
+export const VPC_DEFAULTS: Pick<VpcArgs, "cidr" | "azCount" | "natGateways" | "flowLogRetentionDays"> = {
+  cidr: "10.0.0.0/16",
+  azCount: 3,
+  natGateways: "single",
+  flowLogRetentionDays: 30,
+};
+
+export class Vpc extends pulumi.ComponentResource {
+  readonly vpcId: pulumi.Output<string>;
+  readonly publicSubnetIds: pulumi.Output<string>[];
+  readonly privateSubnetIds: pulumi.Output<string>[];
+  readonly databaseSubnetIds: pulumi.Output<string>[];
+  readonly natGatewayCount: number;
+
+  constructor(name: string, args: VpcArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:aws:Vpc", name, {}, opts);
+    const plan = planSubnets(args.cidr, args.azCount);
+    if (typeof plan === "string") throw new Error(`vpc ${name}: ${plan}`);
+    const p = { parent: this };
+
+    const azs = aws.getAvailabilityZonesOutput({ state: "available" }, p).names;
+    const az = (i: number) => azs.apply((names) => names[i]);
+
+    const vpc = new aws.ec2.Vpc(
+      name,
+      {
+        cidrBlock: args.cidr,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: { Name: name },
+      },
+      p,
+    );
+    // The default security group of a VPC admits everything from itself; strip its rules so nothing
+    // that forgets to name a security group is silently open.
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg-locked`,
+      { vpcId: vpc.id, tags: { Name: `${name}-default-unused` } },
+      p,
+    );
+
+    const igw = new aws.ec2.InternetGateway(
+      `${name}-igw`,
+      { vpcId: vpc.id, tags: { Name: `${name}-igw` } },
+      p,
+    );
+    const publicRt = new aws.ec2.RouteTable(
+      `${name}-public`,
+      {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+        tags: { Name: `${name}-public` },
+      },
+      p,
+    );
+
+    const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
+    const publicSubnets = plan.public.map(
+      (cidr, i) =>
+        new aws.ec2.Subnet(
+          `${name}-public-${i}`,
+          {
+            vpcId: vpc.id,
+            cidrBlock: cidr,
+            availabilityZone: az(i),
+            // Nothing launched here gets a public address by default: only NAT gateways (with EIPs) and
+            // load balancers live in these subnets.
+            mapPublicIpOnLaunch: false,
+            tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1", [clusterTag]: "shared" },
+          },
+          p,
+        ),
+    );
+    publicSubnets.forEach(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-public-${i}`,
+          { subnetId: s.id, routeTableId: publicRt.id },
+          p,
+        ),
+    );
+
+    this.natGatewayCount = args.natGateways === "perAz" ? args.azCount : 1;
+    const nats = Array.from({ length: this.natGatewayCount }, (_, i) => {
+      const eip = new aws.ec2.Eip(
+        `${name}-nat-${i}`,
+        { domain: "vpc", tags: { Name: `${name}-nat-${i}` } },
+        p,
+      );
+      return new aws.ec2.NatGateway(
+        `${name}-nat-${i}`,
+        { allocationId: eip.id, subnetId: publicSubnets[i].id, tags: { Name: `${name}-nat-${i}` } },
+        { parent: this, dependsOn: [igw] },
+      );
+    });
+
+    const privateRts = plan.private.map(
+      (_, i) =>
+        new aws.ec2.RouteTable(
+          `${name}-private-${i}`,
+          {
+            vpcId: vpc.id,
+            routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }],
+            tags: { Name: `${name}-private-${i}` },
+          },
+          p,
+        ),
+    );
+    const privateSubnets = plan.private.map(
+      (cidr, i) =>
+        new aws.ec2.Subnet(
+          `${name}-private-${i}`,
+          {
+            vpcId: vpc.id,
+            cidrBlock: cidr,
+            availabilityZone: az(i),
+            mapPublicIpOnLaunch: false,
+            tags: {
+              Name: `${name}-private-${i}`,
+              "kubernetes.io/role/internal-elb": "1",
+              [clusterTag]: "shared",
+            },
+          },
+          p,
+        ),
+    );
+    privateSubnets.forEach(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-private-${i}`,
+          { subnetId: s.id, routeTableId: privateRts[i].id },
+          p,
+        ),
+    );
+
+    // Database subnets: a route table with only the local route (no internet, no NAT).
+    const databaseRt = new aws.ec2.RouteTable(
+      `${name}-database`,
+      { vpcId: vpc.id, tags: { Name: `${name}-database` } },
+      p,
+    );
+    const databaseSubnets = plan.database.map(
+      (cidr, i) =>
+        new aws.ec2.Subnet(
+          `${name}-database-${i}`,
+          {
+            vpcId: vpc.id,
+            cidrBlock: cidr,
+            availabilityZone: az(i),
+            mapPublicIpOnLaunch: false,
+            tags: { Name: `${name}-database-${i}` },
+          },
+          p,
+        ),
+    );
+    databaseSubnets.forEach(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-database-${i}`,
+          { subnetId: s.id, routeTableId: databaseRt.id },
+          p,
+        ),
+    );
+
+    // S3 traffic (notebooks, datasets, Spark) goes through a free gateway endpoint instead of paid NAT.
+    const region = aws.getRegionOutput({}, p).region;
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      {
+        vpcId: vpc.id,
+        serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: privateRts.map((rt) => rt.id),
+        tags: { Name: `${name}-s3` },
+      },
+      p,
+    );
+
+    // Flow logs: every accepted and rejected connection, for incident response.
+    const flowLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/datavis/${args.clusterName}/vpc-flow-logs`, retentionInDays: args.flowLogRetentionDays },
+      { parent: this, protect: args.protect, retainOnDelete: args.protect },
+    );
+    const flowLogRole = new aws.iam.Role(
+      `${name}-flow-logs`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      },
+      p,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      {
+        role: flowLogRole.id,
+        policy: flowLogGroup.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [arn, `${arn}:*`],
+              },
+            ],
+          }),
+        ),
+      },
+      p,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      {
+        vpcId: vpc.id,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: flowLogGroup.arn,
+        iamRoleArn: flowLogRole.arn,
+        maxAggregationInterval: 600,
+      },
+      p,
+    );
+
+    this.vpcId = vpc.id;
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      databaseSubnetIds: this.databaseSubnetIds,
+    });
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * In-cluster S3-compatible object storage: SeaweedFS (multi-arch images; MinIO's and Bitnami's free images
+ * are gone) in the chart's all-in-one mode, one pod running master, volume, filer and the S3 gateway,
+ * which is what a few Raspberry Pis can afford. Data on a PersistentVolumeClaim of the cluster's
+ * StorageClass, S3 authentication on with generated keys, and the platform's buckets created by the
+ * chart's install hook.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ArtifactSource, releaseArgs } from "../platform/helm";
+import type { ObjectStoreInput } from "../platform/inputs";
+import { IMAGES } from "../platform/versions";
+import { ContainerResources, imageRef } from "./artifacts";
+
+export interface SeaweedFsObjectStoreArgs {
+  /** StorageClass of the data volume (`local-path` on k3s). */
+  storageClass: string;
+  /** Size of the data volume (default 20Gi). */
+  storageSize?: string;
+  /** Namespace (default `object-store`). */
+  namespace?: string;
+  /** Bucket names (default notebooks, datasets, spark); notebooks is versioned. */
+  buckets?: { notebooks: string; datasets: string; spark: string };
+  /** Unversioned bucket for database backups, which expire by retention (default `backups`). */
+  backupBucket?: string;
+  /** Requests/limits of the all-in-one pod (default 100m / 192Mi, limit 768Mi). */
+  resources?: ContainerResources;
+  /** Requests/limits of the bucket-creating install hook (default 10m / 32Mi, limit 128Mi). */
+  hookResources?: ContainerResources;
+  source: ArtifactSource;
+}
+
+export const SEAWEEDFS_DEFAULTS = {
+  storageSize: "20Gi",
+  namespace: "object-store",
+  buckets: { notebooks: "notebooks", datasets: "datasets", spark: "spark" },
+  backupBucket: "backups",
+  resources: { requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "768Mi" } },
+  hookResources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+  releaseName: "seaweedfs",
+  s3Port: 8333,
+} satisfies Omit<SeaweedFsObjectStoreArgs, "storageClass" | "source"> & Record<string, unknown>;
+
+export class SeaweedFsObjectStore extends pulumi.ComponentResource {
+  /** The platform layer's object storage input: endpoint, buckets and the generated keys. */
+  readonly input: ObjectStoreInput & {
+    endpoint: pulumi.Output<string>;
+    identity: { kind: "keys"; accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+  };
+  readonly release: k8s.helm.v3.Release;
+  /** Bucket for database backups. */
+  readonly backupBucket: string;
+
+  constructor(name: string, args: SeaweedFsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:edge:SeaweedFsObjectStore", name, {}, opts);
+    const d = SEAWEEDFS_DEFAULTS;
+    const buckets = args.buckets ?? d.buckets;
+    this.backupBucket = args.backupBucket ?? d.backupBucket;
+
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: args.namespace ?? d.namespace } },
+      { parent: this },
+    );
+
+    const accessKeyId = new random.RandomString(
+      `${name}-access-key-id`,
+      { length: 20, special: false, upper: true, lower: false },
+      { parent: this },
+    );
+    const secretAccessKey = new random.RandomPassword(
+      `${name}-secret-access-key`,
+      { length: 40, special: false },
+      { parent: this },
+    );
+    // SeaweedFS reads its S3 identities from this JSON (the chart's `existingConfigSecret` contract).
+    const s3Config = pulumi
+      .all([accessKeyId.result, secretAccessKey.result])
+      .apply(([id, key]) => s3IdentitiesJson(id, key));
+    const configSecret = new k8s.core.v1.Secret(
+      `${name}-s3-config`,
+      {
+        metadata: { name: "seaweedfs-s3-identities", namespace: ns.metadata.name },
+        stringData: { seaweedfs_s3_config: pulumi.secret(s3Config) },
+      },
+      { parent: this },
+    );
+
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        name: d.releaseName,
+        ...releaseArgs(
+          "seaweedfs",
+          {
+            namespace: ns.metadata.name,
+            values: configSecret.metadata.name.apply((secretName) =>
+              seaweedFsValues({
+                source: args.source,
+                storageClass: args.storageClass,
+                storageSize: args.storageSize ?? d.storageSize,
+                buckets: [
+                  // Versioned: an overwritten or deleted notebook can be brought back.
+                  { name: buckets.notebooks, versioning: "Enabled" },
+                  { name: buckets.datasets },
+                  { name: buckets.spark },
+                  // Unversioned: Barman deletes expired backups and WAL, and that must free the space.
+                  { name: this.backupBucket },
+                ],
+                configSecret: secretName,
+                resources: args.resources ?? d.resources,
+                hookResources: args.hookResources ?? d.hookResources,
+              }),
+            ),
+          },
+          args.source,
+        ),
+      },
+      { parent: this },
+    );
+
+    this.input = {
+      endpoint: pulumi.interpolate`http://${d.releaseName}-all-in-one.${ns.metadata.name}.svc:${d.s3Port}`,
+      // SeaweedFS accepts any region name; SDKs need one.
+      region: "us-east-1",
+      forcePathStyle: true,
+      buckets,
+      identity: {
+        kind: "keys",
+        accessKeyId: accessKeyId.result,
+        secretAccessKey: pulumi.secret(secretAccessKey.result),
+      },
+    };
+    this.registerOutputs({ endpoint: this.input.endpoint });
+  }
+}
+
+/** The S3 identities file: one platform identity with read, write, list, tagging and admin (bucket) rights. */
+export function s3IdentitiesJson(accessKeyId: string, secretAccessKey: string): string {
+  return JSON.stringify({
+    identities: [
+      {
+        name: "platform",
+        credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }],
+        actions: ["Admin", "Read", "Write", "List", "Tagging"],
+      },
+    ],
+  });
+}
+
+export interface SeaweedFsValuesArgs {
+  source: ArtifactSource;
+  storageClass: string;
+  storageSize: string;
+  buckets: { name: string; versioning?: "Enabled" }[];
+  configSecret: string;
+  resources: ContainerResources;
+  hookResources: ContainerResources;
+}
+
+/** Values for the seaweedfs 4.44.0 chart (no schema upstream: tests check each key against its values.yaml). */
+export function seaweedFsValues(a: SeaweedFsValuesArgs): Record<string, unknown> {
+  const img = imageRef(IMAGES.seaweedfs, a.source);
+  return {
+    // With `image.repository` set the chart uses it whole (registry included) with `image.tag`.
+    image: { repository: img.repository, tag: img.tag },
+    master: { enabled: false },
+    volume: { enabled: false, index: "leveldb" },
+    filer: { enabled: false },
+    s3: { enabled: false },
+    allInOne: {
+      enabled: true,
+      replicas: 1,
+      updateStrategy: { type: "Recreate" },
+      data: { type: "persistentVolumeClaim", storageClass: a.storageClass, size: a.storageSize },
+      s3: {
+        enabled: true,
+        enableAuth: true,
+        existingConfigSecret: a.configSecret,
+        createBuckets: a.buckets.map((b) => ({ ...b, anonymousRead: false })),
+        createBucketsHook: { resources: a.hookResources },
+      },
+      resources: a.resources,
+    },
+  };
+}

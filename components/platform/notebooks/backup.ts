@@ -1,0 +1,203 @@
+/**
+ * Notebook backups: every day, every user's home volume is copied into the notebooks bucket under
+ * `backups/<user>/<YYYY-MM-DD>/`, and days older than the retention are deleted. The same on both targets:
+ * it only needs the volumes and an S3 API (ObjectStoreInput).
+ *
+ * The CronJob runs in the hub's namespace because a pod can only mount volumes of its own namespace: it
+ * starts one short copier Job per user volume (read-only mount, on the node of the user's running server
+ * when there is one), then prunes. Restores go the other way into `~/restored-<date>/` (docs/notebooks-platform.md).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ObjectStoreInput } from "../inputs";
+import { CONFIG_MOUNT, configVolume, envList, type EnvValue } from "./environment";
+
+export interface NotebookBackupArgs {
+  namespace: pulumi.Input<string>;
+  objectStore: ObjectStoreInput;
+  /** Image with python3 and boto3 (the single-user image). */
+  image: string;
+  /** Environment with the object-storage settings and credentials (objectStoreEnv). */
+  env: Record<string, EnvValue>;
+  /** Days of backups kept. */
+  retentionDays: number;
+  /** Cron schedule (UTC); default daily at 02:17. */
+  schedule?: string;
+  /** Keys of the `datavis-config` ConfigMap (in `namespace`) to mount, e.g. the AWS config for path-style S3. */
+  configKeys?: string[];
+}
+
+export const BACKUP_DEFAULTS = {
+  schedule: "17 2 * * *",
+  serviceAccount: "notebook-backup",
+  prefix: "backups",
+};
+
+export const BACKUP_SCRIPT = fs.readFileSync(path.join(__dirname, "backup", "notebook_backup.py"), "utf8");
+
+const RESTRICTED = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+export class NotebookBackup extends pulumi.ComponentResource {
+  readonly cronJob: k8s.batch.v1.CronJob;
+
+  constructor(name: string, args: NotebookBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:platform:NotebookBackup", name, {}, opts);
+    const sa = BACKUP_DEFAULTS.serviceAccount;
+    const ns = args.namespace;
+    const identity = args.objectStore.identity;
+    const roleArn = identity.kind === "workload" ? identity.roleArns.backup : undefined;
+
+    new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: {
+          name: sa,
+          namespace: ns,
+          ...(roleArn ? { annotations: { "eks.amazonaws.com/role-arn": roleArn } } : {}),
+        },
+        automountServiceAccountToken: false,
+      },
+      { parent: this },
+    );
+    const role = new k8s.rbac.v1.Role(
+      `${name}-role`,
+      {
+        metadata: { name: sa, namespace: ns },
+        rules: [
+          { apiGroups: [""], resources: ["persistentvolumeclaims", "pods"], verbs: ["get", "list"] },
+          { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "delete"] },
+        ],
+      },
+      { parent: this },
+    );
+    new k8s.rbac.v1.RoleBinding(
+      `${name}-binding`,
+      {
+        metadata: { name: sa, namespace: ns },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns }],
+      },
+      { parent: this },
+    );
+    const configKeys = args.configKeys ?? [];
+    const script = new k8s.core.v1.ConfigMap(
+      `${name}-script`,
+      {
+        metadata: { name: "notebook-backup-script", namespace: ns },
+        data: {
+          "notebook_backup.py": BACKUP_SCRIPT,
+        },
+      },
+      { parent: this },
+    );
+
+    const env = [
+      ...envList(args.env),
+      { name: "BACKUP_BUCKET", value: args.objectStore.buckets.notebooks },
+      { name: "BACKUP_PREFIX", value: BACKUP_DEFAULTS.prefix },
+      { name: "BACKUP_RETENTION_DAYS", value: String(args.retentionDays) },
+      { name: "HOME", value: "/tmp" },
+    ];
+    const scriptMounts = [
+      { name: "script", mountPath: "/opt/backup", readOnly: true },
+      { name: "tmp", mountPath: "/tmp" },
+      ...(configKeys.length > 0 ? [CONFIG_MOUNT] : []),
+    ];
+    const volumes = [
+      { name: "script", configMap: { name: script.metadata.name } },
+      { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+      ...(configKeys.length > 0 ? [configVolume(configKeys)] : []),
+    ];
+    const podSecurity = {
+      // uid 1000 / gid 100: the owner of the files in a notebook home (jovyan).
+      runAsUser: 1000,
+      runAsGroup: 100,
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    };
+    const container = (cname: string, command: string[], resources: object) => ({
+      name: cname,
+      image: args.image,
+      command,
+      env,
+      resources,
+      securityContext: RESTRICTED,
+      volumeMounts: scriptMounts,
+    });
+    // What each copier/restorer Job's pod looks like; the script adds the user's volume and arguments.
+    const copierTemplate = pulumi.output({
+      serviceAccountName: sa,
+      automountServiceAccountToken: false,
+      restartPolicy: "Never",
+      securityContext: podSecurity,
+      containers: [
+        container("copy", ["python3", "/opt/backup/notebook_backup.py"], {
+          requests: { cpu: "100m", memory: "256Mi" },
+          limits: { cpu: "1", memory: "512Mi" },
+        }),
+      ],
+      volumes,
+    });
+
+    this.cronJob = new k8s.batch.v1.CronJob(
+      name,
+      {
+        metadata: {
+          name: "notebook-backup",
+          namespace: ns,
+          labels: { "app.kubernetes.io/name": "notebook-backup" },
+        },
+        spec: {
+          schedule: args.schedule ?? BACKUP_DEFAULTS.schedule,
+          timeZone: "Etc/UTC",
+          concurrencyPolicy: "Forbid",
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 2,
+              activeDeadlineSeconds: 3600,
+              template: {
+                metadata: { labels: { "app.kubernetes.io/name": "notebook-backup" } },
+                spec: {
+                  serviceAccountName: sa,
+                  // The runner lists volumes and starts Jobs through the API: it needs its token.
+                  automountServiceAccountToken: true,
+                  restartPolicy: "Never",
+                  securityContext: podSecurity,
+                  containers: [
+                    {
+                      ...container("backup", ["python3", "/opt/backup/notebook_backup.py"], {
+                        requests: { cpu: "50m", memory: "128Mi" },
+                        limits: { cpu: "500m", memory: "256Mi" },
+                      }),
+                      args: ["run"],
+                      env: [
+                        ...env,
+                        {
+                          name: "BACKUP_POD_TEMPLATE",
+                          value: copierTemplate.apply((t) => JSON.stringify(t)),
+                        },
+                      ],
+                    },
+                  ],
+                  volumes,
+                },
+              },
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ cronJob: this.cronJob.metadata.name });
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * Values for the zero-to-jupyterhub chart (CHARTS.jupyterhub): sign-in, admins, profiles, idle culling,
+ * per-user storage, network policies, the single-user image and its environment, maintenance mode and the
+ * activity log. A pure function of its input so that tests validate exactly what the release receives
+ * against the chart's own values schema.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AuthConfig } from "../../../stacks/config";
+import { mirrorImage, splitImage } from "../helm";
+
+/** CPU (cores) and memory (bytes with a unit, `2G`) of one notebook server profile. */
+export interface ServerSize {
+  cpuGuarantee: number;
+  cpuLimit: number;
+  memGuarantee: string;
+  memLimit: string;
+}
+
+/** The three profiles a user picks from when starting a server. */
+export interface NotebookSizing {
+  small: ServerSize;
+  large: ServerSize;
+  /** A server for Spark in local mode (driver and executors in the notebook's own pod). */
+  spark: ServerSize;
+}
+
+/**
+ * Default profiles: cheap by default (small is the default choice); large and Spark for real work.
+ * A site with small nodes (4 GiB Raspberry Pis) passes smaller ones through PlatformArgs.notebookSizing.
+ */
+export const NOTEBOOK_SIZING_DEFAULTS: NotebookSizing = {
+  small: { cpuGuarantee: 0.25, cpuLimit: 1, memGuarantee: "1G", memLimit: "2G" },
+  large: { cpuGuarantee: 1, cpuLimit: 4, memGuarantee: "4G", memLimit: "8G" },
+  spark: { cpuGuarantee: 2, cpuLimit: 4, memGuarantee: "6G", memLimit: "8G" },
+};
+
+/** Where the activity log lives: on the hub's own persistent volume (mounted at /srv/jupyterhub). */
+export const ACTIVITY_LOG_DIR = "/srv/jupyterhub/activity";
+
+/** The Secret (in the hub's namespace) each environment variable of a notebook server is read from. */
+export const NOTEBOOK_SECRETS = {
+  database: { name: "notebook-database", passwordKey: "password" },
+  objectStoreKeys: {
+    name: "notebook-object-store",
+    accessKeyKey: "access-key-id",
+    secretKeyKey: "secret-access-key",
+  },
+  oauth: { name: "hub-oauth", clientSecretKey: "client-secret" },
+} as const;
+
+/** Files the hub loads as hub.extraConfig (kept as real Python so they are tested with JupyterHub itself). */
+const HUB_CONFIG_DIR = path.join(__dirname, "hub");
+export function hubExtraConfig(): Record<string, string> {
+  return {
+    "10-maintenance": fs.readFileSync(path.join(HUB_CONFIG_DIR, "maintenance.py"), "utf8"),
+    "20-activity-log": fs.readFileSync(path.join(HUB_CONFIG_DIR, "activity_log.py"), "utf8"),
+  };
+}
+
+/** JupyterHub authenticator entry-point name and its pass-through config for the configured provider. */
+export function authenticatorConfig(
+  auth: AuthConfig,
+  admins: string[],
+  callbackUrl: string,
+): Record<string, Record<string, unknown>> {
+  const common = {
+    admin_users: admins,
+    ...(auth.allowedUsers.length > 0 ? { allowed_users: auth.allowedUsers } : {}),
+  };
+  const oauth = { client_id: auth.clientId, oauth_callback_url: callbackUrl };
+  switch (auth.provider) {
+    case "github":
+      return {
+        JupyterHub: { authenticator_class: "github" },
+        Authenticator: common,
+        GitHubOAuthenticator: {
+          ...oauth,
+          allowed_organizations: auth.allowedOrganizations,
+          // Membership of private organizations is only visible with read:org.
+          scope: ["read:org"],
+        },
+      };
+    case "google":
+      return {
+        JupyterHub: { authenticator_class: "google" },
+        Authenticator: common,
+        GoogleOAuthenticator: {
+          ...oauth,
+          hosted_domain: auth.allowedDomains,
+          // Everyone of the allowed Workspace domains may sign in (hosted_domain already restricts).
+          ...(auth.allowedDomains.length > 0 ? { allow_all: true } : {}),
+          login_service: "Google",
+        },
+      };
+    case "entra":
+      return {
+        JupyterHub: { authenticator_class: "azuread" },
+        Authenticator: common,
+        AzureAdOAuthenticator: {
+          ...oauth,
+          tenant_id: auth.entraTenantId,
+          // Tokens from one directory only: every user of that directory may sign in unless listed users are set.
+          ...(auth.allowedUsers.length === 0 ? { allow_all: true } : {}),
+          login_service: "Microsoft Entra ID",
+          username_claim: "preferred_username",
+        },
+      };
+    case "local":
+      // NativeAuthenticator (shipped in the z2jh 4.4.0 hub image): accounts in the hub's own database, for
+      // sites without internet. Users sign up, an admin authorizes them; admins are authorized at once.
+      return {
+        JupyterHub: { authenticator_class: "native" },
+        Authenticator: { ...common, allow_all: false },
+        NativeAuthenticator: {
+          open_signup: false,
+          enable_signup: true,
+          minimum_password_length: 12,
+          check_common_password: true,
+          allowed_failed_logins: 5,
+          seconds_before_next_try: 600,
+        },
+      };
+  }
+}
+
+export interface HubValuesInput {
+  /** https URL the hub is served at (`https://hub.<domain>`). */
+  hubHost: string;
+  auth: AuthConfig;
+  admins: string[];
+  /** Single-user image (registry/path:tag). */
+  image: string;
+  /** Rewrite of every image to a site's registry mirror (air-gapped). */
+  imageRegistry?: string;
+  storageClass: string;
+  notebookStorageGi: number;
+  cullIdleMinutes: number;
+  sizing: NotebookSizing;
+  maintenance: { enabled: boolean; message: string };
+  activityLogRetentionDays: number;
+  ingress: { className: string; annotations: Record<string, string> };
+  /** Service account of user servers (bound to object-storage identity on AWS). */
+  serviceAccountName: string;
+  /** Environment of every notebook server (database, object storage). */
+  env: Record<string, pulumi.Input<string> | { valueFrom: k8s.types.input.core.v1.EnvVarSource }>;
+  /** Extra volumes (and their mounts) of every notebook server: the datavis-config files. */
+  volumes: k8s.types.input.core.v1.Volume[];
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  /** TCP ports user servers may reach outside the cluster's DNS: the database and object storage. */
+  egressPorts: pulumi.Input<number>[];
+  /** Node placement of user servers (EKS notebook node group). */
+  nodeSelector?: Record<string, string>;
+  tolerations?: k8s.types.input.core.v1.Toleration[];
+  production: boolean;
+}
+
+const profile = (slug: string, name: string, description: string, s: ServerSize, isDefault = false) => ({
+  display_name: name,
+  slug,
+  description,
+  ...(isDefault ? { default: true } : {}),
+  kubespawner_override: {
+    cpu_guarantee: s.cpuGuarantee,
+    cpu_limit: s.cpuLimit,
+    mem_guarantee: s.memGuarantee,
+    mem_limit: s.memLimit,
+    ...(slug === "spark"
+      ? {
+          environment: {
+            PYSPARK_SUBMIT_ARGS: `--master local[${Math.max(1, Math.floor(s.cpuLimit))}] pyspark-shell`,
+          },
+        }
+      : {}),
+  },
+});
+
+/** The z2jh chart values. */
+export function hubValues(i: HubValuesInput): Record<string, any> {
+  const mirror = (name: string) => mirrorImage(name, i.imageRegistry);
+  const image = splitImage(mirror(i.image));
+  const cullSeconds = i.cullIdleMinutes * 60;
+  const oauth = i.auth.provider !== "local";
+  const restricted = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+  // Every chart-internal image through the mirror on air-gapped sites (tags stay the chart's pins).
+  const imageName = (name: string) => (i.imageRegistry ? { image: { name: mirror(name) } } : {});
+  return {
+    hub: {
+      config: authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+      ...(oauth
+        ? {
+            extraEnv: {
+              OAUTH_CLIENT_SECRET: {
+                valueFrom: {
+                  secretKeyRef: {
+                    name: NOTEBOOK_SECRETS.oauth.name,
+                    key: NOTEBOOK_SECRETS.oauth.clientSecretKey,
+                  },
+                },
+              },
+            },
+          }
+        : {}),
+      extraConfig: hubExtraConfig(),
+      // The banner on every hub page; empty outside maintenance.
+      templateVars: i.maintenance.enabled ? { announcement: i.maintenance.message } : {},
+      db: { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
+      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+      networkPolicy: { enabled: true },
+      ...imageName("quay.io/jupyterhub/k8s-hub"),
+    },
+    proxy: {
+      // TLS ends at the cluster's ingress (cert-manager certificate); the proxy stays internal.
+      service: { type: "ClusterIP" },
+      chp: {
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        networkPolicy: { enabled: true },
+        ...imageName("quay.io/jupyterhub/configurable-http-proxy"),
+      },
+      secretSync: imageName("quay.io/jupyterhub/k8s-secret-sync"),
+      traefik: imageName("traefik"),
+    },
+    ingress: {
+      enabled: true,
+      ingressClassName: i.ingress.className,
+      annotations: i.ingress.annotations,
+      hosts: [new URL(i.hubHost).hostname],
+      tls: [{ hosts: [new URL(i.hubHost).hostname], secretName: "hub-tls" }],
+    },
+    singleuser: {
+      image: { name: image.repository, tag: image.tag, pullPolicy: "IfNotPresent" },
+      defaultUrl: "/lab",
+      startTimeout: 600,
+      serviceAccountName: i.serviceAccountName,
+      // Instead of a privileged iptables init container, the network policy below blocks the cloud
+      // metadata server (egressAllowRules.cloudMetadataServer stays false).
+      cloudMetadata: { blockWithIptables: false },
+      networkPolicy: {
+        enabled: true,
+        egressAllowRules: { cloudMetadataServer: false, privateIPs: false, nonPrivateIPs: true },
+        // The database and object storage, wherever they are (in-cluster on edge, in the VPC on AWS).
+        egress: [{ ports: i.egressPorts.map((port) => ({ protocol: "TCP", port })) }],
+      },
+      cpu: { guarantee: i.sizing.small.cpuGuarantee, limit: i.sizing.small.cpuLimit },
+      memory: { guarantee: i.sizing.small.memGuarantee, limit: i.sizing.small.memLimit },
+      profileList: [
+        profile("small", "Small", "Everyday notebooks and teaching", i.sizing.small, true),
+        profile("large", "Large", "Bigger data sets in pandas", i.sizing.large),
+        profile("spark", "Spark", "PySpark in local mode on the notebook's own cores", i.sizing.spark),
+      ],
+      storage: {
+        type: "dynamic",
+        capacity: `${i.notebookStorageGi}Gi`,
+        dynamic: { storageClass: i.storageClass },
+        // Lets the backup job find every user's volume.
+        extraLabels: { "datavis.io/notebook-home": "true" },
+        ...(i.volumes.length > 0 ? { extraVolumes: i.volumes, extraVolumeMounts: i.volumeMounts } : {}),
+      },
+      extraEnv: i.env,
+      ...(i.nodeSelector && Object.keys(i.nodeSelector).length > 0 ? { nodeSelector: i.nodeSelector } : {}),
+      ...(i.tolerations && i.tolerations.length > 0 ? { extraTolerations: i.tolerations } : {}),
+      extraPodConfig: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } },
+      networkTools: imageName("quay.io/jupyterhub/k8s-network-tools"),
+    },
+    scheduling: {
+      // The user scheduler and placeholders pack nodes for autoscaling: worth it on a large production
+      // cluster, wasted memory on a small one.
+      userScheduler: {
+        enabled: i.production,
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        ...imageName("registry.k8s.io/kube-scheduler"),
+      },
+      userPlaceholder: { enabled: false, ...imageName("registry.k8s.io/pause") },
+      podPriority: { enabled: false },
+    },
+    prePuller: {
+      // The hook would make every upgrade wait for the image on all nodes; the daemonset pulls it anyway.
+      hook: { enabled: false, ...imageName("quay.io/jupyterhub/k8s-image-awaiter") },
+      continuous: { enabled: true },
+      resources: { requests: { cpu: "0", memory: "0" }, limits: { cpu: "50m", memory: "32Mi" } },
+      pause: { containerSecurityContext: restricted, ...imageName("registry.k8s.io/pause") },
+    },
+    cull: {
+      enabled: true,
+      timeout: cullSeconds,
+      every: Math.min(600, Math.max(60, Math.floor(cullSeconds / 4))),
+      // Admins' servers are culled too: an idle server costs the same whoever owns it.
+      adminUsers: true,
+      users: false,
+    },
+    custom: {
+      datavis: {
+        maintenance: { enabled: i.maintenance.enabled, message: i.maintenance.message },
+        activityLog: { directory: ACTIVITY_LOG_DIR, retentionDays: i.activityLogRetentionDays },
+      },
+    },
+  };
+}

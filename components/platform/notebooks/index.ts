@@ -1,0 +1,250 @@
+/**
+ * The notebook platform: JupyterHub (zero-to-jupyterhub) with sign-in, profiles, idle culling, per-user
+ * storage and network policies; the notebook servers' database and object-storage environment; daily
+ * backups of every home volume; scheduled Papermill runs; read-only maintenance mode; the activity log.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../../stacks/config";
+import { mirrorImage, releaseArgs } from "../helm";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../inputs";
+import { NAMESPACES } from "../naming";
+import { objectStorePort } from "../tenants";
+import { IMAGES, KUBERNETES_VERSION } from "../versions";
+import { NotebookBackup } from "./backup";
+import {
+  CONFIG_MAP_NAME,
+  CONFIG_MOUNT,
+  configFiles,
+  configVolume,
+  databaseEnv,
+  objectStoreEnv,
+  type EnvValue,
+} from "./environment";
+import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
+import { SCHEDULED_NOTEBOOKS_CHART, ScheduledRuns, scheduledNotebooksChartPresent } from "./scheduled-runs";
+
+export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
+
+export interface NotebooksArgs {
+  cluster: ClusterInput;
+  database: DatabaseInput;
+  /** The role notebooks and scheduled runs connect as (the platform's app role, not the administrator). */
+  databaseUser: { username: pulumi.Input<string>; password: pulumi.Input<string> };
+  objectStore: ObjectStoreInput;
+  /** Sign-in, admins, maintenance, retention, storage size and culling from the stack config. */
+  settings: PlatformConfig;
+  /** https URL of the hub. */
+  hubUrl: string;
+  /** Ingress class of the hub's Ingress and its annotations (cert-manager issuer, Traefik TLS router). */
+  ingress: { className: string; annotations: Record<string, string> };
+  /** Profile sizes; defaults NOTEBOOK_SIZING_DEFAULTS. */
+  sizing?: Partial<NotebookSizing>;
+  /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Service account of the notebook servers (bound to the notebooks bucket's role on AWS). */
+export const NOTEBOOK_SERVICE_ACCOUNT = "notebook";
+
+/** Pod Security labels of a namespace: `enforce` at `level`, warnings and audit at `restricted`. */
+function podSecurityLabels(level: "baseline" | "restricted"): Record<string, string> {
+  const v = `v${KUBERNETES_VERSION}`;
+  return {
+    "pod-security.kubernetes.io/enforce": level,
+    "pod-security.kubernetes.io/enforce-version": v,
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/warn-version": v,
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/audit-version": v,
+  };
+}
+
+export class Notebooks extends pulumi.ComponentResource {
+  readonly hubUrl: string;
+  readonly release: k8s.helm.v3.Release;
+  readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: NotebooksArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:platform:Notebooks", name, {}, opts);
+    const s = args.settings;
+    const store = args.objectStore;
+    const registry = args.cluster.imageRegistry;
+    const image = mirrorImage(s.singleUserImage || IMAGES.singleuser, registry);
+    const child = { parent: this };
+
+    // The hub's namespace enforces `baseline`: the chart's image-puller daemonset is not `restricted`.
+    const hubNs = new k8s.core.v1.Namespace(
+      "jupyterhub",
+      { metadata: { name: NAMESPACES.jupyterhub, labels: podSecurityLabels("baseline") } },
+      child,
+    );
+    const jobsNs = new k8s.core.v1.Namespace(
+      "platform-jobs",
+      { metadata: { name: NAMESPACES.jobs, labels: podSecurityLabels("restricted") } },
+      child,
+    );
+    this.namespace = hubNs.metadata.name;
+
+    // Secrets each namespace's pods read their credentials from.
+    const credentials = (ns: k8s.core.v1.Namespace, prefix: string) => {
+      const secrets: k8s.core.v1.Secret[] = [
+        new k8s.core.v1.Secret(
+          `${prefix}-database`,
+          {
+            metadata: { name: NOTEBOOK_SECRETS.database.name, namespace: ns.metadata.name },
+            type: "Opaque",
+            stringData: { [NOTEBOOK_SECRETS.database.passwordKey]: args.databaseUser.password },
+          },
+          child,
+        ),
+      ];
+      if (store.identity.kind === "keys") {
+        const k = NOTEBOOK_SECRETS.objectStoreKeys;
+        secrets.push(
+          new k8s.core.v1.Secret(
+            `${prefix}-object-store`,
+            {
+              metadata: { name: k.name, namespace: ns.metadata.name },
+              type: "Opaque",
+              stringData: {
+                [k.accessKeyKey]: store.identity.accessKeyId,
+                [k.secretKeyKey]: store.identity.secretAccessKey,
+              },
+            },
+            child,
+          ),
+        );
+      }
+      return secrets;
+    };
+    const hubSecrets = credentials(hubNs, "notebook");
+    const jobsSecrets = credentials(jobsNs, "scheduled-runs");
+
+    const env: Record<string, EnvValue> = {
+      ...databaseEnv(args.database, args.databaseUser.username, {
+        name: NOTEBOOK_SECRETS.database.name,
+        key: NOTEBOOK_SECRETS.database.passwordKey,
+      }),
+      ...objectStoreEnv(store, NOTEBOOK_SECRETS.objectStoreKeys),
+    };
+    // CA bundle and AWS config files, in both namespaces whose pods connect.
+    const config = configFiles(args.database, store);
+    const configKeys = Object.keys(config);
+    const configMaps = configKeys.length
+      ? [hubNs, jobsNs].map(
+          (ns) =>
+            new k8s.core.v1.ConfigMap(
+              `${ns === hubNs ? "notebook" : "scheduled-runs"}-config`,
+              { metadata: { name: CONFIG_MAP_NAME, namespace: ns.metadata.name }, data: config },
+              child,
+            ),
+        )
+      : [];
+
+    const identity = store.identity;
+    const notebookSa = new k8s.core.v1.ServiceAccount(
+      "notebook-sa",
+      {
+        metadata: {
+          name: NOTEBOOK_SERVICE_ACCOUNT,
+          namespace: hubNs.metadata.name,
+          ...(identity.kind === "workload" && identity.roleArns.notebooks
+            ? { annotations: { "eks.amazonaws.com/role-arn": identity.roleArns.notebooks } }
+            : {}),
+        },
+        // Notebook servers need no Kubernetes API access.
+        automountServiceAccountToken: false,
+      },
+      child,
+    );
+
+    const oauthSecret =
+      s.auth.provider !== "local" && s.auth.clientSecret
+        ? [
+            new k8s.core.v1.Secret(
+              "hub-oauth",
+              {
+                metadata: { name: NOTEBOOK_SECRETS.oauth.name, namespace: hubNs.metadata.name },
+                type: "Opaque",
+                stringData: { [NOTEBOOK_SECRETS.oauth.clientSecretKey]: s.auth.clientSecret },
+              },
+              child,
+            ),
+          ]
+        : [];
+
+    const egressPorts = [
+      args.database.port,
+      pulumi.output(store.endpoint).apply(objectStorePort),
+    ] as pulumi.Input<number>[];
+    const values = hubValues({
+      hubHost: args.hubUrl,
+      auth: s.auth,
+      admins: s.admins,
+      image,
+      imageRegistry: registry,
+      storageClass: args.cluster.storageClass,
+      notebookStorageGi: s.notebookStorageGi,
+      cullIdleMinutes: s.cullIdleMinutes,
+      sizing: { ...NOTEBOOK_SIZING_DEFAULTS, ...args.sizing },
+      maintenance: s.maintenance,
+      activityLogRetentionDays: s.activityLogRetentionDays,
+      ingress: args.ingress,
+      serviceAccountName: NOTEBOOK_SERVICE_ACCOUNT,
+      env,
+      volumes: configKeys.length ? [configVolume(configKeys)] : [],
+      volumeMounts: configKeys.length ? [CONFIG_MOUNT] : [],
+      egressPorts,
+      nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
+      tolerations: args.cluster.nodePools.notebooks?.tolerations,
+      production: s.production,
+    });
+
+    this.release = new k8s.helm.v3.Release(
+      "jupyterhub",
+      {
+        name: "jupyterhub",
+        ...releaseArgs("jupyterhub", { namespace: hubNs.metadata.name, values }, args.cluster),
+      },
+      {
+        parent: this,
+        dependsOn: [notebookSa, ...hubSecrets, ...configMaps, ...oauthSecret, ...(args.dependsOn ?? [])],
+      },
+    );
+    this.hubUrl = args.hubUrl;
+
+    new NotebookBackup(
+      "notebook-backup",
+      {
+        namespace: hubNs.metadata.name,
+        objectStore: store,
+        image,
+        env: objectStoreEnv(store, NOTEBOOK_SECRETS.objectStoreKeys),
+        retentionDays: s.notebookBackupRetentionDays,
+        configKeys,
+      },
+      { parent: this, dependsOn: [...hubSecrets, ...configMaps] },
+    );
+
+    if (!scheduledNotebooksChartPresent()) {
+      pulumi.log.warn(
+        `no ${SCHEDULED_NOTEBOOKS_CHART}/Chart.yaml in this checkout: scheduled runs not installed`,
+        this,
+      );
+    } else
+      new ScheduledRuns(
+        "scheduled-runs",
+        {
+          namespace: jobsNs.metadata.name,
+          objectStore: store,
+          image,
+          env,
+          suspend: s.maintenance.enabled,
+        },
+        { parent: this, dependsOn: [...jobsSecrets, ...configMaps, ...(args.dependsOn ?? [])] },
+      );
+
+    this.registerOutputs({ hubUrl: this.hubUrl });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Scheduled notebook runs: the project's own chart (charts/scheduled-notebooks: Papermill CronJobs from a
+ * list of runs, outputs in object storage) installed from its folder. Maintenance mode suspends every run.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ObjectStoreInput } from "../inputs";
+import { splitImage } from "../helm";
+import { envList, type EnvValue } from "./environment";
+
+/** Folder of the chart, relative to the project root (where Pulumi runs the program). */
+export const SCHEDULED_NOTEBOOKS_CHART = path.join("charts", "scheduled-notebooks");
+const CHART_DIR = path.resolve(__dirname, "..", "..", "..", SCHEDULED_NOTEBOOKS_CHART);
+
+/** Whether this checkout has the chart (it lives in charts/, beside the program). */
+export function scheduledNotebooksChartPresent(dir = CHART_DIR): boolean {
+  return fs.existsSync(path.join(dir, "Chart.yaml"));
+}
+
+/** The chart's own version (Chart.yaml), pinned on the release like every upstream chart's. */
+export function scheduledNotebooksChartVersion(dir = CHART_DIR): string {
+  const file = path.join(dir, "Chart.yaml");
+  const m = fs.existsSync(file) ? /^version:\s*["']?([^"'\s]+)/m.exec(fs.readFileSync(file, "utf8")) : null;
+  if (!m) throw new Error(`${file}: no chart version; the scheduled-notebooks chart must declare one`);
+  return m[1];
+}
+
+export interface ScheduledRunsArgs {
+  namespace: pulumi.Input<string>;
+  objectStore: ObjectStoreInput;
+  /** Image that runs papermill (the single-user image, so runs see the same packages as notebooks). */
+  image: string;
+  /** Database and object-storage environment of every run. */
+  env: Record<string, EnvValue>;
+  /** Suspend every CronJob (read-only maintenance mode). */
+  suspend: boolean;
+  /** The runs (notebook, parameters, schedule, output location); none by default. */
+  runs?: Record<string, unknown>[];
+}
+
+export const SCHEDULED_RUNS_SERVICE_ACCOUNT = "scheduled-runs";
+
+/** Values for charts/scheduled-notebooks. */
+export function scheduledRunsValues(a: ScheduledRunsArgs): Record<string, unknown> {
+  const identity = a.objectStore.identity;
+  const roleArn = identity.kind === "workload" ? identity.roleArns.scheduledRuns : undefined;
+  return {
+    suspend: a.suspend,
+    image: splitImage(a.image),
+    serviceAccount: {
+      create: true,
+      name: SCHEDULED_RUNS_SERVICE_ACCOUNT,
+      annotations: roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : {},
+    },
+    outputBucket: a.objectStore.buckets.notebooks,
+    env: envList(a.env),
+    runs: a.runs ?? [],
+  };
+}
+
+export class ScheduledRuns extends pulumi.ComponentResource {
+  readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: ScheduledRunsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:platform:ScheduledRuns", name, {}, opts);
+    this.release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: "scheduled-notebooks",
+        chart: SCHEDULED_NOTEBOOKS_CHART,
+        version: scheduledNotebooksChartVersion(),
+        namespace: args.namespace,
+        values: scheduledRunsValues(args),
+        atomic: true,
+        cleanupOnFail: true,
+        maxHistory: 5,
+        timeout: 300,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({});
+  }
+}

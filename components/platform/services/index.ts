@@ -1,0 +1,181 @@
+/**
+ * Platform services: ingress and TLS, database roles, the Spark operator, monitoring with Grafana and its
+ * dashboards, and the Headlamp deployment UI. Written once for both targets from the four inputs.
+ *
+ * Order on a fresh cluster: kube-prometheus-stack first (its CRDs carry the ServiceMonitors and
+ * PodMonitors of the others), then cert-manager and the ClusterIssuer (and Traefik where installed),
+ * then everything that serves an Ingress.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../../stacks/config";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput, TlsIssuerInput } from "../inputs";
+import { DatabaseRoles } from "./database-roles";
+import { DeploymentUi } from "./headlamp";
+import { IngressTls } from "./ingress-tls";
+import { Dashboards, Metrics } from "./monitoring";
+import { replicasFor, sizeProfile } from "./sizing";
+import { SparkPlatform } from "./spark";
+
+export { platformServicesRequests, type ReleaseRequest } from "./sizing";
+export { HttpsRedirect, tlsIngressAnnotations } from "./ingress-tls";
+
+export interface PlatformServicesArgs {
+  /** Kubernetes provider, storage class, whether to install Traefik, ingress class, registry mirror. */
+  cluster: ClusterInput;
+  /** Database whose admin credentials create the app and read-only roles. */
+  database: DatabaseInput;
+  /** Object storage for Spark event logs and checkpoints. */
+  objectStore: ObjectStoreInput;
+  /** ACME (public) or private CA issuer for every endpoint's certificate. */
+  tls: TlsIssuerInput;
+  /** Validated stack config: domain, tenants and owners, sign-in, target and production. */
+  settings: PlatformConfig;
+  /** Tenant name -> namespace (from the tenants component): Spark job namespaces and deploy rights. */
+  tenantNamespaces: Record<string, pulumi.Input<string>>;
+}
+
+export class PlatformServices extends pulumi.ComponentResource {
+  readonly urls: { grafana: string; headlamp: string };
+  readonly clusterIssuerName: string;
+  readonly ingressClass: string;
+  /** cert-manager, the ClusterIssuer and the ingress controller: what Ingress-bearing releases depend on. */
+  readonly ready: pulumi.Resource[];
+  /** The platform's read-write app role. */
+  readonly appDatabase: { username: string; password: pulumi.Output<string> };
+  /** The read-only role (Grafana, Tableau, Power BI). */
+  readonly readerDatabase: { username: string; password: pulumi.Output<string> };
+  /** Grafana's generated admin password (sign-in for `local`, break-glass otherwise). */
+  readonly grafanaAdminPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: PlatformServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(
+      "datavis:platform:PlatformServices",
+      name,
+      {},
+      {
+        ...opts,
+        providers: { ...providerMap(opts?.providers), kubernetes: args.cluster.provider },
+      },
+    );
+    const s = args.settings;
+    const profile = sizeProfile(s);
+    const replicas = replicasFor(s);
+    const source = { localChartsDir: args.cluster.localChartsDir, imageRegistry: args.cluster.imageRegistry };
+    const child = { parent: this };
+
+    const roles = new DatabaseRoles(
+      "database-roles",
+      { database: args.database, profile, imageRegistry: source.imageRegistry },
+      child,
+    );
+    this.appDatabase = roles.app;
+    this.readerDatabase = roles.reader;
+
+    // Prometheus first: its CRDs carry the ServiceMonitors and PodMonitors of every other release.
+    const metrics = new Metrics(
+      "metrics",
+      {
+        database: args.database,
+        storageClass: args.cluster.storageClass,
+        readerRole: roles.reader,
+        databaseReady: roles.job,
+        profile,
+        replicas,
+        source,
+      },
+      child,
+    );
+    const ingress = new IngressTls(
+      "ingress-tls",
+      {
+        tls: args.tls,
+        installIngress: args.cluster.installIngress,
+        ingressClass: args.cluster.ingressClass,
+        profile,
+        replicas,
+        source,
+        dependsOn: [metrics.stack],
+      },
+      child,
+    );
+    this.ready = ingress.ready;
+    this.clusterIssuerName = ingress.clusterIssuerName;
+    this.ingressClass = ingress.ingressClass;
+
+    const dashboards = new Dashboards(
+      "dashboards",
+      {
+        settings: s,
+        database: args.database,
+        namespace: metrics.namespace,
+        caConfigMap: metrics.caConfigMap,
+        readerRole: roles.reader,
+        grafanaRole: roles.grafana,
+        databaseReady: roles.job,
+        clusterIssuer: this.clusterIssuerName,
+        ingressClass: this.ingressClass,
+        ingressReady: this.ready,
+        profile,
+        replicas,
+        source,
+      },
+      child,
+    );
+    this.grafanaAdminPassword = dashboards.grafanaAdminPassword;
+
+    new SparkPlatform(
+      "spark",
+      {
+        tenantNamespaces: args.tenantNamespaces,
+        cluster: args.cluster,
+        database: args.database,
+        objectStore: args.objectStore,
+        appRole: roles.app,
+        profile,
+        replicas,
+        source,
+        dependsOn: [metrics.stack, roles.job],
+      },
+      child,
+    );
+
+    const ui = new DeploymentUi(
+      "deployment-ui",
+      {
+        domain: s.domain,
+        auth: s.auth,
+        tenants: s.tenants,
+        tenantNamespaces: args.tenantNamespaces,
+        clusterIssuer: this.clusterIssuerName,
+        ingressClass: this.ingressClass,
+        ingressReady: this.ready,
+        profile,
+        replicas,
+        source,
+      },
+      child,
+    );
+
+    this.urls = { grafana: dashboards.grafanaUrl, headlamp: ui.url };
+    this.registerOutputs({
+      urls: this.urls,
+      clusterIssuerName: this.clusterIssuerName,
+      ingressClass: this.ingressClass,
+      appDatabaseUser: this.appDatabase.username,
+      readerDatabaseUser: this.readerDatabase.username,
+    });
+  }
+}
+
+/** The ClusterIssuer name IngressTls registers for this issuer input (known before it exists). */
+export function issuerName(tls: TlsIssuerInput): string {
+  return tls.kind === "acme" ? "acme" : "private-ca";
+}
+
+function providerMap(
+  p: pulumi.ComponentResourceOptions["providers"],
+): Record<string, pulumi.ProviderResource> {
+  if (!p) return {};
+  if (Array.isArray(p)) return Object.fromEntries(p.map((x) => [(x as any).getPackage?.() ?? "", x]));
+  return p as Record<string, pulumi.ProviderResource>;
+}

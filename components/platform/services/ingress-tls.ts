@@ -1,0 +1,298 @@
+/**
+ * Ingress and TLS: Traefik (installed only where the cluster has no ingress controller; k3s ships one),
+ * cert-manager, and the ClusterIssuer the target asks for (public ACME or a private CA). Every endpoint
+ * is served over HTTPS and plain HTTP is redirected to it.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { releaseArgs, type ArtifactSource } from "../helm";
+import type { TlsIssuerInput } from "../inputs";
+import { NAMESPACES } from "../naming";
+import { SIZES, type SizeProfile } from "./sizing";
+
+export interface IngressTlsArgs {
+  /** Where the ClusterIssuer gets certificates from: ACME (HTTP-01 through the ingress) or a private CA. */
+  tls: TlsIssuerInput;
+  /** Install Traefik; false where the cluster already runs one (k3s). */
+  installIngress: boolean;
+  /** Ingress class every platform Ingress uses (and the ACME solver answers through). */
+  ingressClass: string;
+  /** CPU/memory profile of the controllers. */
+  profile: SizeProfile;
+  /** Replicas of the controllers (2 in production, each with a PodDisruptionBudget). */
+  replicas: number;
+  /** Chart archives and registry mirror for air-gapped sites. */
+  source: ArtifactSource;
+  /** Resources that must exist first (the monitoring stack, whose CRDs the ServiceMonitors need). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Name of the Traefik Middleware (one per namespace that serves an endpoint) that redirects to HTTPS. */
+export const HTTPS_REDIRECT_MIDDLEWARE = "redirect-https";
+
+/** Traefik values: HTTP redirected to HTTPS at the entrypoint, metrics scraped, sized and replicated. */
+export function traefikValues(a: {
+  ingressClass: string;
+  profile: SizeProfile;
+  replicas: number;
+  acme: boolean;
+  imageRegistry?: string;
+}): Record<string, unknown> {
+  return {
+    deployment: { replicas: a.replicas },
+    podDisruptionBudget: a.replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false },
+    ingressClass: { enabled: true, isDefaultClass: true, name: a.ingressClass },
+    ports: {
+      web: {
+        // Cert-manager's HTTP-01 solver routes must answer on port 80 despite the redirect.
+        allowACMEByPass: a.acme,
+        http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
+      },
+    },
+    metrics: { prometheus: { serviceMonitor: { enabled: true } } },
+    resources: SIZES[a.profile].traefik,
+    ...(a.imageRegistry ? { image: { registry: a.imageRegistry } } : {}),
+  };
+}
+
+/** cert-manager values: CRDs installed and kept, replicated in production, every container sized. */
+export function certManagerValues(a: {
+  profile: SizeProfile;
+  replicas: number;
+  imageRegistry?: string;
+}): Record<string, unknown> {
+  const s = SIZES[a.profile];
+  const pdb = a.replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false };
+  return {
+    crds: { enabled: true, keep: true },
+    replicaCount: a.replicas,
+    podDisruptionBudget: pdb,
+    resources: s.certManagerController,
+    // ACME HTTP-01 solver pods are created by the controller: their size is set by its flags.
+    extraArgs: [
+      `--acme-http01-solver-resource-request-cpu=${s.acmeSolver.requests.cpu}`,
+      `--acme-http01-solver-resource-request-memory=${s.acmeSolver.requests.memory}`,
+      `--acme-http01-solver-resource-limits-cpu=${s.acmeSolver.limits.cpu}`,
+      `--acme-http01-solver-resource-limits-memory=${s.acmeSolver.limits.memory}`,
+    ],
+    prometheus: { enabled: true, servicemonitor: { enabled: true } },
+    webhook: { replicaCount: a.replicas, podDisruptionBudget: pdb, resources: s.certManagerWebhook },
+    cainjector: { replicaCount: a.replicas, podDisruptionBudget: pdb, resources: s.certManagerCainjector },
+    startupapicheck: { resources: s.certManagerStartupCheck },
+    ...(a.imageRegistry ? { imageRegistry: a.imageRegistry } : {}),
+  };
+}
+
+export class IngressTls extends pulumi.ComponentResource {
+  /** ClusterIssuer every Ingress names in `cert-manager.io/cluster-issuer`. */
+  readonly clusterIssuerName: string;
+  readonly ingressClass: string;
+  /** cert-manager, the ClusterIssuer and (when installed) Traefik: what Ingress-bearing releases wait for. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: IngressTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:platform:IngressTls", name, {}, opts);
+    this.ingressClass = args.ingressClass;
+    const registry = args.source.imageRegistry;
+    const ready: pulumi.Resource[] = [];
+
+    if (args.installIngress) {
+      const ns = new k8s.core.v1.Namespace(
+        "traefik",
+        { metadata: { name: NAMESPACES.ingress } },
+        { parent: this },
+      );
+      ready.push(
+        new k8s.helm.v3.Release(
+          "traefik",
+          {
+            name: "traefik",
+            ...releaseArgs(
+              "traefik",
+              {
+                namespace: ns.metadata.name,
+                values: traefikValues({
+                  ingressClass: args.ingressClass,
+                  profile: args.profile,
+                  replicas: args.replicas,
+                  acme: args.tls.kind === "acme",
+                  imageRegistry: registry,
+                }),
+              },
+              args.source,
+            ),
+          },
+          { parent: this, dependsOn: args.dependsOn },
+        ),
+      );
+    }
+
+    const cmNs = new k8s.core.v1.Namespace(
+      "cert-manager",
+      { metadata: { name: NAMESPACES.certManager } },
+      { parent: this },
+    );
+    const certManager = new k8s.helm.v3.Release(
+      "cert-manager",
+      {
+        name: "cert-manager",
+        ...releaseArgs(
+          "certManager",
+          {
+            namespace: cmNs.metadata.name,
+            values: certManagerValues({
+              profile: args.profile,
+              replicas: args.replicas,
+              imageRegistry: registry,
+            }),
+          },
+          args.source,
+        ),
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    ready.push(certManager);
+
+    const issuerOpts = { parent: this, dependsOn: [certManager] };
+    if (args.tls.kind === "acme") {
+      this.clusterIssuerName = "acme";
+      ready.push(
+        new k8s.apiextensions.CustomResource(
+          "cluster-issuer-acme",
+          {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: this.clusterIssuerName },
+            spec: {
+              acme: {
+                email: args.tls.email,
+                server: args.tls.server,
+                privateKeySecretRef: { name: "acme-account-key" },
+                solvers: [{ http01: { ingress: { ingressClassName: args.ingressClass } } }],
+              },
+            },
+          },
+          issuerOpts,
+        ),
+      );
+    } else {
+      // Private CA: a self-signed issuer signs the root certificate, whose key then signs every endpoint.
+      const selfSigned = new k8s.apiextensions.CustomResource(
+        "cluster-issuer-selfsigned",
+        {
+          apiVersion: "cert-manager.io/v1",
+          kind: "ClusterIssuer",
+          metadata: { name: "selfsigned-root" },
+          spec: { selfSigned: {} },
+        },
+        issuerOpts,
+      );
+      const rootCa = new k8s.apiextensions.CustomResource(
+        "private-ca-root",
+        {
+          apiVersion: "cert-manager.io/v1",
+          kind: "Certificate",
+          // The CA issuer reads its key pair from cert-manager's own (cluster resource) namespace.
+          metadata: { name: "private-ca-root", namespace: cmNs.metadata.name },
+          spec: {
+            isCA: true,
+            commonName: args.tls.commonName,
+            secretName: "private-ca-root",
+            duration: "87600h", // 10 years: the root is distributed to browsers once.
+            renewBefore: "720h",
+            privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+            issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "selfsigned-root" },
+          },
+        },
+        { parent: this, dependsOn: [selfSigned] },
+      );
+      this.clusterIssuerName = "private-ca";
+      ready.push(
+        new k8s.apiextensions.CustomResource(
+          "cluster-issuer-private-ca",
+          {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: this.clusterIssuerName },
+            spec: { ca: { secretName: "private-ca-root" } },
+          },
+          { parent: this, dependsOn: [rootCa] },
+        ),
+      );
+    }
+    this.ready = ready;
+    this.registerOutputs({ clusterIssuerName: this.clusterIssuerName, ingressClass: this.ingressClass });
+  }
+}
+
+/** Annotations of an Ingress served over TLS with a certificate from the platform's ClusterIssuer. */
+export function tlsIngressAnnotations(clusterIssuer: string): Record<string, string> {
+  return {
+    "cert-manager.io/cluster-issuer": clusterIssuer,
+    "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+    "traefik.ingress.kubernetes.io/router.tls": "true",
+  };
+}
+
+export interface HttpsRedirectArgs {
+  /** Namespace of the endpoint (Traefik Middlewares are referenced within their namespace). */
+  namespace: pulumi.Input<string>;
+  /**
+   * Hosts whose plain-HTTP requests are redirected, each with the Service that serves it over HTTPS
+   * (Traefik drops a route whose backend Service does not exist, so the real one is named).
+   */
+  routes: { host: string; service: string; port: number }[];
+  ingressClass: string;
+}
+
+/**
+ * Plain-HTTP redirect for hosts served by any Traefik (also one the platform did not install, as on k3s):
+ * a RedirectScheme Middleware and an Ingress on the `web` entrypoint that applies it. Where the platform
+ * installs Traefik the entrypoint redirects too; this keeps the behaviour the same on both targets.
+ */
+export class HttpsRedirect extends pulumi.ComponentResource {
+  constructor(name: string, args: HttpsRedirectArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:platform:HttpsRedirect", name, {}, opts);
+    const middleware = new k8s.apiextensions.CustomResource(
+      `${name}-middleware`,
+      {
+        apiVersion: "traefik.io/v1alpha1",
+        kind: "Middleware",
+        metadata: { name: HTTPS_REDIRECT_MIDDLEWARE, namespace: args.namespace },
+        spec: { redirectScheme: { scheme: "https", permanent: true } },
+      },
+      { parent: this },
+    );
+    new k8s.networking.v1.Ingress(
+      `${name}-http`,
+      {
+        metadata: {
+          name: `${name}-http-redirect`,
+          namespace: args.namespace,
+          annotations: {
+            "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+            "traefik.ingress.kubernetes.io/router.middlewares": pulumi.interpolate`${args.namespace}-${HTTPS_REDIRECT_MIDDLEWARE}@kubernetescrd`,
+          },
+        },
+        spec: {
+          ingressClassName: args.ingressClass,
+          rules: args.routes.map(({ host, service, port }) => ({
+            host,
+            http: {
+              paths: [
+                {
+                  path: "/",
+                  pathType: "Prefix",
+                  // Not reached: the middleware answers first.
+                  backend: { service: { name: service, port: { number: port } } },
+                },
+              ],
+            },
+          })),
+        },
+      },
+      { parent: this, dependsOn: [middleware] },
+    );
+    this.registerOutputs({});
+  }
+}

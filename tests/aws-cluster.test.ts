@@ -1,0 +1,174 @@
+import { expect } from "chai";
+import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/platform/versions";
+import { ofType, one, releaseValues, runStack, type ProgramRun } from "./harness";
+
+/** Same overrides as aws-network.test.ts, so the harness evaluates this variant once. */
+const SMALL_PRIVATE = { azCount: "2", apiAllowedCidrs: "[]" };
+const EKS = "eks:index:Cluster";
+const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
+
+function group(run: ProgramRun, pool: string) {
+  return one(run, NODE_GROUP, `cluster-${pool}`).inputs;
+}
+
+describe("aws cluster (dev)", () => {
+  it("the EKS API is not open to the internet: private endpoint on, public only for apiAllowedCidrs", async () => {
+    const eks = one(await runStack("dev"), EKS).inputs;
+    expect(eks.endpointPrivateAccess).to.equal(true);
+    expect(eks.endpointPublicAccess).to.equal(true);
+    expect(eks.publicAccessCidrs).to.deep.equal(["203.0.113.0/24"]);
+  });
+
+  it("an empty apiAllowedCidrs turns the public endpoint off", async () => {
+    const eks = one(await runStack("dev", SMALL_PRIVATE), EKS).inputs;
+    expect(eks.endpointPublicAccess).to.equal(false);
+    expect(eks.endpointPrivateAccess).to.equal(true);
+    expect(eks.publicAccessCidrs).to.equal(undefined);
+  });
+
+  it("runs the pinned Kubernetes version with secrets encrypted by a rotated customer-managed key", async () => {
+    const run = await runStack("dev");
+    const eks = one(run, EKS).inputs;
+    expect(eks.version).to.equal(KUBERNETES_VERSION);
+    const key = one(run, "aws:kms/key:Key", "cluster-secrets");
+    expect(eks.encryptionConfigKeyArn).to.contain("cluster-secrets");
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+  });
+
+  it("control-plane audit logs go to a log group kept auditLogRetentionDays (90 in dev)", async () => {
+    const run = await runStack("dev");
+    const eks = one(run, EKS).inputs;
+    expect(eks.enabledClusterLogTypes).to.include.members(["api", "audit", "authenticator"]);
+    const logs = one(run, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane").inputs;
+    expect(logs.name).to.equal(`/aws/eks/${eks.name}/cluster`);
+    expect(logs.retentionInDays).to.equal(90);
+  });
+
+  it("authenticates through access entries only, and the default node group is not created", async () => {
+    const eks = one(await runStack("dev"), EKS).inputs;
+    expect(eks.authenticationMode).to.equal("API");
+    expect(eks.skipDefaultNodeGroup).to.equal(true);
+  });
+
+  it("the system group is on-demand and always up; notebook and Spark groups are spot, start at 0 and are tainted", async () => {
+    const run = await runStack("dev");
+    const system = group(run, "system");
+    expect(system.capacityType).to.equal("ON_DEMAND");
+    expect(system.scalingConfig.minSize).to.equal(1);
+    expect(system.taints ?? []).to.be.empty;
+    for (const pool of ["notebooks", "spark"]) {
+      const g = group(run, pool);
+      expect(g.capacityType, pool).to.equal("SPOT");
+      expect(g.scalingConfig, pool).to.include({ minSize: 0, desiredSize: 0, maxSize: 10 });
+      expect(g.instanceTypes.length, pool).to.be.greaterThan(1);
+      expect(g.labels["datavis.io/pool"]).to.equal(pool);
+      expect(g.taints).to.deep.equal([{ key: "datavis.io/pool", value: pool, effect: "NO_SCHEDULE" }]);
+    }
+  });
+
+  it("Cluster Autoscaler can build a notebook or Spark node from zero: the ASGs carry label and taint templates", async () => {
+    const run = await runStack("dev");
+    const tags = ofType(run, "aws:autoscaling/tag:Tag").map((t) => t.inputs);
+    for (const pool of ["notebooks", "spark"]) {
+      const asg = tags.filter((t) => t.tag.key.endsWith("datavis.io/pool") && t.tag.value.startsWith(pool));
+      expect(asg.map((t) => t.tag.key).sort(), pool).to.deep.equal([
+        "k8s.io/cluster-autoscaler/node-template/label/datavis.io/pool",
+        "k8s.io/cluster-autoscaler/node-template/taint/datavis.io/pool",
+      ]);
+      expect(asg.every((t) => t.autoscalingGroupName.startsWith("eks-"))).to.equal(true);
+    }
+  });
+
+  it("every node requires IMDSv2 and pods cannot reach the metadata service (hop limit 1)", async () => {
+    const run = await runStack("dev");
+    const templates = ofType(run, "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(templates).to.have.lengthOf(3);
+    for (const t of templates) {
+      expect(t.inputs.metadataOptions, t.name).to.include({
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+      });
+      expect(t.inputs.blockDeviceMappings[0].ebs.encrypted).to.equal("true");
+    }
+    for (const g of ofType(run, NODE_GROUP)) expect(g.inputs.launchTemplate.id, g.name).to.be.a("string");
+  });
+
+  it("Cluster Autoscaler is the pinned chart, runs as non-root, and its IRSA role may resize only this cluster's groups", async () => {
+    const run = await runStack("dev");
+    const release = ofType(run, "kubernetes:helm.sh/v3:Release").find(
+      (r) => r.inputs.name === "cluster-autoscaler",
+    )!;
+    expect(release.inputs.version).to.equal(CHARTS.clusterAutoscaler.version);
+    const values = releaseValues(run, "cluster-autoscaler");
+    expect(`${values.image.repository}:${values.image.tag}`).to.equal(IMAGES.clusterAutoscaler);
+    expect(values.image.tag).to.match(new RegExp(`^v${KUBERNETES_VERSION.replace(".", "\\.")}\\.`));
+    expect(values.autoDiscovery.clusterName).to.equal("datavis-dev");
+    expect(values.securityContext.runAsNonRoot).to.equal(true);
+    const sa = values.rbac.serviceAccount;
+    expect(sa.annotations["eks.amazonaws.com/role-arn"]).to.contain("cluster-cluster-autoscaler");
+    const policy = JSON.parse(
+      one(run, "aws:iam/rolePolicy:RolePolicy", "cluster-cluster-autoscaler").inputs.policy,
+    );
+    const resize = policy.Statement.find((s: any) => s.Action.includes("autoscaling:SetDesiredCapacity"));
+    expect(resize.Condition.StringEquals).to.deep.equal({
+      "aws:ResourceTag/k8s.io/cluster-autoscaler/datavis-dev": "owned",
+    });
+  });
+
+  it("the default StorageClass is encrypted gp3 from the EBS CSI add-on, whose controller uses IRSA", async () => {
+    const run = await runStack("dev");
+    const sc = one(run, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3-encrypted").inputs;
+    expect(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"]).to.equal("true");
+    expect(sc.provisioner).to.equal("ebs.csi.aws.com");
+    expect(sc.parameters).to.include({ type: "gp3", encrypted: "true" });
+    expect(sc.reclaimPolicy).to.equal("Delete");
+    const addon = one(run, "aws:eks/addon:Addon", "cluster-ebs-csi").inputs;
+    expect(addon.addonName).to.equal("aws-ebs-csi-driver");
+    expect(addon.serviceAccountRoleArn).to.contain("cluster-ebs-csi");
+    const trust = JSON.parse(one(run, "aws:iam/role:Role", "cluster-ebs-csi").inputs.assumeRolePolicy);
+    const sub = Object.entries(trust.Statement[0].Condition.StringEquals).find(([k]) => k.endsWith(":sub"));
+    expect(sub?.[1]).to.equal("system:serviceaccount:kube-system:ebs-csi-controller-sa");
+  });
+
+  it("dev can be torn down: no cluster deletion protection, nothing protected", async () => {
+    const run = await runStack("dev");
+    expect(one(run, EKS).inputs.deletionProtection).to.equal(false);
+    expect(run.resources.filter((r) => r.type.startsWith("aws:") && r.protect).map((r) => r.name)).to.be
+      .empty;
+  });
+});
+
+describe("aws cluster (prod)", () => {
+  it("prod logs every control-plane log type and keeps them 365 days", async () => {
+    const run = await runStack("prod");
+    expect(one(run, EKS).inputs.enabledClusterLogTypes).to.have.members([
+      "api",
+      "audit",
+      "authenticator",
+      "controllerManager",
+      "scheduler",
+    ]);
+    expect(
+      one(run, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane").inputs.retentionInDays,
+    ).to.equal(365);
+  });
+
+  it("clusterAdminArns become cluster-admin access entries", async () => {
+    const eks = one(await runStack("prod"), EKS).inputs;
+    const entries = Object.values(eks.accessEntries) as any[];
+    expect(entries).to.have.lengthOf(1);
+    expect(entries[0].principalArn).to.equal("arn:aws:iam::123456789012:role/platform-admins");
+    expect(Object.values(entries[0].accessPolicies)[0]).to.deep.include({
+      policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+    });
+  });
+
+  it("prod has two system nodes, cluster deletion protection and volumes that outlive their claims", async () => {
+    const run = await runStack("prod");
+    expect(group(run, "system").scalingConfig.minSize).to.equal(2);
+    expect(one(run, EKS).inputs.deletionProtection).to.equal(true);
+    expect(
+      one(run, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3-encrypted").inputs.reclaimPolicy,
+    ).to.equal("Retain");
+  });
+});

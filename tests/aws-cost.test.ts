@@ -1,0 +1,80 @@
+import { expect } from "chai";
+import { awsCostEstimate, loadPricing } from "../tools/estimates/aws-cost";
+import { runStack, type ProgramRun } from "./harness";
+
+type Estimate = {
+  idle: number;
+  active: number;
+  floor: number;
+  idleToFloor: number;
+  idlePerExtraUser: number;
+  breakdown: Record<string, { idle: number; active: number }>;
+  unpriced?: string[];
+};
+
+function estimateOf(run: ProgramRun, activeUsers?: number): Estimate {
+  const config = activeUsers === undefined ? run.config : { ...run.config, activeUsers };
+  return awsCostEstimate({ ...run, config }) as unknown as Estimate;
+}
+
+function line(e: Estimate, prefix: string): { idle: number; active: number } {
+  const key = Object.keys(e.breakdown).find((k) => k.startsWith(prefix));
+  expect(key, `breakdown line ${prefix}: ${Object.keys(e.breakdown).join("; ")}`).to.exist;
+  return e.breakdown[key!];
+}
+
+describe("aws cost estimate", () => {
+  it("the pricing table names its source and date", () => {
+    const p = loadPricing("us-east-1")!;
+    expect(p.source).to.contain("aws.amazon.com");
+    expect(p.compiled).to.match(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("dev idle stays within 1.3x the AWS floor (control plane + one NAT + db.t4g.micro + one system node)", async () => {
+    const e = estimateOf(await runStack("dev"));
+    expect(e.floor).to.be.closeTo(73 + 32.85 + 11.68 + 30.37, 0.05);
+    expect(e.idleToFloor).to.be.at.most(1.3);
+    expect(e.unpriced).to.equal(undefined);
+  });
+
+  it("spot notebook and Spark nodes cost nothing at idle and something when users are active", async () => {
+    const e = estimateOf(await runStack("dev"));
+    for (const pool of ["notebooks nodes", "spark nodes"]) {
+      expect(line(e, pool).idle, pool).to.equal(0);
+      expect(line(e, pool).active, pool).to.be.greaterThan(0);
+    }
+    expect(e.active).to.be.greaterThan(e.idle);
+  });
+
+  it("one more user adds only storage to the idle cost", async () => {
+    const run = await runStack("dev");
+    const ten = estimateOf(run, 10);
+    const eleven = estimateOf(run, 11);
+    expect(eleven.idle - ten.idle).to.be.closeTo(ten.idlePerExtraUser, 0.02);
+    // 10 GiB gp3 notebook volume + 5 GB of S3.
+    expect(ten.idlePerExtraUser).to.be.closeTo(10 * 0.08 + 5 * 0.023, 0.01);
+    for (const [k, v] of Object.entries(eleven.breakdown)) {
+      if (!k.startsWith("user storage")) expect(v.idle, k).to.equal(ten.breakdown[k].idle);
+    }
+  });
+
+  it("prod costs more at idle than dev: Multi-AZ database and a NAT gateway per AZ", async () => {
+    const dev = estimateOf(await runStack("dev"));
+    const prod = estimateOf(await runStack("prod"));
+    expect(prod.idle).to.be.greaterThan(dev.idle);
+    expect(line(prod, "RDS PostgreSQL db.t4g.medium Multi-AZ").idle).to.be.closeTo(0.065 * 2 * 730, 0.01);
+    expect(Object.keys(prod.breakdown).filter((k) => k.startsWith("NAT gateway"))).to.have.lengthOf(3);
+    expect(prod.unpriced).to.equal(undefined);
+  });
+
+  it("an instance type missing from the pricing table is listed as unpriced, not guessed", async () => {
+    const run = await runStack("dev");
+    const resources = run.resources.map((r) =>
+      r.name === "cluster-system" && r.type === "aws:eks/nodeGroup:NodeGroup"
+        ? { ...r, inputs: { ...r.inputs, instanceTypes: ["c7a.medium"] } }
+        : r,
+    );
+    const e = awsCostEstimate({ ...run, resources }) as unknown as Estimate;
+    expect(e.unpriced).to.deep.equal(["EC2 c7a.medium"]);
+  });
+});
