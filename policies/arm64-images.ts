@@ -32,7 +32,7 @@ export const ARM64_IMAGES: readonly Arm64Image[] = [
     image: "postgres:17.6-alpine",
     registry: "docker.io",
     verifiedBy:
-      "Docker Official Image: docker-library/repo-info tag details for postgres alpine tags list `linux; arm64 variant v8`",
+      "declared: Docker Official Image built for arm64v8 among others; docker-library/repo-info pages read for this list show `linux; arm64 variant v8` for earlier postgres alpine tags, not for this exact tag",
   },
   {
     image: "apache/spark:4.0.4",
@@ -91,6 +91,12 @@ export const ARM64_IMAGES: readonly Arm64Image[] = [
 ];
 
 export const ARM64_CHARTS: readonly Arm64Chart[] = [
+  {
+    chart: "scheduled-notebooks",
+    version: "0.1.0",
+    verifiedBy:
+      "this project's chart (charts/scheduled-notebooks): one container whose image comes from values.image (default: the single-user image listed above); read its templates/cronjobs.yaml",
+  },
   {
     chart: "dashboards",
     version: "0.1.0",

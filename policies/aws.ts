@@ -460,7 +460,8 @@ function worldOpen(rule: Ingress): boolean {
 }
 
 function allowedForLoadBalancer(rule: Ingress): boolean {
-  return rule.protocol.toLowerCase() === "tcp" && rule.from === rule.to && LB_PORTS.has(rule.from);
+  const tcp = rule.protocol.toLowerCase() === "tcp" || rule.protocol === "6";
+  return tcp && rule.from === rule.to && LB_PORTS.has(rule.from);
 }
 
 const sgNoWorldIngress: Rule = stackPolicy({
@@ -628,6 +629,18 @@ const iamWorkloadNoAdmin: Rule = stackPolicy({
         "role",
         roleNames(role),
       );
+      // Customer managed policies of this stack attached to the role: the same wildcard check.
+      for (const a of attachments) {
+        for (const policy of (a.dependencies ?? []).filter((d) => d && d.type === "aws:iam/policy:Policy")) {
+          const wild = statements(known(() => policy.props.policy)).flatMap(wildcardActions);
+          if (wild.length) {
+            report(
+              `workload role ${role.name}: attached policy ${policy.name} allows ${[...new Set(wild)].join(", ")}`,
+              policy.urn,
+            );
+          }
+        }
+      }
       const managed = [
         ...asArray(known(() => role.props.managedPolicyArns) as string[]),
         ...attachments.map((a) => known(() => a.props.policyArn)),

@@ -248,9 +248,10 @@ const noDefaultNamespace: Rule = {
   framework: cisK8s("5.7.4", "The default namespace should not be used"),
   validateResource: (args, report) => {
     if (!isNamespacedWorkload(args.type)) return;
-    const ns = args.type === RELEASE ? args.props.namespace : get(args.props, "metadata", "namespace");
-    if (ns === undefined || ns === null || ns === "" || ns === "default")
-      report("runs in the default namespace");
+    // Without a namespace of its own, a resource lands in its provider's namespace (if the provider sets one).
+    const own = args.type === RELEASE ? args.props.namespace : get(args.props, "metadata", "namespace");
+    const ns = own || known(() => args.provider?.props.namespace) || "default";
+    if (ns === "default") report("runs in the default namespace");
   },
 };
 

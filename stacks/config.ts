@@ -110,6 +110,8 @@ export interface PlatformConfig {
   cullIdleMinutes: number;
   /** Single-user notebook image (registry/path:tag); empty means the pinned IMAGES.singleuser. */
   singleUserImage: string;
+  /** Scheduled Papermill runs (charts/scheduled-notebooks `runs`: name, schedule, source, notebook, ...). */
+  scheduledRuns: Record<string, unknown>[];
   /** Users active at once, for the cost and capacity estimates. */
   activeUsers: number;
   aws?: AwsConfig;
@@ -243,6 +245,12 @@ export const CONFIG_KEYS: KeySpec[] = [
     appliesTo: "all",
     default: "(pinned in versions.ts)",
     description: "notebook server image, registry/path:tag (a fork's own build)",
+  },
+  {
+    key: "scheduledRuns",
+    appliesTo: "all",
+    default: "[]",
+    description: "Papermill runs: list of {name, schedule, source, notebook, parameters}",
   },
   {
     key: "activeUsers",
@@ -679,6 +687,38 @@ function readTenants(r: Reader): TenantConfig[] {
   });
 }
 
+/** Runs for charts/scheduled-notebooks; the chart's values schema checks every field at deploy time. */
+function readScheduledRuns(r: Reader): Record<string, unknown>[] {
+  const v = r.json("scheduledRuns");
+  if (v === undefined) return [];
+  if (!Array.isArray(v))
+    r.fail("scheduledRuns", "must be a list of runs, e.g. [{name: daily-etl, schedule: '0 6 * * *', ...}]");
+  const seen = new Set<string>();
+  return v.map((run: unknown, i: number) => {
+    const o = run as Record<string, unknown>;
+    if (typeof run !== "object" || run === null || Array.isArray(run))
+      r.fail("scheduledRuns", `scheduledRuns[${i}] must be an object`);
+    for (const field of ["name", "schedule", "source", "notebook"]) {
+      if (typeof o[field] !== "string" || o[field] === "")
+        r.fail("scheduledRuns", `scheduledRuns[${i}].${field} is required (a string)`);
+    }
+    const name = o.name as string;
+    if (name.length > 30 || !DNS_LABEL.test(name))
+      r.fail(
+        "scheduledRuns",
+        `scheduledRuns[${i}].name "${name}" is not a DNS label of at most 30 characters`,
+      );
+    if (seen.has(name)) r.fail("scheduledRuns", `scheduledRuns[${i}].name "${name}" is used twice`);
+    seen.add(name);
+    if (!/^(@(yearly|annually|monthly|weekly|daily|hourly)|\S+( \S+){4})$/.test(o.schedule as string))
+      r.fail(
+        "scheduledRuns",
+        `scheduledRuns[${i}].schedule "${o.schedule}" is not a 5-field cron schedule or @daily-style macro`,
+      );
+    return o;
+  });
+}
+
 function readAuth(r: Reader, target: Target): AuthConfig {
   const provider = r.oneOf<AuthProvider>(
     "authProvider",
@@ -861,10 +901,11 @@ export function parseConfig(raw: RawConfig, stack: string, keysRead?: Set<string
     notebookBackupRetentionDays: r.int("notebookBackupRetentionDays", production ? 30 : 7, 1, 3653),
     cullIdleMinutes: r.int("cullIdleMinutes", 60, 5, 10080),
     singleUserImage: r.string("singleUserImage", "", {
-      pattern: /^[a-z0-9.-]+(:\d{1,5})?\/[a-z0-9._\/-]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/,
+      pattern: /^[a-z0-9.-]+(:\d{1,5})?\/[a-z0-9._/-]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/,
       expect: "registry/path:tag with an exact tag (not latest), e.g. ghcr.io/my-org/singleuser:2026.01.05",
     }),
     activeUsers: r.int("activeUsers", 10, 0, 100000),
+    scheduledRuns: readScheduledRuns(r),
   };
   if (target === "aws") cfg.aws = readAws(r, production);
   else cfg.edge = readEdge(r);

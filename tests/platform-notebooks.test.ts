@@ -2,11 +2,20 @@
  * The notebook platform (issue 4) under both targets' inputs: AWS (dev, prod) and edge. Every behaviour is
  * read from what the program registers, as `pulumi up` would send it.
  */
+import * as fs from "fs";
+import * as path from "path";
+import Ajv from "ajv";
 import { expect } from "chai";
-import { one, ofType, releases, releaseValues, runStack, type ProgramRun } from "./harness";
+import * as yaml from "js-yaml";
+import { configError, one, ofType, releases, releaseValues, runStack, type ProgramRun } from "./harness";
 import { chartValuesErrors, mergeValues, chartDefaults } from "./lib/chart-values";
 import { IMAGES, SPARK_VERSION } from "../components/platform/versions";
-import { scheduledRunsValues } from "../components/platform/notebooks/scheduled-runs";
+import { WORKLOAD_SERVICE_ACCOUNTS } from "../components/aws/identity";
+import {
+  scheduledNotebooksChartVersion,
+  scheduledRunsValues,
+  SCHEDULED_NOTEBOOKS_CHART,
+} from "../components/platform/notebooks/scheduled-runs";
 import { objectStorePort } from "../components/platform/tenants";
 
 const HUB = "jupyterhub";
@@ -29,6 +38,30 @@ const TUNED = {
   singleUserImage: "registry.example.org/data/singleuser:2026.01.05",
 };
 const AIR_GAPPED = { airGapped: "true", registryMirror: "registry.lab.local:5000" };
+const RUNS_ARGS = {
+  namespace: "platform-jobs",
+  objectStore: {
+    region: "us-east-1",
+    forcePathStyle: false,
+    buckets: { notebooks: "nb", datasets: "ds", spark: "sp" },
+    identity: {
+      kind: "workload" as const,
+      roleArns: { scheduledRuns: "arn:aws:iam::123456789012:role/runs" },
+    },
+  },
+  image: IMAGES.singleuser,
+  env: {},
+  suspend: false,
+};
+
+/** The scheduled-notebooks chart's own values schema (Helm validates values against it). */
+function scheduledRunsSchemaErrors(values: unknown): string[] {
+  const dir = path.resolve(__dirname, "..", SCHEDULED_NOTEBOOKS_CHART);
+  const schema = JSON.parse(fs.readFileSync(path.join(dir, "values.schema.json"), "utf8"));
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  const merged = mergeValues(yaml.load(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")), values);
+  return validate(merged) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
 
 describe("notebook platform: JupyterHub release", () => {
   for (const stack of ["dev", "prod", "edge"]) {
@@ -444,23 +477,10 @@ describe("notebook platform: backups, maintenance and the activity log", () => {
     expect(normal.hub.templateVars).to.deep.equal({});
   });
 
-  it("maintenance mode suspends scheduled runs", () => {
-    const args = {
-      namespace: "platform-jobs",
-      objectStore: {
-        region: "us-east-1",
-        forcePathStyle: false,
-        buckets: { notebooks: "nb", datasets: "ds", spark: "sp" },
-        identity: {
-          kind: "workload" as const,
-          roleArns: { scheduledRuns: "arn:aws:iam::123456789012:role/runs" },
-        },
-      },
-      image: IMAGES.singleuser,
-      env: {},
-    };
-    expect(scheduledRunsValues({ ...args, suspend: true }).suspend).to.equal(true);
-    expect(scheduledRunsValues({ ...args, suspend: false }).suspend).to.equal(false);
+  it("maintenance mode suspends every scheduled run", async () => {
+    expect(releaseValues(await runStack("dev", MAINTENANCE), "scheduled-notebooks").suspend).to.equal(true);
+    expect(releaseValues(await runStack("dev"), "scheduled-notebooks").suspend).to.equal(false);
+    expect(scheduledRunsValues({ ...RUNS_ARGS, suspend: true }).suspend).to.equal(true);
   });
 
   it("maintenance mode leaves everything else as it is: dashboards, data and volumes stay", async () => {
@@ -486,6 +506,82 @@ describe("notebook platform: backups, maintenance and the activity log", () => {
     expect(v.hub.db.type).to.equal("sqlite-pvc");
     expect(v.hub.extraConfig["20-activity-log"]).to.contain("TimedRotatingFileHandler");
     expect(hub(await runStack("edge")).custom.datavis.activityLog.retentionDays).to.equal(90);
+  });
+});
+
+describe("notebook platform: scheduled runs", () => {
+  for (const stack of ["dev", "edge"]) {
+    it(`${stack}: the scheduled-notebooks chart is installed from its folder at its own version, in platform-jobs`, async () => {
+      const r = releases(await runStack(stack)).get("scheduled-notebooks")!;
+      expect(r.inputs.chart).to.equal("charts/scheduled-notebooks");
+      expect(r.inputs.version).to.equal(scheduledNotebooksChartVersion());
+      expect(r.inputs.namespace).to.equal("platform-jobs");
+    });
+
+    it(`${stack}: the values passed to the scheduled-notebooks chart pass its values schema`, async () => {
+      const values = releaseValues(await runStack(stack), "scheduled-notebooks");
+      expect(scheduledRunsSchemaErrors(values)).to.deep.equal([]);
+      expect(scheduledRunsSchemaErrors({ ...values, suspended: true })).not.to.deep.equal([]);
+    });
+  }
+
+  it("the runs listed in scheduledRuns become the chart's runs, and pass its schema", async () => {
+    const runs = [
+      {
+        name: "stock-performance",
+        schedule: "0 6 * * *",
+        source: "s3://my-notebooks/examples/",
+        notebook: "etl.ipynb",
+        parameters: { output_table: "stock_monthly_performance" },
+      },
+    ];
+    const v = releaseValues(
+      await runStack("edge", { scheduledRuns: JSON.stringify(runs) }),
+      "scheduled-notebooks",
+    );
+    expect(v.runs).to.deep.equal(runs);
+    expect(scheduledRunsSchemaErrors(v)).to.deep.equal([]);
+  });
+
+  it("a scheduled run with a bad schedule is refused before anything is registered, naming the key", async () => {
+    const bad = [{ name: "etl", schedule: "every day", source: "s3://b/p/", notebook: "etl.ipynb" }];
+    const err = await configError("dev", { scheduledRuns: JSON.stringify(bad) });
+    expect(err.key).to.equal("datavis:scheduledRuns");
+    expect(err.message).to.contain("every day");
+  });
+
+  it("scheduled runs use the notebooks' image, environment and bucket; on AWS their own IAM role", async () => {
+    const run = await runStack("dev");
+    const v = releaseValues(run, "scheduled-notebooks");
+    expect(`${v.image.repository}:${v.image.tag}`).to.equal(IMAGES.singleuser);
+    expect(v.outputBucket).to.equal(envOf(run).NOTEBOOKS_BUCKET);
+    const env = Object.fromEntries(v.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.PGPASSWORD.secretKeyRef.name).to.equal("notebook-database");
+    expect(env.PGHOST).to.equal(envOf(run).PGHOST);
+    expect(v.serviceAccount).to.include({ create: true, name: "scheduled-runs" });
+    expect(v.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).to.match(/role\//);
+    const secret = ofType(run, "kubernetes:core/v1:Secret").find(
+      (x) =>
+        x.inputs.metadata.name === "notebook-database" && x.inputs.metadata.namespace === "platform-jobs",
+    );
+    expect(secret, "database password Secret in platform-jobs").to.exist;
+  });
+});
+
+describe("notebook platform: workload identity contract with the AWS target", () => {
+  it("notebook servers and scheduled runs use the service accounts the AWS IAM roles trust", async () => {
+    const run = await runStack("dev");
+    const nb = WORKLOAD_SERVICE_ACCOUNTS.notebooks;
+    const sa = byName(run, "kubernetes:core/v1:ServiceAccount", "notebook-sa").metadata;
+    expect([sa.namespace, sa.name]).to.deep.equal([nb.namespace, nb.serviceAccount]);
+    const runs = WORKLOAD_SERVICE_ACCOUNTS.scheduledRuns;
+    const r = releases(run).get("scheduled-notebooks")!;
+    expect([r.inputs.namespace, r.inputs.values.serviceAccount.name]).to.deep.equal([
+      runs.namespace,
+      runs.serviceAccount,
+    ]);
+    const backup = byName(run, "kubernetes:core/v1:ServiceAccount", "notebook-backup-sa").metadata;
+    expect(backup.name).to.equal(WORKLOAD_SERVICE_ACCOUNTS.backup.serviceAccount);
   });
 });
 

@@ -25,7 +25,11 @@ import type {
 import { PlatformServices } from "../components/platform/services";
 import { ADMIN_SQL, APP_SQL, DATABASE_ROLES } from "../components/platform/services/database-roles";
 import { DEPLOYER_ROLE, engineerAccountName } from "../components/platform/services/headlamp";
-import { DASHBOARDS_CHART_DIR, PROMETHEUS_URL } from "../components/platform/services/monitoring";
+import {
+  DASHBOARDS_CHART,
+  DASHBOARDS_CHART_DIR,
+  PROMETHEUS_URL,
+} from "../components/platform/services/monitoring";
 import {
   cpuCores,
   memoryBytes,
@@ -33,20 +37,21 @@ import {
   SIZES,
   sizeProfile,
 } from "../components/platform/services/sizing";
-import { SPARK_EXAMPLES, SparkPlatform } from "../components/platform/services/spark";
+import {
+  SPARK_EXAMPLES,
+  SPARK_JOBS_DIR,
+  SparkPlatform,
+  sparkJobFiles,
+} from "../components/platform/services/spark";
 import { chartValuesErrors } from "./lib/chart-values";
+import type { RecordedResource } from "../tools/offline";
+import { evaluatePolicies } from "../tools/policy-eval";
+import { ofType as harnessOfType, releases as harnessReleases, runStack } from "./harness";
 
 // ---------------------------------------------------------------------------------------------------
 // Test-only composition under mocks
 
-interface Recorded {
-  type: string;
-  name: string;
-  parent?: string;
-  inputs: Record<string, any>;
-  dependencies: string[];
-  urn: string;
-}
+type Recorded = RecordedResource;
 
 interface ServicesRun {
   settings: PlatformConfig;
@@ -178,13 +183,21 @@ async function evaluate(kind: Kind): Promise<ServicesRun> {
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
     names.set(urn, req.getName());
     if (req.getType() !== "pulumi:pulumi:Stack") {
+      const wire = req.getObject()?.toJavaScript() ?? {};
       resources.push({
         type: req.getType(),
         name: req.getName(),
         parent: req.getParent() || undefined,
-        inputs: decode(req.getObject()?.toJavaScript() ?? {}),
+        parentUrn: req.getParent() || undefined,
+        inputs: decode(wire),
+        displayInputs: decode(wire),
         dependencies: req.getDependenciesList(),
         urn,
+        custom: req.getCustom(),
+        remote: req.getRemote(),
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        provider: req.getProvider() || undefined,
       });
     }
     return register(req, callback);
@@ -422,10 +435,16 @@ describe("platform services: database roles", () => {
     });
   }
 
+  it("a password or script change replaces the roles Job, so it runs again", async () => {
+    const [job] = ofType(await run("edge"), "kubernetes:batch/v1:Job");
+    // Pod templates are immutable: a changed annotation there makes Pulumi replace the Job.
+    expect(job.inputs.spec.template.metadata.annotations["datavis.io/revision"]).to.match(/^[0-9a-f]{16}$/);
+  });
+
   it("the role script is idempotent: roles are created only when missing, then altered", () => {
     expect(ADMIN_SQL).to.match(/WHERE NOT EXISTS \(SELECT 1 FROM pg_roles WHERE rolname = r\) \\gexec/);
-    expect(ADMIN_SQL).to.match(/ALTER ROLE :"app_user" WITH LOGIN .* PASSWORD :'app_password';/);
-    expect(ADMIN_SQL).to.match(/ALTER ROLE :"reader_user" WITH LOGIN .* PASSWORD :'reader_password';/);
+    expect(ADMIN_SQL).to.include(`ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_password';`);
+    expect(ADMIN_SQL).to.include(`ALTER ROLE :"reader_user" WITH LOGIN PASSWORD :'reader_password';`);
     expect(ADMIN_SQL).to.include("CREATE SCHEMA IF NOT EXISTS");
   });
 
@@ -499,6 +518,11 @@ describe("platform services: Spark", () => {
     expect(keys.inputs.stringData.AWS_ACCESS_KEY_ID).to.equal("edge-access-key");
   });
 
+  it("the example applications' job files are the ones notebooks/spark ships", () => {
+    const shipped = Object.keys(sparkJobFiles(SPARK_JOBS_DIR));
+    for (const ex of Object.values(SPARK_EXAMPLES)) expect(shipped, ex.file).to.include(ex.file);
+  });
+
   describe("example applications (with the data-path job files)", () => {
     before(() => {
       sparkJobsDir = fs.mkdtempSync(path.join(os.tmpdir(), "spark-jobs-"));
@@ -551,6 +575,16 @@ describe("platform services: Spark", () => {
       expect(streaming.inputs.spec.sparkConf["spark.sql.streaming.checkpointLocation"]).to.match(
         /^s3a:\/\/dv-spark\//,
       );
+    });
+
+    it("the examples' inputs come from the datasets bucket, as the job files expect", async () => {
+      const r = await run("spark-jobs");
+      const apps = customResources(r, "SparkApplication");
+      const batch = apps.find((a) => a.inputs.metadata.name === SPARK_EXAMPLES.batch.name)!;
+      expect(batch.inputs.spec.arguments).to.deep.equal(["--input", "s3a://dv-datasets/raw"]);
+      for (const a of apps) {
+        expect(a.inputs.spec.driver.env).to.deep.include({ name: "DATASETS_BUCKET", value: "dv-datasets" });
+      }
     });
 
     it("the job files are mounted from a ConfigMap built from notebooks/spark", async () => {
@@ -689,7 +723,8 @@ describe("platform services: monitoring and dashboards", () => {
   it("dashboards ship as code: a release of charts/dashboards whose ConfigMaps carry the sidecar's label", async () => {
     const r = await run("edge");
     const rel = releases(r).get("platform-dashboards")!;
-    expect(rel.inputs.chart).to.equal(DASHBOARDS_CHART_DIR);
+    expect(rel.inputs.chart).to.equal(DASHBOARDS_CHART);
+    expect(path.resolve(DASHBOARDS_CHART)).to.equal(DASHBOARDS_CHART_DIR);
     const sidecar = values(r, "grafana").sidecar.dashboards;
     expect(sidecar.enabled).to.be.true;
     expect({ key: sidecar.label, value: sidecar.labelValue }).to.deep.equal(rel.inputs.values.label);
@@ -937,4 +972,49 @@ describe("platform services: availability and resources", () => {
       headlamp: "https://headlamp.dev.datavis.example.org",
     });
   });
+});
+
+describe("platform services: the policy pack", () => {
+  for (const kind of [...TARGETS, "aws-prod"] as Kind[]) {
+    it(`the services raise no mandatory policy violation (${kind})`, async () => {
+      const r = await run(kind);
+      const violations = await evaluatePolicies({
+        project: "datavis",
+        stack: r.settings.stack,
+        config: r.settings,
+        resources: r.resources,
+        outputs: {},
+      });
+      const mandatory = violations.filter((v) => v.level === "mandatory");
+      expect(mandatory.map((v) => `${v.policy} ${v.resource}: ${v.message}`)).to.deep.equal([]);
+    });
+  }
+});
+
+describe("platform services in the stacks (npm run plan)", () => {
+  for (const stack of ["dev", "edge"]) {
+    it(`the ${stack} plan runs the services with every Helm release pinned and nothing retired`, async () => {
+      const r = await runStack(stack);
+      expect(harnessOfType(r, "datavis:platform:PlatformServices")).to.have.lengthOf(1);
+      const names = [...harnessReleases(r).keys()];
+      expect(names).to.include.members([
+        "cert-manager",
+        "kube-prometheus-stack",
+        "grafana",
+        "headlamp",
+        "spark-operator",
+      ]);
+      for (const rel of harnessReleases(r).values()) {
+        expect(rel.inputs.version, String(rel.inputs.name)).to.be.a("string").and.not.be.empty;
+      }
+      expect(JSON.stringify(r.resources).toLowerCase()).to.not.match(/ingress-nginx|kubernetes-dashboard/);
+    });
+
+    it(`the ${stack} stack outputs the Grafana and Headlamp endpoints`, async () => {
+      const r = await runStack(stack);
+      const text = JSON.stringify(r.outputs);
+      expect(text).to.include(`https://grafana.${r.config.domain}`);
+      expect(text).to.include(`https://headlamp.${r.config.domain}`);
+    });
+  }
 });

@@ -513,6 +513,16 @@ describe("policy pack: IAM and KMS", () => {
       .to.match(/allows s3:\*/)
       .and.match(/AdministratorAccess/);
   });
+  it("a workload role with a customer managed policy of this stack allowing 'iam:*' is reported", async () => {
+    const msgs = await reported("iam-workload-roles-least-privilege", () => {
+      const role = new aws.iam.Role("spark", { assumeRolePolicy: IRSA_TRUST });
+      const policy = new aws.iam.Policy("spark", {
+        policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["iam:*"], Resource: "*" }] }),
+      });
+      new aws.iam.RolePolicyAttachment("spark", { role: role.name, policyArn: policy.arn });
+    });
+    expect(msgs).to.deep.equal(["workload role spark: attached policy spark allows iam:*"]);
+  });
   it("a workload role with scoped actions passes; a non-workload role is not judged by this rule", () =>
     quiet("iam-workload-roles-least-privilege", () => {
       const role = new aws.iam.Role("notebooks", { assumeRolePolicy: IRSA_TRUST });
@@ -701,7 +711,18 @@ describe("policy pack: Kubernetes workloads", () => {
     const v = await violationsOf("k8s-no-default-namespace", () => deployment({}, {}, "default"));
     expect(v.map((x) => x.level)).to.deep.equal(["advisory"]);
   });
-  it("a workload in its own namespace passes", () => quiet("k8s-no-default-namespace", () => deployment()));
+  it("a workload in its own namespace, or in its provider's namespace, passes", async () => {
+    await quiet("k8s-no-default-namespace", () => deployment());
+    await quiet("k8s-no-default-namespace", () => {
+      const provider = new k8s.Provider("apps", { kubeconfig: "{}", namespace: "apps" });
+      new k8s.core.v1.ConfigMap("settings", { data: {} }, { provider });
+      new k8s.batch.v1.Job(
+        "job",
+        { spec: { template: { spec: { restartPolicy: "Never", containers: [GOOD_CONTAINER] } } } },
+        { provider },
+      );
+    });
+  });
 });
 
 /** A tenant namespace with the pieces the tenant rules ask for; `omit` drops one. */

@@ -81,6 +81,27 @@ failed=$((failed + f))
 [ "$mocha_rc" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 echo "bundle tool tests took $((SECONDS - t)) s"
 
+section "HA configuration (three servers, one agent)"
+t=$SECONDS
+render="$(mktemp -d)"
+(cd ansible-pi && $SUDO env "PATH=$PATH" PI_RENDER_DIR="$render" ANSIBLE_CONFIG="$REPO_ROOT/ansible-pi/ansible.cfg" \
+  ANSIBLE_NOCOLOR=1 ansible-playbook -i tests/inventories/ha-render.yml tests/render-config.yml --skip-tags boot) \
+  >"$render/render.log" 2>&1
+check "HA config renders for every node" test $? -eq 0
+ha_cfg() { # ha_cfg HOST PYTHON-EXPR over c (the node's config.yaml)
+  python3 -c "import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$render/$1/config.yaml"
+}
+check "HA: the first server starts the cluster (cluster-init, embedded etcd)" \
+  ha_cfg pi-1 '"cluster-init" in c and c["cluster-init"] is True and "server" not in c'
+for node in pi-2 pi-3; do
+  check "HA: server $node joins the first" \
+    ha_cfg "$node" 'c["server"]=="https://10.0.0.11:6443" and "cluster-init" not in c'
+done
+check "HA: the agent joins through the API endpoint with the token" \
+  ha_cfg pi-4 'c["server"]=="https://10.0.0.11:6443" and c["token"]=="ci-test-token-0123456789abcdef"'
+$SUDO rm -rf "$render"
+echo "HA configuration checks took $((SECONDS - t)) s"
+
 section "arm64 root filesystem"
 t=$SECONDS
 # The mirror comes from this machine's own apt sources, never from the repository.
@@ -101,7 +122,8 @@ cache_dir="${ANSIBLE_PI_CACHE:-$REPO_ROOT/.cache/ansible-pi}"
 cache="$cache_dir/rootfs-bookworm-arm64-$(echo "$packages" | sha256sum | cut -c1-12).tar.gz"
 work=$(mktemp -d /var/tmp/ansible-pi-test.XXXXXX)
 rootfs="$work/rootfs"
-cleanup() { $SUDO rm -rf "$work"; }
+# ANSIBLE_PI_KEEP=1 keeps the root filesystem, bundle and logs for a look after the run.
+cleanup() { if [ "${ANSIBLE_PI_KEEP:-0}" = 1 ]; then echo "kept $work"; else $SUDO rm -rf "$work"; fi; }
 trap cleanup EXIT
 if [ -f "$cache" ]; then
   $SUDO mkdir -p "$rootfs" && $SUDO tar -xzf "$cache" -C "$rootfs" --numeric-owner
@@ -178,18 +200,25 @@ check "k3s binary is executable" test -x "$R/usr/local/bin/k3s"
 check "images archive placed for k3s to import" \
   cmp -s "$bundle/k3s-airgap-images-arm64.tar.zst" "$R/var/lib/rancher/k3s/agent/images/k3s-airgap-images-arm64.tar.zst"
 check "install script placed from the bundle" cmp -s "$bundle/install.sh" "$R/usr/local/bin/k3s-install.sh"
-reg="$R/etc/rancher/k3s/registries.yaml"
+# registries.yaml and config.yaml are root-only (0600): read copies when the suite is not root.
+reg="$work/registries.yaml"
+$SUDO cat "$R/etc/rancher/k3s/registries.yaml" >"$reg" 2>/dev/null
 check "registries.yaml sends docker.io to the mirror" \
   python3 -c 'import sys,yaml; m=yaml.safe_load(open(sys.argv[1]))["mirrors"]; sys.exit(0 if m["docker.io"]["endpoint"]==["https://registry.lab.local:5000"] else 1)' "$reg"
 check "registries.yaml mirrors quay.io, ghcr.io and registry.k8s.io" \
   python3 -c 'import sys,yaml; m=yaml.safe_load(open(sys.argv[1]))["mirrors"]; sys.exit(0 if {"quay.io","ghcr.io","registry.k8s.io"} <= set(m) else 1)' "$reg"
-cfg="$R/etc/rancher/k3s/config.yaml"
+cfg="$work/config.yaml"
+$SUDO cat "$R/etc/rancher/k3s/config.yaml" >"$cfg" 2>/dev/null
 check "config.yaml has the token and node name" \
   python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if c["token"]=="ci-test-token-0123456789abcdef" and c["node-name"]=="pi-test" else 1)' "$cfg"
 check "config.yaml: kubeconfig mode 0600, API address in tls-san, no default registry" \
   python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if c["write-kubeconfig-mode"]=="0600" and c["tls-san"]==["10.0.0.11"] and c["disable-default-registry-endpoint"] is True else 1)' "$cfg"
-check "config.yaml is readable by root only" test "$(stat -c %a "$cfg")" = 600
+check "config.yaml and registries.yaml are readable by root only" \
+  test "$($SUDO stat -c %a "$R/etc/rancher/k3s/config.yaml" "$R/etc/rancher/k3s/registries.yaml" | sort -u)" = 600
 check "boot-only tasks did not run (no k3s unit installed)" test ! -e "$R/etc/systemd/system/k3s.service"
+echo "--- /etc/rancher/k3s/config.yaml"; cat "$cfg"
+echo "--- /etc/rancher/k3s/registries.yaml (head)"; head -12 "$reg"
+echo "--- /boot/firmware/cmdline.txt"; cat "$R/boot/firmware/cmdline.txt"
 
 section "converge 2 (idempotence)"
 t=$SECONDS

@@ -7,6 +7,8 @@ in tests) and writes one row per symbol and month: price, monthly return, the S&
 excess return and the trailing 12-month return. It computes the same table as
 notebooks/datavis_data/etl.py does in SQL (the tests compare both). The table is replaced in one
 transaction; ``--output-parquet`` also writes it as parquet (e.g. s3a://<datasets bucket>/analysis/).
+PostgreSQL: psycopg where installed, else JDBC (pg_sink.py beside this file). With no arguments (the
+example SparkApplication) it reads $RAW_DATA_DIR, else s3a://$DATASETS_BUCKET/raw.
 
 Run: spark-submit batch_etl.py --input s3a://datasets/raw --table stock_monthly_performance
 """
@@ -14,6 +16,8 @@ Run: spark-submit batch_etl.py --input s3a://datasets/raw --table stock_monthly_
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 
 TABLE_COLUMNS = """
@@ -27,14 +31,26 @@ TABLE_COLUMNS = """
     PRIMARY KEY (symbol, month)
 """
 COLUMNS = ["symbol", "month", "price", "monthly_return", "index_return", "excess_return", "return_12m"]
+COLUMN_TYPES = ["text", "date", "double precision", "double precision", "double precision", "double precision",
+                "double precision"]
+
+
+def default_input() -> str:
+    """RAW_DATA_DIR, else s3a://$DATASETS_BUCKET/raw (so the SparkApplication needs no arguments)."""
+    if os.environ.get("RAW_DATA_DIR"):
+        return os.environ["RAW_DATA_DIR"]
+    if os.environ.get("DATASETS_BUCKET"):
+        return f"s3a://{os.environ['DATASETS_BUCKET']}/raw"
+    return "raw"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--input", required=True, help="folder holding stocks.csv and sp500.csv")
+    p.add_argument("--input", default=default_input(), help="folder holding stocks.csv and sp500.csv")
     p.add_argument("--table", default="stock_monthly_performance")
     p.add_argument("--output-parquet", default="", help="also write the table here as parquet")
-    p.add_argument("--dsn", default="", help="PostgreSQL DSN; empty: the PG* environment variables")
+    p.add_argument("--dsn", default="", help="PostgreSQL DSN (psycopg); empty: the PG* environment variables")
+    p.add_argument("--writer", choices=["auto", "psycopg", "jdbc"], default="auto")
     return p.parse_args(argv)
 
 
@@ -76,36 +92,28 @@ def transform(spark, input_dir: str):
     )
 
 
-def write_table(conn, table: str, rows) -> int:
-    """Replaces ``table`` with ``rows`` in one transaction (readers see the old or the new table)."""
-    from psycopg import sql
-
-    staging = sql.Identifier(f"{table}__building")
-    with conn.transaction():
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging))
-        conn.execute(sql.SQL("CREATE TABLE {} (" + TABLE_COLUMNS + ")").format(staging))
-        with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(staging)) as copy:
-            for r in rows:
-                copy.write_row(r)
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
-        conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(staging, sql.Identifier(table)))
-        conn.execute(
-            sql.SQL("ALTER INDEX {} RENAME TO {}").format(
-                sql.Identifier(f"{table}__building_pkey"), sql.Identifier(f"{table}_pkey")
-            )
-        )
+def write_table(db, table: str, rows) -> int:
+    """Replaces ``table`` with ``rows`` in one transaction (a pg_sink session): readers see the old or the new."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,50}", table):
+        raise ValueError(f"not a plain table name: {table!r}")
+    db.execute(f"DROP TABLE IF EXISTS {table}__building")
+    db.execute(f"CREATE TABLE {table}__building ({TABLE_COLUMNS})")
+    db.insert_rows(f"{table}__building", list(zip(COLUMNS, COLUMN_TYPES)), rows)
+    db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"ALTER TABLE {table}__building RENAME TO {table}")
+    db.execute(f"ALTER INDEX {table}__building_pkey RENAME TO {table}_pkey")
     return len(rows)
 
 
 def run(spark, args) -> int:
-    import psycopg
+    import pg_sink
 
     result = transform(spark, args.input).select(*COLUMNS).orderBy("symbol", "month")
     if args.output_parquet:
         result.write.mode("overwrite").parquet(args.output_parquet)
     rows = [tuple(r) for r in result.collect()]  # one row per symbol and month: small
-    with psycopg.connect(args.dsn) as conn:
-        return write_table(conn, args.table, rows)
+    with pg_sink.session(spark, args.dsn, args.writer) as db:
+        return write_table(db, args.table, rows)
 
 
 def main(argv=None) -> None:

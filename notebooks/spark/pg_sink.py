@@ -14,11 +14,9 @@ import os
 
 
 def _has_psycopg() -> bool:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("psycopg") is not None
 
 
 class PsycopgSession:

@@ -63,7 +63,6 @@ def flight_truth(data_dir: Path, start: str, hours: float):
     """Per-(minute, origin) aggregates of the recorded flights in [start, start + hours), with pandas."""
     import datetime as dt
 
-    import pandas as pd
     import pyarrow.parquet as pq
 
     t0 = dt.datetime.fromisoformat(start)

@@ -93,5 +93,58 @@ def test_streaming_notebook_writes_per_minute_aggregates(conn, dsn, data_dir, tm
     flights, minutes, sum_delay = conn.execute(
         "SELECT sum(flights), count(*), sum(sum_delay) FROM flight_minute_stats"
     ).fetchone()
-    assert (flights, minutes, sum_delay) == (truth["flights"].sum(), truth["minute"].nunique(), truth["sum_delay"].sum())
+    expected = (truth["flights"].sum(), truth["minute"].nunique(), truth["sum_delay"].sum())
+    assert (int(flights), int(minutes), int(sum_delay)) == tuple(int(x) for x in expected)
     assert conn.execute("SELECT count(*) FROM flight_minute_origin_stats").fetchone()[0] == len(truth)
+
+
+def test_scheduled_run_runner_executes_a_notebook_and_keeps_its_output(conn, dsn, data_dir, tmp_path):
+    """charts/scheduled-notebooks/files/run.py, as its CronJob runs it (local source and output here)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"source": str(data_dir / "iowa-electricity.csv"), "table": "scheduled_iowa", "dsn": dsn}))
+    env = {
+        **os.environ,
+        "RUN_NAME": "iowa",
+        "RUN_SOURCE": str(NOTEBOOKS),
+        "RUN_NOTEBOOK": "upload-dataset.ipynb",
+        "RUN_OUTPUT": str(tmp_path / "outputs" / "iowa"),
+        "RUN_PARAMETERS": str(params),
+        "RUN_WORKDIR": str(tmp_path / "work"),
+    }
+    runner = REPO / "charts" / "scheduled-notebooks" / "files" / "run.py"
+    proc = subprocess.run([sys.executable, str(runner)], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outputs = list((tmp_path / "outputs" / "iowa").glob("*.ipynb"))
+    assert len(outputs) == 1 and outputs[0].name.endswith("Z.ipynb")
+    assert conn.execute("SELECT count(*) FROM scheduled_iowa").fetchone()[0] == 51
+
+
+def test_scheduled_run_runner_fails_and_still_keeps_the_output(dsn, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"source": str(tmp_path / "missing.csv"), "table": "never", "dsn": dsn}))
+    env = {
+        **os.environ,
+        "RUN_NAME": "broken",
+        "RUN_SOURCE": str(NOTEBOOKS),
+        "RUN_NOTEBOOK": "upload-dataset.ipynb",
+        "RUN_OUTPUT": str(tmp_path / "outputs"),
+        "RUN_PARAMETERS": str(params),
+        "RUN_WORKDIR": str(tmp_path / "work"),
+    }
+    runner = REPO / "charts" / "scheduled-notebooks" / "files" / "run.py"
+    proc = subprocess.run([sys.executable, str(runner)], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1
+    assert "FileNotFoundError" in proc.stderr
+    assert len(list((tmp_path / "outputs").glob("*.ipynb"))) == 1

@@ -284,7 +284,7 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
       // The hook would make every upgrade wait for the image on all nodes; the daemonset pulls it anyway.
       hook: { enabled: false, ...imageName("quay.io/jupyterhub/k8s-image-awaiter") },
       continuous: { enabled: true },
-      resources: { requests: { cpu: "0", memory: "0" }, limits: { cpu: "50m", memory: "32Mi" } },
+      resources: { requests: { cpu: "5m", memory: "8Mi" }, limits: { cpu: "50m", memory: "32Mi" } },
       pause: { containerSecurityContext: restricted, ...imageName("registry.k8s.io/pause") },
     },
     cull: {

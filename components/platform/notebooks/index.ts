@@ -22,7 +22,7 @@ import {
   type EnvValue,
 } from "./environment";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
-import { SCHEDULED_NOTEBOOKS_CHART, ScheduledRuns, scheduledNotebooksChartPresent } from "./scheduled-runs";
+import { ScheduledRuns } from "./scheduled-runs";
 
 export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 
@@ -227,23 +227,21 @@ export class Notebooks extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...hubSecrets, ...configMaps] },
     );
 
-    if (!scheduledNotebooksChartPresent()) {
-      pulumi.log.warn(
-        `no ${SCHEDULED_NOTEBOOKS_CHART}/Chart.yaml in this checkout: scheduled runs not installed`,
-        this,
-      );
-    } else
-      new ScheduledRuns(
-        "scheduled-runs",
-        {
-          namespace: jobsNs.metadata.name,
-          objectStore: store,
-          image,
-          env,
-          suspend: s.maintenance.enabled,
-        },
-        { parent: this, dependsOn: [...jobsSecrets, ...configMaps, ...(args.dependsOn ?? [])] },
-      );
+    // Papermill runs as the app role too, with the same environment as a notebook; paused in maintenance.
+    new ScheduledRuns(
+      "scheduled-runs",
+      {
+        namespace: jobsNs.metadata.name,
+        objectStore: store,
+        image,
+        env,
+        suspend: s.maintenance.enabled,
+        runs: s.scheduledRuns,
+        nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
+        tolerations: args.cluster.nodePools.notebooks?.tolerations,
+      },
+      { parent: this, dependsOn: [...jobsSecrets, ...configMaps, ...(args.dependsOn ?? [])] },
+    );
 
     this.registerOutputs({ hubUrl: this.hubUrl });
   }

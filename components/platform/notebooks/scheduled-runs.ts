@@ -14,11 +14,6 @@ import { envList, type EnvValue } from "./environment";
 export const SCHEDULED_NOTEBOOKS_CHART = path.join("charts", "scheduled-notebooks");
 const CHART_DIR = path.resolve(__dirname, "..", "..", "..", SCHEDULED_NOTEBOOKS_CHART);
 
-/** Whether this checkout has the chart (it lives in charts/, beside the program). */
-export function scheduledNotebooksChartPresent(dir = CHART_DIR): boolean {
-  return fs.existsSync(path.join(dir, "Chart.yaml"));
-}
-
 /** The chart's own version (Chart.yaml), pinned on the release like every upstream chart's. */
 export function scheduledNotebooksChartVersion(dir = CHART_DIR): string {
   const file = path.join(dir, "Chart.yaml");
@@ -38,6 +33,9 @@ export interface ScheduledRunsArgs {
   suspend: boolean;
   /** The runs (notebook, parameters, schedule, output location); none by default. */
   runs?: Record<string, unknown>[];
+  /** Node placement of the runs (the notebook node pool on EKS). */
+  nodeSelector?: Record<string, string>;
+  tolerations?: k8s.types.input.core.v1.Toleration[];
 }
 
 export const SCHEDULED_RUNS_SERVICE_ACCOUNT = "scheduled-runs";
@@ -48,7 +46,7 @@ export function scheduledRunsValues(a: ScheduledRunsArgs): Record<string, unknow
   const roleArn = identity.kind === "workload" ? identity.roleArns.scheduledRuns : undefined;
   return {
     suspend: a.suspend,
-    image: splitImage(a.image),
+    image: { ...splitImage(a.image), pullPolicy: "IfNotPresent" },
     serviceAccount: {
       create: true,
       name: SCHEDULED_RUNS_SERVICE_ACCOUNT,
@@ -56,6 +54,8 @@ export function scheduledRunsValues(a: ScheduledRunsArgs): Record<string, unknow
     },
     outputBucket: a.objectStore.buckets.notebooks,
     env: envList(a.env),
+    ...(a.nodeSelector && Object.keys(a.nodeSelector).length > 0 ? { nodeSelector: a.nodeSelector } : {}),
+    ...(a.tolerations && a.tolerations.length > 0 ? { tolerations: a.tolerations } : {}),
     runs: a.runs ?? [],
   };
 }

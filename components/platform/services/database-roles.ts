@@ -39,9 +39,9 @@ export interface DatabaseRolesArgs {
 export const ADMIN_SQL = `\\set ON_ERROR_STOP on
 SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY[:'app_user', :'reader_user', :'grafana_user']) AS r
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \\gexec
-ALTER ROLE :"app_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'app_password';
-ALTER ROLE :"reader_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'reader_password';
-ALTER ROLE :"grafana_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'grafana_password';
+ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_password';
+ALTER ROLE :"reader_user" WITH LOGIN PASSWORD :'reader_password';
+ALTER ROLE :"grafana_user" WITH LOGIN PASSWORD :'grafana_password';
 ALTER ROLE :"reader_user" SET default_transaction_read_only = on;
 GRANT CONNECT ON DATABASE :"dbname" TO :"app_user", :"reader_user", :"grafana_user";
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
@@ -162,13 +162,15 @@ export class DatabaseRoles extends pulumi.ComponentResource {
     this.job = new k8s.batch.v1.Job(
       "db-roles",
       {
-        metadata: { namespace, annotations: { "datavis.io/revision": revision } },
+        metadata: { namespace },
         spec: {
           backoffLimit: 6,
           activeDeadlineSeconds: 900,
           template: {
             metadata: {
               labels: { "app.kubernetes.io/name": "db-roles", "app.kubernetes.io/part-of": "datavis" },
+              // In the (immutable) pod template: a new revision replaces the Job, which runs again.
+              annotations: { "datavis.io/revision": revision },
             },
             spec: {
               restartPolicy: "OnFailure",

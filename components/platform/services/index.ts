@@ -167,11 +167,6 @@ export class PlatformServices extends pulumi.ComponentResource {
   }
 }
 
-/** The ClusterIssuer name IngressTls registers for this issuer input (known before it exists). */
-export function issuerName(tls: TlsIssuerInput): string {
-  return tls.kind === "acme" ? "acme" : "private-ca";
-}
-
 function providerMap(
   p: pulumi.ComponentResourceOptions["providers"],
 ): Record<string, pulumi.ProviderResource> {

@@ -17,7 +17,11 @@ import { DB_CA_PATH } from "./database-roles";
 import { HttpsRedirect, tlsIngressAnnotations } from "./ingress-tls";
 import { PROMETHEUS_STORAGE, SIZES, type SizeProfile } from "./sizing";
 
-/** The project's own dashboards chart (ConfigMaps the Grafana sidecar loads). */
+/**
+ * The project's own dashboards chart (ConfigMaps the Grafana sidecar loads): the release names it
+ * relative to the project folder, where Pulumi runs the program, so plans show no machine's path.
+ */
+export const DASHBOARDS_CHART = path.join("charts", "dashboards");
 export const DASHBOARDS_CHART_DIR = path.resolve(__dirname, "..", "..", "..", "charts", "dashboards");
 
 /** The dashboards chart's version, from its Chart.yaml: the release pins it like any other. */
@@ -222,7 +226,10 @@ export function grafanaAuthIni(auth: AuthConfig, admins: string[]): Record<strin
           auth_url: "https://github.com/login/oauth/authorize",
           token_url: "https://github.com/login/oauth/access_token",
           api_url: "https://api.github.com/user",
-          allowed_organizations: auth.allowedOrganizations.join(" "),
+          // `org:team` entries fence by organization here (Grafana matches teams by numeric id only).
+          allowed_organizations: [...new Set(auth.allowedOrganizations.map((o) => o.split(":")[0]))].join(
+            " ",
+          ),
         },
       };
     case "google":
@@ -544,7 +551,7 @@ export class Dashboards extends pulumi.ComponentResource {
       "dashboards",
       {
         name: "platform-dashboards",
-        chart: DASHBOARDS_CHART_DIR,
+        chart: DASHBOARDS_CHART,
         version: dashboardsChartVersion(),
         namespace,
         values: { label: { key: DASHBOARD_LABEL.key, value: DASHBOARD_LABEL.value } },

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The data path, executed for real (notebooks/README.md): PostgreSQL from Debian's packages, the pinned
+# Python packages of notebooks/requirements.txt (pyspark = SPARK_VERSION) in .venv, Java 17 for Spark.
+# pytest runs every notebook through papermill, each Spark job file in local mode, the upload/ETL code,
+# the scheduled-run runner of charts/scheduled-notebooks and the data dashboards' structure and queries,
+# all on the real vega-datasets files from node_modules. Records pytest's passed/failed counts.
+set -uo pipefail
+source "$REPO_ROOT/.ci/lib.sh"
+cd "$REPO_ROOT" || exit 1
+start=$SECONDS
+fail() { echo "data: $*"; record data 0 1; exit 1; }
+
+section "data: system packages (PostgreSQL, Java 17)"
+apt_install postgresql || fail "apt-get install postgresql failed"
+if ! command -v java >/dev/null 2>&1; then
+  apt_install openjdk-17-jre-headless || fail "apt-get install openjdk-17-jre-headless failed"
+fi
+if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/java" ]; then
+  JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+fi
+export JAVA_HOME
+"$JAVA_HOME/bin/java" -version 2>&1 | head -1
+
+section "data: PostgreSQL test cluster"
+# A cluster of its own on a loopback port, so nothing else on the machine is touched; run by `postgres`.
+PG_VERSION="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+PG_PORT=55432
+[ -n "$PG_VERSION" ] || fail "no PostgreSQL server in /usr/lib/postgresql"
+if ! pg_lsclusters -h | awk '{print $1, $2}' | grep -qx "$PG_VERSION datavis"; then
+  $SUDO pg_createcluster "$PG_VERSION" datavis -p "$PG_PORT" -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null ||
+    fail "pg_createcluster failed"
+  # Listen on loopback only; the tests are the only clients.
+  echo "listen_addresses = '127.0.0.1'" | $SUDO tee "/etc/postgresql/$PG_VERSION/datavis/conf.d/loopback.conf" >/dev/null
+fi
+$SUDO pg_ctlcluster "$PG_VERSION" datavis start 2>/dev/null || true
+pg_lsclusters -h | grep -q "^$PG_VERSION *datavis .*online" || fail "the PostgreSQL cluster did not start"
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+as_postgres psql -p "$PG_PORT" -qtAc \
+  "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'datavis') THEN
+     CREATE ROLE datavis LOGIN CREATEDB PASSWORD 'datavis'; END IF; END \$\$" || fail "cannot create the test role"
+as_postgres psql -p "$PG_PORT" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'datavis_test'" | grep -q 1 ||
+  as_postgres createdb -p "$PG_PORT" -O datavis datavis_test || fail "cannot create the test database"
+export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=datavis PGPASSWORD=datavis PGDATABASE=datavis_test
+psql -qtAc "SELECT 'connected to ' || version()" || fail "cannot connect to the test database"
+
+section "data: Python packages (notebooks/requirements.txt)"
+ensure_venv
+PY="$REPO_ROOT/.venv/bin/python"
+"$PY" -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt || fail "pip install failed"
+"$PY" -m ipykernel install --sys-prefix --name python3 >/dev/null || fail "ipykernel install failed"
+want_spark=$(grep -Eo 'SPARK_VERSION = "[^"]+"' components/platform/versions.ts | grep -Eo '[0-9][^"]*')
+have_spark=$("$PY" -c 'import pyspark; print(pyspark.__version__)')
+echo "pyspark $have_spark (SPARK_VERSION in versions.ts: $want_spark)"
+[ "$have_spark" = "$want_spark" ] || fail "pyspark $have_spark differs from SPARK_VERSION $want_spark"
+[ -f node_modules/vega-datasets/data/flights-3m.parquet ] || npm ci --no-audit --no-fund >/dev/null ||
+  fail "vega-datasets is not installed (npm ci failed)"
+
+section "data: pytest notebooks/tests"
+log="$CI_RESULTS/.data.log"
+PYSPARK_PYTHON="$PY" "$PY" -m pytest notebooks/tests -p no:cacheprovider -q -rfE --durations=8 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+summary=$(grep -E '^=*\s*[0-9]+ (passed|failed|error|errors|skipped)' "$log" | tail -1)
+passed=$(echo "$summary" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || true)
+failed=$(echo "$summary" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{ s += $1 } END { print s + 0 }')
+passed=${passed:-0}
+failed=${failed:-0}
+# Exit 5 (no tests collected) or any other failure with no failing test counted still fails the suite.
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "data: $passed passed, $failed failed ($((SECONDS - start)) s)"
+record data "$passed" "$failed"
+exit "$rc"
