@@ -581,7 +581,10 @@ describe("notebook platform: workload identity contract with the AWS target", ()
       runs.serviceAccount,
     ]);
     const backup = byName(run, "kubernetes:core/v1:ServiceAccount", "notebook-backup-sa").metadata;
-    expect(backup.name).to.equal(WORKLOAD_SERVICE_ACCOUNTS.backup.serviceAccount);
+    expect([backup.namespace, backup.name]).to.deep.equal([
+      WORKLOAD_SERVICE_ACCOUNTS.backup.namespace,
+      WORKLOAD_SERVICE_ACCOUNTS.backup.serviceAccount,
+    ]);
   });
 });
 

@@ -52,9 +52,9 @@ export const WORKLOAD_SERVICE_ACCOUNTS: Record<ObjectStoreWorkload, WorkloadBind
     bucket: "datasets",
     prefix: "uploads/",
   },
-  /** Notebook volume backups under `backups/`. */
+  /** Notebook volume backups under `backups/`: in the hub's namespace, whose volumes it must mount. */
   backup: {
-    namespace: NAMESPACES.jobs,
+    namespace: NAMESPACES.jupyterhub,
     serviceAccount: "notebook-backup",
     bucket: "notebooks",
     prefix: "backups/",
