@@ -525,6 +525,15 @@ describe("notebook platform: scheduled runs", () => {
     });
   }
 
+  it("dev: scheduled runs mount the RDS CA bundle that PGSSLROOTCERT points at, so verify-full works", async () => {
+    const v = releaseValues(await runStack("dev"), "scheduled-notebooks");
+    const certPath = v.env.find((e: any) => e.name === "PGSSLROOTCERT")?.value;
+    expect(certPath).to.equal("/etc/datavis/db-ca/ca.crt");
+    const mount = v.extraVolumeMounts.find((m: any) => certPath.startsWith(`${m.mountPath}/`));
+    const volume = v.extraVolumes.find((x: any) => x.name === mount.name);
+    expect(volume.configMap.items).to.deep.include({ key: "db-ca.crt", path: "db-ca/ca.crt" });
+  });
+
   it("the runs listed in scheduledRuns become the chart's runs, and pass its schema", async () => {
     const runs = [
       {

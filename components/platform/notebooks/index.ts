@@ -235,6 +235,7 @@ export class Notebooks extends pulumi.ComponentResource {
         objectStore: store,
         image,
         env,
+        configKeys,
         suspend: s.maintenance.enabled,
         runs: s.scheduledRuns,
         nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ObjectStoreInput } from "../inputs";
 import { splitImage } from "../helm";
-import { envList, type EnvValue } from "./environment";
+import { CONFIG_MOUNT, configVolume, envList, type EnvValue } from "./environment";
 
 /** Folder of the chart, relative to the project root (where Pulumi runs the program). */
 export const SCHEDULED_NOTEBOOKS_CHART = path.join("charts", "scheduled-notebooks");
@@ -29,6 +29,8 @@ export interface ScheduledRunsArgs {
   image: string;
   /** Database and object-storage environment of every run. */
   env: Record<string, EnvValue>;
+  /** Keys of the `datavis-config` ConfigMap (in `namespace`) to mount: the database CA bundle, S3 config. */
+  configKeys?: string[];
   /** Suspend every CronJob (read-only maintenance mode). */
   suspend: boolean;
   /** The runs (notebook, parameters, schedule, output location); none by default. */
@@ -54,6 +56,9 @@ export function scheduledRunsValues(a: ScheduledRunsArgs): Record<string, unknow
     },
     outputBucket: a.objectStore.buckets.notebooks,
     env: envList(a.env),
+    ...(a.configKeys && a.configKeys.length > 0
+      ? { extraVolumes: [configVolume(a.configKeys)], extraVolumeMounts: [CONFIG_MOUNT] }
+      : {}),
     ...(a.nodeSelector && Object.keys(a.nodeSelector).length > 0 ? { nodeSelector: a.nodeSelector } : {}),
     ...(a.tolerations && a.tolerations.length > 0 ? { tolerations: a.tolerations } : {}),
     runs: a.runs ?? [],
