@@ -577,6 +577,23 @@ describe("platform services: Spark", () => {
       );
     });
 
+    it("each example's driver first creates its event-log directory, so Spark does not refuse to start", async () => {
+      const r = await run("spark-jobs");
+      for (const a of customResources(r, "SparkApplication")) {
+        const init = a.inputs.spec.driver.initContainers;
+        expect(init, a.inputs.metadata.name).to.have.lengthOf(1);
+        const [c] = init;
+        expect(c.image).to.equal(a.inputs.spec.image);
+        expect(c.command.at(-1)).to.equal(a.inputs.spec.sparkConf["spark.eventLog.dir"]);
+        expect(c.command.at(-2)).to.equal("/opt/spark/work-dir/jobs/ensure_event_log_dir.py");
+        expect(c.command).to.include("spark.eventLog.enabled=false");
+        expect(c.command).to.include(`spark.jars.packages=${a.inputs.spec.sparkConf["spark.jars.packages"]}`);
+        expect(c.envFrom).to.deep.equal(a.inputs.spec.driver.envFrom);
+        expect(c.securityContext.allowPrivilegeEscalation).to.equal(false);
+        expect(c.resources.limits.memory).to.be.a("string");
+      }
+    });
+
     it("the examples' inputs come from the datasets bucket, as the job files expect", async () => {
       const r = await run("spark-jobs");
       const apps = customResources(r, "SparkApplication");
@@ -592,7 +609,11 @@ describe("platform services: Spark", () => {
       const cm = ofType(r, "kubernetes:core/v1:ConfigMap").find(
         (x) => x.inputs.metadata.name === "spark-jobs",
       )!;
-      expect(Object.keys(cm.inputs.data).sort()).to.deep.equal(["batch_etl.py", "streaming_flights.py"]);
+      expect(Object.keys(cm.inputs.data).sort()).to.deep.equal([
+        "batch_etl.py",
+        "ensure_event_log_dir.py",
+        "streaming_flights.py",
+      ]);
       for (const a of customResources(r, "SparkApplication")) {
         const file = a.inputs.spec.mainApplicationFile.split("/").pop();
         expect(cm.inputs.data).to.have.property(file);

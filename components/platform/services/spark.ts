@@ -104,6 +104,37 @@ export function sparkJobFiles(dir = SPARK_JOBS_DIR): Record<string, string> {
   return files;
 }
 
+/**
+ * Spark refuses to start when `spark.eventLog.dir` does not exist, and an S3 prefix with no object in it
+ * does not. The example drivers run this first (an init container, same image, identity and S3 settings,
+ * event logs off) to create the directory marker; it is idempotent. Tested with pyspark in the data suite.
+ */
+export const ENSURE_EVENT_LOG_DIR_FILE = "ensure_event_log_dir.py";
+export const ENSURE_EVENT_LOG_DIR_PY = fs.readFileSync(
+  path.join(__dirname, ENSURE_EVENT_LOG_DIR_FILE),
+  "utf8",
+);
+
+/** spark-submit arguments of the init container that creates `eventLogDir` before the driver starts. */
+export function ensureEventLogDirCommand(
+  eventLogDir: pulumi.Input<string>,
+  conf: Record<string, pulumi.Input<string>>,
+): pulumi.Output<string[]> {
+  return pulumi
+    .all([eventLogDir, pulumi.all(conf)])
+    .apply(([dir, c]) => [
+      "/opt/spark/bin/spark-submit",
+      "--master",
+      "local[1]",
+      ...Object.entries({ ...c, "spark.eventLog.enabled": "false" }).flatMap(([k, v]) => [
+        "--conf",
+        `${k}=${v}`,
+      ]),
+      `/opt/spark/work-dir/jobs/${ENSURE_EVENT_LOG_DIR_FILE}`,
+      dir,
+    ]);
+}
+
 const RESTRICTED_CONTAINER = {
   allowPrivilegeEscalation: false,
   runAsNonRoot: true,
@@ -233,7 +264,10 @@ export class SparkPlatform extends pulumi.ComponentResource {
       if (i !== 0 || Object.keys(jobFiles).length === 0) return;
       const jobs = new k8s.core.v1.ConfigMap(
         `spark-jobs-${tenant}`,
-        { metadata: meta("spark-jobs"), data: jobFiles },
+        {
+          metadata: meta("spark-jobs"),
+          data: { ...jobFiles, [ENSURE_EVENT_LOG_DIR_FILE]: ENSURE_EVENT_LOG_DIR_PY },
+        },
         { parent: this },
       );
       const prefix = pulumi.interpolate`s3a://${store.buckets.spark}/tenants/${tenant}`;
@@ -246,6 +280,13 @@ export class SparkPlatform extends pulumi.ComponentResource {
         { name: "tmp", mountPath: "/tmp" },
         ...(caMap ? [{ name: "db-ca", mountPath: path.posix.dirname(DB_CA_PATH), readOnly: true }] : []),
       ];
+      const eventLogDir = pulumi.interpolate`${prefix}/event-logs`;
+      // The jars and S3 settings every submission needs (the init container's ivy cache is the driver's /tmp).
+      const submitConf: Record<string, pulumi.Input<string>> = {
+        "spark.jars.packages": SPARK_PACKAGES.join(","),
+        "spark.jars.ivy": "/tmp/.ivy2",
+        ...s3aConf(store),
+      };
       const role0 = (kind: "driver" | "executor", size: { cores: number; memory: string }) => ({
         cores: size.cores,
         coreRequest: args.profile === "edge" ? "250m" : "500m",
@@ -261,6 +302,25 @@ export class SparkPlatform extends pulumi.ComponentResource {
         securityContext: RESTRICTED_CONTAINER,
         ...(pool ? { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations } : {}),
         ...(kind === "executor" ? { instances: 1 } : {}),
+        ...(kind === "driver"
+          ? {
+              initContainers: [
+                {
+                  name: "ensure-event-log-dir",
+                  image,
+                  command: ensureEventLogDirCommand(eventLogDir, submitConf),
+                  env: [{ name: "DATASETS_BUCKET", value: store.buckets.datasets }],
+                  envFrom,
+                  volumeMounts,
+                  securityContext: RESTRICTED_CONTAINER,
+                  resources: {
+                    requests: { cpu: small ? "100m" : "250m", memory: "512Mi" },
+                    limits: { cpu: "1", memory: "768Mi" },
+                  },
+                },
+              ],
+            }
+          : {}),
       });
       const small = args.profile === "edge";
       const app = (
@@ -285,11 +345,9 @@ export class SparkPlatform extends pulumi.ComponentResource {
               mainApplicationFile: `local:///opt/spark/work-dir/jobs/${ex.file}`,
               arguments: args,
               sparkConf: {
-                "spark.jars.packages": SPARK_PACKAGES.join(","),
-                "spark.jars.ivy": "/tmp/.ivy2",
+                ...submitConf,
                 "spark.eventLog.enabled": "true",
-                "spark.eventLog.dir": pulumi.interpolate`${prefix}/event-logs`,
-                ...s3aConf(store),
+                "spark.eventLog.dir": eventLogDir,
                 ...extraConf,
               },
               restartPolicy:
