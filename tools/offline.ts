@@ -138,19 +138,33 @@ async function evaluate(stack: string, raw: RawConfig, cfg: PlatformConfig): Pro
   const fullConfig: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw.values)) fullConfig[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
   const secretKeys = [...raw.secretKeys].map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`));
+  const { runStack } = await import("../stacks/program");
+  const { resources, outputs } = await recordProgram(() => runStack(cfg), {
+    stack,
+    mocks: { newResource: (args) => mockResource(args, cfg), call: (args) => mockCall(args, cfg) },
+    config: fullConfig,
+    secretKeys,
+  });
+  return { project: PROJECT, stack, config: cfg, resources, outputs };
+}
 
+/**
+ * Runs `program` as a Pulumi stack under `mocks` and records every resource it registers, in order
+ * (the stack resource itself excluded). Shared by the plan, the tests and the policy fixtures.
+ */
+export async function recordProgram(
+  program: () => Promise<unknown> | unknown,
+  opts: {
+    stack: string;
+    mocks: pulumi.runtime.Mocks;
+    config?: Record<string, string>;
+    secretKeys?: string[];
+  },
+): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
   const resources: RecordedResource[] = [];
   const nameByUrn = new Map<string, string>();
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => mockResource(args, cfg),
-      call: (args) => mockCall(args, cfg),
-    },
-    PROJECT,
-    stack,
-    true,
-  );
-  pulumi.runtime.setAllConfig(fullConfig, secretKeys);
+  await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack, true);
+  pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
 
   const monitor = (pulumi.runtime as any).getMonitor();
   const register = monitor.registerResource.bind(monitor);
@@ -183,11 +197,10 @@ async function evaluate(stack: string, raw: RawConfig, cfg: PlatformConfig): Pro
     return register(req, callback);
   };
 
-  const { runStack } = await import("../stacks/program");
-  const outputs = (await pulumi.runtime.runInPulumiStack(() => runStack(cfg))) ?? {};
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {})) ?? {};
   await (pulumi.runtime as any).waitForRPCs();
   for (const r of resources) r.parent = r.parentUrn ? nameByUrn.get(r.parentUrn) : undefined;
-  return { project: PROJECT, stack, config: cfg, resources, outputs: outputs as Record<string, unknown> };
+  return { resources, outputs: outputs as Record<string, unknown> };
 }
 
 export { ConfigError };
