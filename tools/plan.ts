@@ -27,14 +27,12 @@ export function parseArgs(argv: string[]): PlanArgs {
   const args: PlanArgs = { stack: "", json: false, overrides: {}, secretOverrides: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = (): string => {
-      const v = a.includes("=") && a.startsWith("--stack=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
     if (a === "--json") args.json = true;
-    else if (a === "--stack" || a.startsWith("--stack=")) args.stack = value();
-    else if (a === "--config" || a === "--secret" || a === "-c") {
+    else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
+    else if (a === "--stack") {
+      if (argv[i + 1] === undefined) throw new UsageError("--stack needs a value");
+      args.stack = argv[++i];
+    } else if (a === "--config" || a === "--secret" || a === "-c") {
       const kv = argv[++i];
       const eq = kv?.indexOf("=") ?? -1;
       if (!kv || eq <= 0) throw new UsageError(`${a} takes key=value, got ${JSON.stringify(kv ?? "")}`);
