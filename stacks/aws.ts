@@ -16,8 +16,10 @@ import {
   type ObjectStoreWorkload,
   type TlsIssuerInput,
 } from "../components/platform";
-import { KUBERNETES_VERSION } from "../components/platform/versions";
+import { KUBERNETES_VERSION } from "../components/versions";
+import { ONLINE } from "../components/shared/artifacts";
 import type { PlatformConfig } from "./config";
+import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
 
 /** Let's Encrypt's production ACME directory. */
@@ -80,6 +82,8 @@ export function clusterInput(
     installIngress: true,
     ingressClass: "traefik",
     nodePools: { notebooks: pool("notebooks"), spark: pool("spark") },
+    // Online: charts from their repositories, images from their registries.
+    artifacts: ONLINE,
   };
 }
 
@@ -213,7 +217,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       database: databaseInput(database, a.region),
       objectStore: objectStoreInput(buckets, roleArns, a.region),
       tls: tlsInput(a.acmeEmail),
-      settings: cfg,
+      ...platformSettings(cfg),
     },
     { dependsOn: [cluster, database, buckets] },
   );

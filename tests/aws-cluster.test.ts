@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/platform/versions";
+import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/versions";
 import { ofType, one, releaseValues, runStack, type ProgramRun } from "./harness";
 
 /** Same overrides as aws-network.test.ts, so the harness evaluates this variant once. */

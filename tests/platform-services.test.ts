@@ -12,16 +12,17 @@ import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, type PlatformConfig } from "../stacks/config";
+import { platformSettings } from "../stacks/platform-args";
 import { readRawConfig } from "../tools/offline";
 import { mockCall, mockResource } from "../tools/mock-outputs";
-import { CHARTS } from "../components/platform/versions";
-import { IMAGES, SPARK_VERSION } from "../components/platform/versions";
+import { CHARTS } from "../components/versions";
+import { IMAGES, SPARK_VERSION } from "../components/versions";
 import type {
   ClusterInput,
   DatabaseInput,
   ObjectStoreInput,
   TlsIssuerInput,
-} from "../components/platform/inputs";
+} from "../components/shared/inputs";
 import { PlatformServices } from "../components/platform/services";
 import { ADMIN_SQL, APP_SQL, DATABASE_ROLES } from "../components/platform/services/database-roles";
 import { DEPLOYER_ROLE, engineerAccountName } from "../components/platform/services/headlamp";
@@ -98,6 +99,7 @@ function awsInputs(settings: PlatformConfig) {
         tolerations: [{ key: "datavis.io/pool", value: "spark", effect: "NoSchedule" }],
       },
     },
+    artifacts: {},
   };
   const database: DatabaseInput = {
     host: "datavis-dev.cabc.us-east-1.rds.amazonaws.com",
@@ -131,6 +133,7 @@ function edgeInputs() {
     installIngress: false,
     ingressClass: "traefik",
     nodePools: {},
+    artifacts: {},
   };
   const database: DatabaseInput = {
     host: "datavis-db-rw.datavis-db.svc",
@@ -220,7 +223,16 @@ async function evaluate(kind: Kind): Promise<ServicesRun> {
       });
       return {};
     }
-    services = new PlatformServices("platform-services", { ...inputs, settings, tenantNamespaces });
+    const { domain, signIn, admins, tenants, profile } = platformSettings(settings);
+    services = new PlatformServices("platform-services", {
+      ...inputs,
+      domain,
+      signIn,
+      admins,
+      tenants,
+      profile,
+      tenantNamespaces,
+    });
     return {};
   });
   await (pulumi.runtime as any).waitForRPCs();

@@ -8,9 +8,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { instanceArch } from "../../stacks/config";
-import { releaseArgs, splitImage } from "../platform/helm";
-import { IMAGES } from "../platform/versions";
+import { releaseArgs, splitImage } from "../shared/artifacts";
+import { IMAGES } from "../versions";
+import { instanceArch } from "./catalogue";
 import { IrsaRole, SYSTEM_SERVICE_ACCOUNTS } from "./identity";
 import { kmsKey } from "./kms";
 

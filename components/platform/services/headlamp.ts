@@ -6,9 +6,10 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthConfig, TenantConfig } from "../../../stacks/config";
-import { releaseArgs, type ArtifactSource } from "../helm";
-import { NAMESPACES } from "../naming";
+import type { SignIn } from "../sign-in";
+import type { TenantSpec } from "../tenants";
+import { releaseArgs, type ArtifactSource } from "../../shared/artifacts";
+import { NAMESPACES } from "../../shared/naming";
 import { HttpsRedirect, tlsIngressAnnotations } from "./ingress-tls";
 import { SIZES, type SizeProfile } from "./sizing";
 
@@ -74,7 +75,7 @@ export function engineerAccountName(user: string): string {
 }
 
 /** OIDC issuer of the identity provider, where it has one (GitHub OAuth does not speak OIDC). */
-export function oidcIssuer(auth: AuthConfig): string | undefined {
+export function oidcIssuer(auth: SignIn): string | undefined {
   if (auth.provider === "google") return "https://accounts.google.com";
   if (auth.provider === "entra") return `https://login.microsoftonline.com/${auth.entraTenantId}/v2.0`;
   return undefined;
@@ -86,7 +87,7 @@ export function headlampValues(a: {
   ingressClass: string;
   profile: SizeProfile;
   replicas: number;
-  auth: AuthConfig;
+  auth: SignIn;
   imageRegistry?: string;
 }): Record<string, unknown> {
   const issuer = oidcIssuer(a.auth);
@@ -135,8 +136,8 @@ export function headlampValues(a: {
 
 export interface DeploymentUiArgs {
   domain: string;
-  auth: AuthConfig;
-  tenants: TenantConfig[];
+  auth: SignIn;
+  tenants: TenantSpec[];
   tenantNamespaces: Record<string, pulumi.Input<string>>;
   clusterIssuer: string;
   ingressClass: string;

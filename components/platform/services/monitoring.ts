@@ -8,11 +8,11 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AuthConfig, PlatformConfig } from "../../../stacks/config";
-import { mirrorImage, releaseArgs, type ArtifactSource } from "../helm";
-import type { DatabaseInput } from "../inputs";
-import { NAMESPACES } from "../naming";
-import { IMAGES } from "../versions";
+import type { SignIn } from "../sign-in";
+import { imageRef, releaseArgs, type ArtifactSource } from "../../shared/artifacts";
+import type { DatabaseInput } from "../../shared/inputs";
+import { NAMESPACES } from "../../shared/naming";
+import { IMAGES } from "../../versions";
 import { DB_CA_PATH } from "./database-roles";
 import { HttpsRedirect, tlsIngressAnnotations } from "./ingress-tls";
 import { PROMETHEUS_STORAGE, SIZES, type SizeProfile } from "./sizing";
@@ -188,7 +188,7 @@ export function platformAlertRules(jupyterhubNamespace: string): Record<string, 
 }
 
 /** JMESPath that maps platform admins to Grafana Admin and everyone else allowed to Viewer. */
-export function grafanaRoleMapping(auth: AuthConfig, admins: string[]): { path: string; strict: boolean } {
+export function grafanaRoleMapping(auth: SignIn, admins: string[]): { path: string; strict: boolean } {
   const attr = auth.provider === "github" ? "login" : "email";
   const list = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
   const adminExpr = admins.length ? `contains(${list(admins)}, ${attr}) && 'Admin' || ` : "";
@@ -202,7 +202,7 @@ export function grafanaRoleMapping(auth: AuthConfig, admins: string[]): { path: 
 }
 
 /** grafana.ini sign-in sections: the identity provider JupyterHub uses, or local accounts. */
-export function grafanaAuthIni(auth: AuthConfig, admins: string[]): Record<string, Record<string, unknown>> {
+export function grafanaAuthIni(auth: SignIn, admins: string[]): Record<string, Record<string, unknown>> {
   const secret = "$__env{GRAFANA_OAUTH_CLIENT_SECRET}";
   if (auth.provider === "local") {
     return { auth: { disable_login_form: false }, "auth.basic": { enabled: true } };
@@ -260,7 +260,9 @@ export interface GrafanaValuesArgs {
   ingressClass: string;
   profile: SizeProfile;
   replicas: number;
-  settings: Pick<PlatformConfig, "auth" | "admins">;
+  /** Who signs in to Grafana, and who is its administrator. */
+  signIn: SignIn;
+  admins: string[];
   database: Pick<DatabaseInput, "host" | "port" | "database" | "sslMode" | "caCertificate">;
   readerUser: string;
   grafanaUser: string;
@@ -290,7 +292,7 @@ export function grafanaValues(a: GrafanaValuesArgs): Record<string, unknown> {
     envValueFrom: {
       GF_DATABASE_PASSWORD: fromSecret("database-password"),
       GRAFANA_READER_PASSWORD: fromSecret("reader-password"),
-      ...(a.settings.auth.provider !== "local"
+      ...(a.signIn.provider !== "local"
         ? { GRAFANA_OAUTH_CLIENT_SECRET: fromSecret("oauth-client-secret") }
         : {}),
     },
@@ -321,7 +323,7 @@ export function grafanaValues(a: GrafanaValuesArgs): Record<string, unknown> {
       security: { cookie_secure: true, disable_gravatar: true, allow_embedding: false },
       users: { allow_sign_up: false, default_theme: "system" },
       "auth.anonymous": { enabled: false },
-      ...grafanaAuthIni(a.settings.auth, a.settings.admins),
+      ...grafanaAuthIni(a.signIn, a.admins),
     },
     datasources: {
       "datasources.yaml": {
@@ -461,7 +463,7 @@ export class Metrics extends pulumi.ComponentResource {
         reader: args.readerRole,
         caConfigMap: ca?.metadata.name,
         profile: args.profile,
-        imageRegistry: registry,
+        source: args.source,
       },
       { parent: this, dependsOn: [this.stack, args.databaseReady] },
     );
@@ -470,7 +472,12 @@ export class Metrics extends pulumi.ComponentResource {
 }
 
 export interface DashboardsArgs {
-  settings: PlatformConfig;
+  /** Grafana is served at grafana.<domain>. */
+  domain: string;
+  /** Identity provider for Grafana's sign-in. */
+  signIn: SignIn;
+  /** Grafana administrators. */
+  admins: string[];
   database: DatabaseInput;
   /** Monitoring namespace (from Metrics). */
   namespace: pulumi.Input<string>;
@@ -494,7 +501,7 @@ export class Dashboards extends pulumi.ComponentResource {
 
   constructor(name: string, args: DashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:platform:Dashboards", name, {}, opts);
-    const host = `grafana.${args.settings.domain}`;
+    const host = `grafana.${args.domain}`;
     this.grafanaUrl = `https://${host}`;
     const namespace = args.namespace;
     this.grafanaAdminPassword = new random.RandomPassword(
@@ -502,7 +509,7 @@ export class Dashboards extends pulumi.ComponentResource {
       { length: 32, special: false },
       { parent: this },
     ).result;
-    const auth = args.settings.auth;
+    const auth = args.signIn;
     const secret = new k8s.core.v1.Secret(
       "grafana-credentials",
       {
@@ -532,7 +539,8 @@ export class Dashboards extends pulumi.ComponentResource {
               ingressClass: args.ingressClass,
               profile: args.profile,
               replicas: args.replicas,
-              settings: args.settings,
+              signIn: args.signIn,
+              admins: args.admins,
               database: args.database,
               readerUser: args.readerRole.username,
               grafanaUser: args.grafanaRole.username,
@@ -577,7 +585,8 @@ export interface PostgresExporterArgs {
   reader: { username: string; password: pulumi.Input<string> };
   caConfigMap?: pulumi.Input<string>;
   profile: SizeProfile;
-  imageRegistry?: string;
+  /** Where the exporter image comes from (the cluster's artifact source). */
+  source: ArtifactSource;
 }
 
 /** PostgreSQL exporter on the read-only role: `pg_up` for the DatabaseUnreachable alert, and DB health. */
@@ -622,7 +631,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "exporter",
-                  image: mirrorImage(IMAGES.postgresExporter, args.imageRegistry),
+                  image: imageRef(IMAGES.postgresExporter, args.source),
                   envFrom: [{ secretRef: { name: secret.metadata.name } }],
                   ports: [{ name: "metrics", containerPort: 9187 }],
                   resources: SIZES[args.profile].postgresExporter,
