@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Puts the project's Node.js LTS first on PATH for every suite (source it; needs .ci/lib.sh sourced).
 #
 # @pulumi/pulumi 3.270 declares node >= 22 and Node 20 left support in April 2026, so CI runs on Node 22
