@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import { ARM64_CHARTS, ARM64_IMAGES } from "../policies/arm64-images";
-import { imageKey, parseImage } from "../policies/lib";
+import { imageKey, parseImage } from "../policies/lib-images";
 import { allPolicies, allRules } from "../policies/rules";
 import { IMAGES } from "../components/versions";
 import { evaluatePolicies } from "../tools/policy-eval";
