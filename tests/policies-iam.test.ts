@@ -8,7 +8,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { quiet, reported } from "./fixtures/policies/assert";
-import { awsEksCluster, compliantBucket, eksCluster, IRSA_TRUST, postgres, TLS_ONLY } from "./fixtures/policies/aws";
+import {
+  awsEksCluster,
+  compliantBucket,
+  eksCluster,
+  IRSA_TRUST,
+  postgres,
+  TLS_ONLY,
+} from "./fixtures/policies/aws";
 import { violationsOf } from "./fixtures/policies/record";
 
 describe("policy pack: IAM and KMS", () => {
@@ -112,4 +119,3 @@ describe("policy pack: IAM and KMS", () => {
       new aws.kms.Key("signing", { customerMasterKeySpec: "RSA_2048", keyUsage: "SIGN_VERIFY" });
     }));
 });
-

@@ -98,7 +98,6 @@ describe("policy pack: S3", () => {
     }));
 });
 
-
 const ALL_BLOCKED = {
   blockPublicAcls: true,
   blockPublicPolicy: true,
@@ -119,7 +118,10 @@ describe("policy pack: S3 access (FSBP S3.1, S3.2/S3.3, S3.6, S3.12, S3.19/S3.24
     expect(msgs).to.deep.equal(["the account's public access block leaves restrictPublicBuckets off"]);
   });
   it("an account public access block with all four settings passes", () =>
-    quiet("s3-account-public-access-block", () => new aws.s3.AccountPublicAccessBlock("account", ALL_BLOCKED)));
+    quiet(
+      "s3-account-public-access-block",
+      () => new aws.s3.AccountPublicAccessBlock("account", ALL_BLOCKED),
+    ));
 
   it("a public-read ACL, a grant to AllUsers or a policy allowing everyone is reported", async () => {
     const msgs = await reported("s3-bucket-no-public-read-write", () => {
@@ -130,14 +132,22 @@ describe("policy pack: S3 access (FSBP S3.1, S3.2/S3.3, S3.6, S3.12, S3.19/S3.24
         accessControlPolicy: {
           owner: { id: "owner" },
           grants: [
-            { permission: "WRITE", grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" } },
+            {
+              permission: "WRITE",
+              grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" },
+            },
           ],
         },
       });
       const site = new aws.s3.Bucket("site", {});
       new aws.s3.BucketPolicy("site", {
         bucket: site.id,
-        policy: policyOf({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::site/*" }),
+        policy: policyOf({
+          Effect: "Allow",
+          Principal: "*",
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::site/*",
+        }),
       });
     });
     expect(msgs).to.have.lengthOf(3);
@@ -203,7 +213,10 @@ describe("policy pack: S3 access (FSBP S3.1, S3.2/S3.3, S3.6, S3.12, S3.19/S3.24
   it("a bucket with ownership BucketOwnerEnforced passes", () =>
     quiet("s3-bucket-no-acls", () => {
       const b = compliantBucket("data");
-      new aws.s3.BucketOwnershipControls("data", { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+      new aws.s3.BucketOwnershipControls("data", {
+        bucket: b.id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+      });
     }));
 
   it("an access point or Multi-Region Access Point that turns a block off is reported", async () => {
@@ -219,7 +232,11 @@ describe("policy pack: S3 access (FSBP S3.1, S3.2/S3.3, S3.6, S3.12, S3.19/S3.24
       "s3-access-point-public-access-blocked",
       () =>
         new aws.s3control.MultiRegionAccessPoint("mrap", {
-          details: { name: "mrap", regions: [{ bucket: "b" }], publicAccessBlock: { ...ALL_BLOCKED, ignorePublicAcls: false } },
+          details: {
+            name: "mrap",
+            regions: [{ bucket: "b" }],
+            publicAccessBlock: { ...ALL_BLOCKED, ignorePublicAcls: false },
+          },
         }),
     );
   });
@@ -236,7 +253,14 @@ describe("policy pack: S3 lifecycle (FSBP S3.13, S3.10)", () => {
       const b = compliantBucket("data");
       new aws.s3.BucketLifecycleConfiguration("data", {
         bucket: b.id,
-        rules: [{ id: "off", status: "Disabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+        rules: [
+          {
+            id: "off",
+            status: "Disabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
       });
     });
     expect(v.map((x) => [x.level, x.message])).to.deep.equal([
@@ -248,7 +272,9 @@ describe("policy pack: S3 lifecycle (FSBP S3.13, S3.10)", () => {
       const b = compliantBucket("data");
       new aws.s3.BucketLifecycleConfiguration("data", {
         bucket: b.id,
-        rules: [{ id: "old", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 7 } }],
+        rules: [
+          { id: "old", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 7 } },
+        ],
       });
     }));
 });
