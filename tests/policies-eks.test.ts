@@ -4,19 +4,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { quiet, reported } from "./fixtures/policies/assert";
-import {
-  awsEksCluster,
-  compliantBucket,
-  eksCluster,
-  IRSA_TRUST,
-  postgres,
-  TLS_ONLY,
-} from "./fixtures/policies/aws";
-import { violationsOf } from "./fixtures/policies/record";
+import { awsEksCluster, eksCluster } from "./fixtures/policies/aws";
+import { syntheticRun, violationsOf, rule } from "./fixtures/policies/record";
+import { evaluatePolicies } from "../tools/policy-eval";
 
 describe("policy pack: EKS", () => {
   it("a cluster without secrets encryption is reported (component and aws:eks resource)", async () => {
@@ -91,4 +84,71 @@ describe("policy pack: EKS", () => {
       });
       eksCluster({ skipDefaultNodeGroup: true });
     }));
+});
+
+describe("policy pack: EKS version (FSBP EKS.2)", () => {
+  it("a cluster on a minor older than standard support is reported (component and aws:eks resource)", async () => {
+    const msgs = await reported("eks-supported-kubernetes-version", () => eksCluster({ version: "1.29" }));
+    expect(msgs[0]).to.match(/version 1\.29 is older than 1\.34/);
+    await reported("eks-supported-kubernetes-version", () => awsEksCluster({ version: "1.33" }));
+  });
+  it("a cluster on a supported minor, or on EKS's newest (version unset), passes", async () => {
+    await quiet("eks-supported-kubernetes-version", () => eksCluster({ version: "1.36" }));
+    await quiet("eks-supported-kubernetes-version", () => awsEksCluster({ version: "1.34" }));
+    await quiet("eks-supported-kubernetes-version", () => eksCluster());
+  });
+});
+
+const VPC_CNI_ADDON = { clusterName: "datavis-dev", addonName: "vpc-cni" };
+
+describe("policy pack: NetworkPolicies are enforced by the cluster's CNI (CIS 5.3.1; issue 13 item 3)", () => {
+  it("an @pulumi/eks cluster on the VPC CNI add-on it makes, without enableNetworkPolicy, is reported", async () => {
+    const msgs = await reported("k8s-network-policies-enforced", () => eksCluster());
+    expect(msgs[0]).to.match(
+      /does not enforce NetworkPolicies.*set vpcCniOptions\.enableNetworkPolicy: true/,
+    );
+    await reported("k8s-network-policies-enforced", () =>
+      eksCluster({ vpcCniOptions: { enableNetworkPolicy: false } }),
+    );
+  });
+  it("configurationValues turning the agent off wins over the option, as in pulumi-eks", () =>
+    reported("k8s-network-policies-enforced", () =>
+      eksCluster({
+        vpcCniOptions: { enableNetworkPolicy: true, configurationValues: { enableNetworkPolicy: "false" } },
+      }),
+    ));
+  it("a vpc-cni add-on managed by the program without the network policy agent is reported", async () => {
+    await reported("k8s-network-policies-enforced", () => new aws.eks.Addon("vpc-cni", VPC_CNI_ADDON));
+    await reported(
+      "k8s-network-policies-enforced",
+      () =>
+        new aws.eks.Addon("vpc-cni", {
+          ...VPC_CNI_ADDON,
+          configurationValues: JSON.stringify({ enableNetworkPolicy: "false" }),
+        }),
+    );
+  });
+  it("a cluster asking for enforcement passes, by the option or by configurationValues", async () => {
+    await quiet("k8s-network-policies-enforced", () =>
+      eksCluster({ vpcCniOptions: { enableNetworkPolicy: true } }),
+    );
+    await quiet("k8s-network-policies-enforced", () =>
+      eksCluster({ vpcCniOptions: { configurationValues: { enableNetworkPolicy: "true" } } }),
+    );
+  });
+  it("a cluster on the default CNI with a program-managed vpc-cni add-on that enforces passes", () =>
+    quiet("k8s-network-policies-enforced", () => {
+      eksCluster({ useDefaultVpcCni: true });
+      new aws.eks.Addon("vpc-cni", {
+        ...VPC_CNI_ADDON,
+        configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+      });
+    }));
+  it("the pulumi-eks VpcCniAddon component (as the engine sees it inside the cluster) is judged too", async () => {
+    const run = (inputs: Record<string, unknown>) =>
+      syntheticRun([{ type: "eks:index:VpcCniAddon", name: "cni", custom: false, remote: true, inputs }]);
+    const r = [rule("k8s-network-policies-enforced")];
+    expect(await evaluatePolicies(run({ clusterName: "c" }), r)).to.have.lengthOf(1);
+    expect(await evaluatePolicies(run({ clusterName: "c", enableNetworkPolicy: true }), r)).to.deep.equal([]);
+  });
 });

@@ -3,19 +3,9 @@
  * complies; fixtures register real @pulumi/aws and @pulumi/eks resources under the mock runtime.
  */
 import * as aws from "@pulumi/aws";
-import * as eks from "@pulumi/eks";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { quiet, reported } from "./fixtures/policies/assert";
-import {
-  awsEksCluster,
-  compliantBucket,
-  eksCluster,
-  IRSA_TRUST,
-  postgres,
-  TLS_ONLY,
-} from "./fixtures/policies/aws";
+import { IRSA_TRUST } from "./fixtures/policies/aws";
 import { violationsOf } from "./fixtures/policies/record";
 
 describe("policy pack: IAM and KMS", () => {
