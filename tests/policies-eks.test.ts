@@ -3,7 +3,6 @@
  * complies; fixtures register real @pulumi/aws and @pulumi/eks resources under the mock runtime.
  */
 import * as aws from "@pulumi/aws";
-import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { quiet, reported } from "./fixtures/policies/assert";
