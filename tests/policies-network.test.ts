@@ -291,7 +291,7 @@ describe("policy pack: EC2 instances and volumes (FSBP EC2.3, EC2.7, EC2.9, EC2.
       });
       new aws.ec2.LaunchTemplate("nodes", { networkInterfaces: [{ associatePublicIpAddress: "true" }] });
     });
-    expect(msgs).to.deep.equal([
+    expect(msgs).to.have.members([
       "associatePublicIpAddress is true",
       "networkInterfaces[0] assigns a public IP",
     ]);
