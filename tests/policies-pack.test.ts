@@ -30,7 +30,14 @@ describe("policy pack: package and metadata", () => {
   it("index.ts constructs the PolicyPack from allPolicies; rules.ts only declares them", () => {
     expect(read("index.ts")).to.match(/new PolicyPack\("datavis-platform", \{[\s\S]*policies: allPolicies/);
     const sources = fs.readdirSync(POLICIES).filter((f) => f.endsWith(".ts") && f !== "index.ts");
-    expect(sources).to.include.members(["rules.ts", "aws.ts", "kubernetes.ts", "stack.ts", "lib.ts", "arm64-images.ts"]);
+    expect(sources).to.include.members([
+      "rules.ts",
+      "aws.ts",
+      "kubernetes.ts",
+      "stack.ts",
+      "lib.ts",
+      "arm64-images.ts",
+    ]);
     for (const f of sources) {
       const src = read(f);
       expect(src, f).to.not.match(/new PolicyPack\(/);
@@ -74,7 +81,9 @@ describe("policy pack: package and metadata", () => {
       .readdirSync(__dirname)
       .filter((f) => /^policies(-[a-z0-9]+)?\.test\.ts$/.test(f) && !/-(pack|analyzer)\./.test(f));
     for (const r of allRules) {
-      const uses = files.filter((f) => fs.readFileSync(path.join(__dirname, f), "utf8").includes(`"${r.name}"`));
+      const uses = files.filter((f) =>
+        fs.readFileSync(path.join(__dirname, f), "utf8").includes(`"${r.name}"`),
+      );
       expect(uses, r.name).to.not.be.empty;
     }
   });
@@ -258,7 +267,8 @@ describe("NetworkPolicy enforcement is judged on the shipped cluster (issue 13 i
   for (const stack of ["dev", "prod"]) {
     it(`${stack}: the cluster without vpcCniOptions.enableNetworkPolicy fails, with it passes`, async () => {
       const run = await runStack(stack);
-      expect(run.resources.some((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")).to.be.true;
+      expect(run.resources.some((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")).to.be
+        .true;
       const off = await evaluatePolicies(mutated(run, withCni(undefined)), rules());
       expect(off.map((v) => `${v.level} ${v.resource}`)).to.deep.equal(["mandatory cluster-eks"]);
       const on = await evaluatePolicies(mutated(run, withCni({ enableNetworkPolicy: true })), rules());
