@@ -4,7 +4,18 @@
  * network ACLs, transit gateways and VPN logging.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { asArray, attachedTo, fsbp, get, known, resourcePolicy, stackPolicy, WORLD, type Rule } from "./lib";
+import {
+  asArray,
+  attachedTo,
+  eachKnown,
+  fsbp,
+  get,
+  known,
+  resourcePolicy,
+  stackPolicy,
+  WORLD,
+  type Rule,
+} from "./lib";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
@@ -55,16 +66,16 @@ const sgNoWorldIngress = stackPolicy({
         at.urn,
       );
     };
-    for (const r of args.resources) {
+    eachKnown(args.resources, (r) => {
       if (r.type === SG) {
-        for (const i of asArray(known(() => r.props.ingress) as any[])) {
+        eachKnown(asArray(known(() => r.props.ingress) as any[]), (i) => {
           check(r, r, {
             from: Number(i.fromPort),
             to: Number(i.toPort),
             protocol: String(i.protocol),
             cidrs: [...asArray(i.cidrBlocks), ...asArray(i.ipv6CidrBlocks)].map(String),
           });
-        }
+        });
       } else if ((r.type === SG_RULE && r.props.type === "ingress") || r.type === SG_INGRESS_RULE) {
         const owner = (r.dependencies ?? []).find((d) => d && d.type === SG);
         const rule: Ingress =
@@ -83,7 +94,7 @@ const sgNoWorldIngress = stackPolicy({
               };
         check(owner, r, rule);
       }
-    }
+    });
   },
 });
 

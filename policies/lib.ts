@@ -79,6 +79,26 @@ export function present(read: () => unknown): boolean {
   }
 }
 
+/** Whether `e` is the SDK's error for reading a value that is unknown during preview. */
+export function isUnknownValue(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === "UnknownValueError";
+}
+
+/**
+ * Runs `visit` on each item; an item whose values are unknown during preview (e.g. a rule's CIDR taken
+ * from the VPC) is skipped and judged at `pulumi up`, instead of aborting the whole stack rule and
+ * hiding every other finding behind the SDK's "can't run policy".
+ */
+export function eachKnown<T>(items: Iterable<T>, visit: (item: T) => void): void {
+  for (const item of items) {
+    try {
+      visit(item);
+    } catch (e) {
+      if (!isUnknownValue(e)) throw e;
+    }
+  }
+}
+
 /** Plain property access that tolerates missing intermediate objects. */
 export function get(obj: unknown, ...path: (string | number)[]): any {
   let cur: any = obj;

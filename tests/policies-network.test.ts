@@ -37,6 +37,35 @@ describe("policy pack: network", () => {
     expect(msgs).to.have.lengthOf(3);
     expect(msgs[0]).to.equal("nodes admits tcp 22 from 0.0.0.0/0");
   });
+  it("a rule whose CIDR is unknown in preview does not hide SSH open to the internet elsewhere", async () => {
+    const v = await violationsOf(
+      "ec2-no-world-ingress",
+      () => {
+        const vpc = new aws.ec2.Vpc("net", { cidrBlock: "10.0.0.0/16" });
+        const nodes = new aws.ec2.SecurityGroup("nodes", { vpcId: vpc.id });
+        new aws.ec2.SecurityGroupRule("nodes-from-vpc", {
+          type: "ingress",
+          securityGroupId: nodes.id,
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrBlocks: [vpc.cidrBlock],
+        });
+        new aws.vpc.SecurityGroupIngressRule("nodes-ssh", {
+          securityGroupId: nodes.id,
+          ipProtocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrIpv4: "0.0.0.0/0",
+        });
+      },
+      {},
+      ["aws:ec2/vpc:Vpc"],
+    );
+    expect(v.map((x) => [x.level, x.message])).to.deep.equal([
+      ["mandatory", "nodes-ssh admits tcp 22 from 0.0.0.0/0"],
+    ]);
+  });
   it("a load balancer may open only TCP 80/443 to the internet", async () => {
     const msgs = await reported("ec2-no-world-ingress", () => {
       new aws.ec2.SecurityGroup("lb", {
