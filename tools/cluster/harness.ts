@@ -336,7 +336,7 @@ export class ControlPlane {
   }
 
   /** One HTTPS request to the API server as the admin client. */
-  request(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  request(method: string, p: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: any }> {
     const d = this.dir;
     const u = new URL(this.server);
     return new Promise((resolve, reject) => {
@@ -349,7 +349,7 @@ export class ControlPlane {
           ca: fs.readFileSync(path.join(d, "ca.crt")),
           cert: fs.readFileSync(path.join(d, "admin.crt")),
           key: fs.readFileSync(path.join(d, "admin.key")),
-          headers: { "content-type": "application/json", accept: "application/json" },
+          headers: { "content-type": contentType, accept: "application/json" },
           timeout: 30_000,
         },
         (res) => {
