@@ -25,7 +25,9 @@ describe("cluster harness", function () {
       expect(cp.kubectl(["get", "namespaces", "-o", "name"]).stdout).to.contain("namespace/default");
       const api = cp.procs.find((p) => p.name === "kube-apiserver")!;
       api.child.kill("SIGKILL");
-      await cp.waitFor("the API server's exit to be noticed", async () => !!api.exited, 30_000).catch(() => undefined);
+      await cp
+        .waitFor("the API server's exit to be noticed", async () => !!api.exited, 30_000)
+        .catch(() => undefined);
       // A call that needs the API server fails, and the failure names the dead component.
       let err: Error | undefined;
       try {
@@ -33,7 +35,9 @@ describe("cluster harness", function () {
       } catch (e) {
         err = e as Error;
       }
-      expect(err?.message).to.match(/control plane component down: kube-apiserver exited \(code null, signal SIGKILL\)/);
+      expect(err?.message).to.match(
+        /control plane component down: kube-apiserver exited \(code null, signal SIGKILL\)/,
+      );
       expect(logged.join("\n")).to.contain("kube-apiserver exited unexpectedly");
       expect(cp.failures().map((f) => f.split(" ")[0])).to.deep.equal(["kube-apiserver"]);
     } finally {

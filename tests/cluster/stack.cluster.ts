@@ -10,16 +10,30 @@ import { createNamespaces, dryRunAll, dryRunCreate } from "../../tools/cluster/a
 import { installCrds } from "../../tools/cluster/crds";
 import { ControlPlane } from "../../tools/cluster/harness";
 import { simNodes, targetOf, type SimNode } from "../../tools/cluster/nodes";
-import { createNodes, deletePods, place, placementReport, type PodOutcome } from "../../tools/cluster/placement";
+import {
+  createNodes,
+  deletePods,
+  place,
+  placementReport,
+  type PodOutcome,
+} from "../../tools/cluster/placement";
 import { loadPlan, type Plan } from "../../tools/cluster/plan";
-import { hubRelease, notebookPod, platformPods, profiles, serverNamespaces } from "../../tools/cluster/workloads";
+import {
+  hubRelease,
+  notebookPod,
+  platformPods,
+  profiles,
+  serverNamespaces,
+} from "../../tools/cluster/workloads";
 import { K3S_RESERVE } from "../../tools/estimates/edge-capacity";
 
 const STACKS = (process.env.CLUSTER_STACKS || "dev,prod,edge").split(",").filter(Boolean);
 const CONFIG: string[] = JSON.parse(process.env.CLUSTER_CONFIG || "[]");
 
 const notPlaced = (o: PodOutcome[]): string[] =>
-  o.filter((x) => !x.node).map((x) => `${x.namespace}/${x.name} [${x.component}]: ${x.rejected ?? x.pending}`);
+  o
+    .filter((x) => !x.node)
+    .map((x) => `${x.namespace}/${x.name} [${x.component}]: ${x.rejected ?? x.pending}`);
 
 for (const stack of STACKS) {
   // The plan is read while the suite is defined: its profiles and namespaces name the tests.
@@ -85,7 +99,9 @@ for (const stack of STACKS) {
         const pod = notebookPod(hub!.values, hub!.namespace, "probe", p, "none");
         const got = await place(cp, [{ component: `notebook ${p.slug}`, pod }]);
         await deletePods(cp, got);
-        console.log(`      ${p.slug}: ${got[0].node ? `placed on ${got[0].node}` : `PENDING: ${got[0].rejected ?? got[0].pending}`}`);
+        console.log(
+          `      ${p.slug}: ${got[0].node ? `placed on ${got[0].node}` : `PENDING: ${got[0].rejected ?? got[0].pending}`}`,
+        );
         expect(notPlaced(got)).to.deep.equal([]);
       });
 
@@ -95,28 +111,53 @@ for (const stack of STACKS) {
       const users = Array.from({ length: activeUsers }, (_, i) => `user${i + 1}`);
       const got = await place(
         cp,
-        users.map((u) => ({ component: `notebook ${def.slug}`, pod: notebookPod(hub!.values, hub!.namespace, u, def, "none") })),
+        users.map((u) => ({
+          component: `notebook ${def.slug}`,
+          pod: notebookPod(hub!.values, hub!.namespace, u, def, "none"),
+        })),
       );
       // One server of every other profile per active user, for the report only: who gets what in a mixed
       // crowd depends on arrival order.
       const others = profs.filter((p) => p !== def);
       const mixed = await place(
         cp,
-        users.flatMap((u) => others.map((p) => ({ component: `notebook ${p.slug}`, pod: notebookPod(hub!.values, hub!.namespace, u, p, "none") }))),
+        users.flatMap((u) =>
+          others.map((p) => ({
+            component: `notebook ${p.slug}`,
+            pod: notebookPod(hub!.values, hub!.namespace, u, p, "none"),
+          })),
+        ),
       );
-      console.log(placementReport(`${stack}: platform + ${activeUsers} x ${profs.map((p) => p.slug).join(", ")}`, nodes, [...platform, ...got, ...mixed]).replace(/^/gm, "      "));
+      console.log(
+        placementReport(
+          `${stack}: platform + ${activeUsers} x ${profs.map((p) => p.slug).join(", ")}`,
+          nodes,
+          [...platform, ...got, ...mixed],
+        ).replace(/^/gm, "      "),
+      );
       const placed = got.filter((o) => o.node).length;
       const h = plan.estimates.headroom;
-      if (h) console.log(`      capacity estimate: ${h.smallNotebooksFit} small servers fit (activeUsersFit ${h.activeUsersFit}); scheduler placed ${placed}/${activeUsers}`);
+      if (h)
+        console.log(
+          `      capacity estimate: ${h.smallNotebooksFit} small servers fit (activeUsersFit ${h.activeUsersFit}); scheduler placed ${placed}/${activeUsers}`,
+        );
       await deletePods(cp, [...got, ...mixed]);
       expect(notPlaced(got)).to.deep.equal([]);
-      if (h && typeof h.activeUsersFit === "boolean") expect(placed === activeUsers, "estimate and scheduler agree").to.equal(h.activeUsersFit);
+      if (h && typeof h.activeUsersFit === "boolean")
+        expect(placed === activeUsers, "estimate and scheduler agree").to.equal(h.activeUsersFit);
     });
 
     it("each persona is allowed what the platform promises and refused everything else", async function () {
       const checks = await review(cp, expectations(plan));
       console.log(authzTable(checks).replace(/^/gm, "      "));
-      expect(checks.filter((c) => c.allowed !== c.expect).map((c) => `${c.persona.label}: ${c.verb} ${c.resource} in ${c.namespace ?? "cluster"} expected ${c.expect ? "allowed" : "denied"}`)).to.deep.equal([]);
+      expect(
+        checks
+          .filter((c) => c.allowed !== c.expect)
+          .map(
+            (c) =>
+              `${c.persona.label}: ${c.verb} ${c.resource} in ${c.namespace ?? "cluster"} expected ${c.expect ? "allowed" : "denied"}`,
+          ),
+      ).to.deep.equal([]);
     });
   });
 }

@@ -40,7 +40,12 @@ export function tenants(plan: Plan): { namespace: string; owners: string[] }[] {
     .map((o) => ({
       namespace: o.metadata.name,
       owners: ms
-        .filter((b) => b.kind === "RoleBinding" && b.metadata?.namespace === o.metadata.name && b.metadata?.name === "tenant-owners")
+        .filter(
+          (b) =>
+            b.kind === "RoleBinding" &&
+            b.metadata?.namespace === o.metadata.name &&
+            b.metadata?.name === "tenant-owners",
+        )
         .flatMap((b) => (b.subjects ?? []).filter((s: any) => s.kind === "User").map((s: any) => s.name)),
     }));
 }
@@ -61,14 +66,24 @@ export function expectations(plan: Plan): Check[] {
   const hubNs = hub?.namespace ?? "jupyterhub";
   const ms = manifests(plan).map((m) => m.object);
   const checks: Check[] = [];
-  const add = (persona: Persona, verb: string, resource: string, group: string, namespace: string | undefined, expect: boolean): void => {
+  const add = (
+    persona: Persona,
+    verb: string,
+    resource: string,
+    group: string,
+    namespace: string | undefined,
+    expect: boolean,
+  ): void => {
     checks.push({ persona, verb, resource, group, namespace, expect });
   };
   const spark = "sparkoperator.k8s.io";
   for (const [i, t] of ts.entries()) {
     const other = ts[(i + 1) % ts.length];
     const others = other && other.namespace !== t.namespace ? [other.namespace, hubNs] : [hubNs];
-    const sparkSa = ms.find((o) => o.kind === "ServiceAccount" && o.metadata?.namespace === t.namespace && o.metadata?.name === "spark");
+    const sparkSa = ms.find(
+      (o) =>
+        o.kind === "ServiceAccount" && o.metadata?.namespace === t.namespace && o.metadata?.name === "spark",
+    );
     if (sparkSa) {
       const p = sa(t.namespace, "spark", `spark SA of ${t.namespace}`);
       add(p, "create", "sparkapplications", spark, t.namespace, true);
@@ -80,7 +95,11 @@ export function expectations(plan: Plan): Check[] {
       }
     }
     for (const owner of t.owners) {
-      const p: Persona = { label: `owner ${owner} of ${t.namespace}`, user: owner, groups: ["system:authenticated"] };
+      const p: Persona = {
+        label: `owner ${owner} of ${t.namespace}`,
+        user: owner,
+        groups: ["system:authenticated"],
+      };
       add(p, "create", "deployments", "apps", t.namespace, true);
       add(p, "list", "pods", "", t.namespace, true);
       for (const o of others) {
@@ -117,11 +136,17 @@ export function expectations(plan: Plan): Check[] {
 /** Applies the plan's ServiceAccounts, Roles, RoleBindings, ClusterRoles and ClusterRoleBindings for real. */
 export async function applyRbac(cp: ControlPlane, plan: Plan): Promise<string[]> {
   const kinds = ["ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
-  const objs = manifests(plan).map((m) => m.object).filter((o) => kinds.includes(o.kind));
+  const objs = manifests(plan)
+    .map((m) => m.object)
+    .filter((o) => kinds.includes(o.kind));
   const errors: string[] = [];
   for (const o of objs) {
-    const r = cp.kubectl(["apply", "--server-side", "--field-manager=datavis-cluster-suite", "-f", "-"], JSON.stringify(o));
-    if (r.code !== 0) errors.push(`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}: ${r.stderr.trim()}`);
+    const r = cp.kubectl(
+      ["apply", "--server-side", "--field-manager=datavis-cluster-suite", "-f", "-"],
+      JSON.stringify(o),
+    );
+    if (r.code !== 0)
+      errors.push(`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}: ${r.stderr.trim()}`);
   }
   return errors;
 }
@@ -156,6 +181,10 @@ export function authzTable(checks: Check[]): string {
   ]);
   const head = ["persona", "request", "namespace", "expected", "API server", ""];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]): string => r.map((x, i) => x.padEnd(w[i])).join("  ").trimEnd();
+  const fmt = (r: string[]): string =>
+    r
+      .map((x, i) => x.padEnd(w[i]))
+      .join("  ")
+      .trimEnd();
   return ["== authorization (SubjectAccessReview)", fmt(head), ...rows.map(fmt)].join("\n");
 }

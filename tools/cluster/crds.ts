@@ -46,7 +46,10 @@ export function crdDirs(): string[] {
 export function loadCrds(dirs = crdDirs()): Record<string, any>[] {
   const byName = new Map<string, Record<string, any>>();
   for (const d of dirs) {
-    for (const f of fs.readdirSync(d).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+    for (const f of fs
+      .readdirSync(d)
+      .filter((x) => /\.ya?ml$/.test(x))
+      .sort()) {
       let docs: unknown[] = [];
       try {
         docs = yaml.loadAll(fs.readFileSync(path.join(d, f), "utf8"));
@@ -65,16 +68,23 @@ export function loadCrds(dirs = crdDirs()): Record<string, any>[] {
 export async function installCrds(cp: ControlPlane, crds = loadCrds()): Promise<string[]> {
   for (const c of crds) {
     const r = await cp.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", c);
-    if (r.status >= 300 && r.status !== 409) throw new Error(`CRD ${c.metadata.name}: ${r.body?.message ?? r.status}`);
+    if (r.status >= 300 && r.status !== 409)
+      throw new Error(`CRD ${c.metadata.name}: ${r.body?.message ?? r.status}`);
   }
-  await cp.waitFor(`${crds.length} CRDs Established`, async () => {
-    const r = await cp.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
-    const ok = new Set(
-      (r.body.items ?? [])
-        .filter((x: any) => x.status?.conditions?.some((c: any) => c.type === "Established" && c.status === "True"))
-        .map((x: any) => x.metadata.name),
-    );
-    return crds.every((c) => ok.has(c.metadata.name));
-  }, 120_000);
+  await cp.waitFor(
+    `${crds.length} CRDs Established`,
+    async () => {
+      const r = await cp.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+      const ok = new Set(
+        (r.body.items ?? [])
+          .filter((x: any) =>
+            x.status?.conditions?.some((c: any) => c.type === "Established" && c.status === "True"),
+          )
+          .map((x: any) => x.metadata.name),
+      );
+      return crds.every((c) => ok.has(c.metadata.name));
+    },
+    120_000,
+  );
   return crds.map((c) => c.metadata.name);
 }

@@ -41,7 +41,9 @@ export function binaries(dir = binDir()): Binaries {
   };
   const missing = Object.values(b).filter((f) => !fs.existsSync(f));
   if (missing.length)
-    throw new Error(`cluster binaries missing (${missing.join(", ")}): run bash tools/cluster/build.sh first`);
+    throw new Error(
+      `cluster binaries missing (${missing.join(", ")}): run bash tools/cluster/build.sh first`,
+    );
   return b;
 }
 
@@ -67,13 +69,52 @@ function openssl(cwd: string, args: string[]): void {
 
 /** Throwaway PKI: a CA, the API server's serving certificate, and client certificates (CN, O). */
 function makePki(dir: string, clients: Record<string, { cn: string; o?: string }>): void {
-  openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=datavis-test-ca",
-    "-keyout", "ca.key", "-out", "ca.crt"]);
+  openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=datavis-test-ca",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+  ]);
   const sign = (name: string, subj: string, ext: string): void => {
-    openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", `${name}.key`, "-out", `${name}.csr`]);
+    openssl(dir, [
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      subj,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+    ]);
     fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-    openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-      "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+    openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.crt`,
+    ]);
   };
   sign(
     "apiserver",
@@ -97,7 +138,9 @@ function kubeconfig(dir: string, server: string, user: string): string {
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "test", cluster: { server, "certificate-authority": abs("ca.crt") } }],
-      users: [{ name: user, user: { "client-certificate": abs(`${user}.crt`), "client-key": abs(`${user}.key`) } }],
+      users: [
+        { name: user, user: { "client-certificate": abs(`${user}.crt`), "client-key": abs(`${user}.key`) } },
+      ],
       contexts: [{ name: "test", context: { cluster: "test", user } }],
       "current-context": "test",
     }),
@@ -271,10 +314,14 @@ export class ControlPlane {
         "--server-address=",
       ]);
     }
-    await this.waitFor("default service account", async () => {
-      const r = this.kubectl(["get", "serviceaccount", "default", "-n", "default", "-o", "name"]);
-      return r.code === 0;
-    }, 120_000);
+    await this.waitFor(
+      "default service account",
+      async () => {
+        const r = this.kubectl(["get", "serviceaccount", "default", "-n", "default", "-o", "name"]);
+        return r.code === 0;
+      },
+      120_000,
+    );
     this.say(`control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${this.server} (${d})`);
   }
 
@@ -294,7 +341,11 @@ export class ControlPlane {
   }
 
   private async waitReady(p: string, timeoutMs: number): Promise<void> {
-    await this.waitFor(`kube-apiserver ${p}`, async () => (await this.request("GET", p)).status === 200, timeoutMs);
+    await this.waitFor(
+      `kube-apiserver ${p}`,
+      async () => (await this.request("GET", p)).status === 200,
+      timeoutMs,
+    );
   }
 
   /** Components that exited while they should be running, with the end of their logs. */
@@ -336,7 +387,12 @@ export class ControlPlane {
   }
 
   /** One HTTPS request to the API server as the admin client. */
-  request(method: string, p: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: any }> {
+  request(
+    method: string,
+    p: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<{ status: number; body: any }> {
     const d = this.dir;
     const u = new URL(this.server);
     return new Promise((resolve, reject) => {

@@ -27,7 +27,10 @@ const K3S_MAX_PODS = 110;
  * EC2 instance shapes: vCPUs, memory (GiB), ENIs and IPv4 addresses per ENI (EC2 User Guide, "Maximum IP
  * addresses per network interface"; the same numbers as amazon-vpc-cni-k8s misc/eni-max-pods.txt).
  */
-export const INSTANCE_TYPES: Record<string, { vcpu: number; memoryGi: number; enis: number; ipsPerEni: number }> = {};
+export const INSTANCE_TYPES: Record<
+  string,
+  { vcpu: number; memoryGi: number; enis: number; ipsPerEni: number }
+> = {};
 {
   const t = (families: string[], sizes: Record<string, [number, number, number, number]>): void => {
     for (const f of families)
@@ -64,7 +67,10 @@ export function maxPods(t: { vcpu: number; enis: number; ipsPerEni: number }): n
  * CPU 6% of the first core, 1% of the second, 0.5% of the third and fourth, 0.25% of the rest; plus the
  * 100 MiB hard eviction threshold.
  */
-export function eksAllocatable(t: { vcpu: number; memoryGi: number }, pods: number): { cpuMilli: number; memoryMi: number } {
+export function eksAllocatable(
+  t: { vcpu: number; memoryGi: number },
+  pods: number,
+): { cpuMilli: number; memoryMi: number } {
   const cores = t.vcpu;
   let reservedCpu = 60;
   if (cores > 1) reservedCpu += 10;
@@ -78,8 +84,14 @@ const KWOK = { "kwok.x-k8s.io/node": "fake" };
 export const NODE_ANNOTATIONS = KWOK;
 
 function edgeNodes(plan: Plan): SimNode[] {
-  const n = plan.estimates.nodes as { count: number; model: string; cpuPerNode: number; memoryGiPerNode: number };
-  if (!n) throw new Error(`plan ${plan.stack}: no estimates.nodes (edge capacity estimate) to shape nodes from`);
+  const n = plan.estimates.nodes as {
+    count: number;
+    model: string;
+    cpuPerNode: number;
+    memoryGiPerNode: number;
+  };
+  if (!n)
+    throw new Error(`plan ${plan.stack}: no estimates.nodes (edge capacity estimate) to shape nodes from`);
   const nodes: SimNode[] = [];
   for (let i = 0; i < n.count; i++) {
     const reserve = i === 0 ? K3S_RESERVE.server : K3S_RESERVE.agent;
@@ -97,7 +109,11 @@ function edgeNodes(plan: Plan): SimNode[] {
       },
       taints: [],
       capacity: cap,
-      allocatable: { cpuMilli: cap.cpuMilli - reserve.cpuMilli, memoryMi: cap.memoryMi - reserve.memoryMi, pods: cap.pods },
+      allocatable: {
+        cpuMilli: cap.cpuMilli - reserve.cpuMilli,
+        memoryMi: cap.memoryMi - reserve.memoryMi,
+        pods: cap.pods,
+      },
     });
   }
   return nodes;
@@ -105,21 +121,28 @@ function edgeNodes(plan: Plan): SimNode[] {
 
 /** How many nodes of each pool are simulated: what `pulumi up` creates for the system pool (desiredSize),
  * and for the autoscaled user pools what Cluster Autoscaler may grow them to (maxSize). */
-export function poolNodeCount(pool: string, scaling: { desiredSize?: number; maxSize?: number; minSize?: number }): number {
+export function poolNodeCount(
+  pool: string,
+  scaling: { desiredSize?: number; maxSize?: number; minSize?: number },
+): number {
   if (pool === "system") return Math.max(1, scaling.desiredSize ?? scaling.minSize ?? 1);
   return Math.max(1, scaling.maxSize ?? 1);
 }
 
 function awsNodes(plan: Plan): SimNode[] {
   const groups = plan.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
-  if (!groups.length) throw new Error(`plan ${plan.stack}: no aws:eks/nodeGroup:NodeGroup to shape nodes from`);
+  if (!groups.length)
+    throw new Error(`plan ${plan.stack}: no aws:eks/nodeGroup:NodeGroup to shape nodes from`);
   const zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
   const nodes: SimNode[] = [];
   for (const g of groups) {
     const i = g.inputs;
     const type = String(i.instanceTypes?.[0]);
     const shape = INSTANCE_TYPES[type];
-    if (!shape) throw new Error(`node group ${g.name}: instance type ${type} is not in tools/cluster/nodes.ts INSTANCE_TYPES; add its vCPUs, memory, ENIs and IPs per ENI`);
+    if (!shape)
+      throw new Error(
+        `node group ${g.name}: instance type ${type} is not in tools/cluster/nodes.ts INSTANCE_TYPES; add its vCPUs, memory, ENIs and IPs per ENI`,
+      );
     const labels: Record<string, string> = i.labels ?? {};
     const pool = Object.values(labels)[0] ?? g.name;
     const pods = maxPods(shape);
@@ -142,7 +165,10 @@ function awsNodes(plan: Plan): SimNode[] {
         taints: (i.taints ?? []).map((t: any) => ({
           key: t.key,
           value: t.value,
-          effect: { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" }[String(t.effect)] ?? t.effect,
+          effect:
+            { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" }[
+              String(t.effect)
+            ] ?? t.effect,
         })),
         capacity: { cpuMilli: shape.vcpu * 1000, memoryMi: shape.memoryGi * 1024, pods },
         allocatable: { ...alloc, pods },

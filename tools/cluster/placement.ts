@@ -25,26 +25,44 @@ export async function createNodes(cp: ControlPlane, nodes: SimNode[]): Promise<v
     const o = nodeObject(n);
     const r = await cp.request("POST", "/api/v1/nodes", o);
     if (r.status >= 300) throw new Error(`creating node ${n.name}: ${r.body?.message ?? r.status}`);
-    const s = await cp.request("PATCH", `/api/v1/nodes/${n.name}/status`, { status: o.status }, "application/merge-patch+json");
+    const s = await cp.request(
+      "PATCH",
+      `/api/v1/nodes/${n.name}/status`,
+      { status: o.status },
+      "application/merge-patch+json",
+    );
     if (s.status >= 300) throw new Error(`node ${n.name} status: ${s.body?.message ?? s.status}`);
   }
   // kwok reports the nodes Ready (and keeps their leases), as kubelets would; the capacity stays ours.
-  await cp.waitFor("simulated nodes Ready", async () => {
-    const r = await cp.request("GET", "/api/v1/nodes");
-    const ours = (r.body.items ?? []).filter((x: any) => nodes.some((n) => n.name === x.metadata.name));
-    return (
-      ours.length === nodes.length &&
-      ours.every(
-        (x: any) =>
-          x.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") &&
-          nodes.find((n) => n.name === x.metadata.name)!.allocatable.pods === Number(x.status?.allocatable?.pods),
-      )
-    );
-  }, 120_000);
+  await cp.waitFor(
+    "simulated nodes Ready",
+    async () => {
+      const r = await cp.request("GET", "/api/v1/nodes");
+      const ours = (r.body.items ?? []).filter((x: any) => nodes.some((n) => n.name === x.metadata.name));
+      return (
+        ours.length === nodes.length &&
+        ours.every(
+          (x: any) =>
+            x.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") &&
+            nodes.find((n) => n.name === x.metadata.name)!.allocatable.pods ===
+              Number(x.status?.allocatable?.pods),
+        )
+      );
+    },
+    120_000,
+  );
 }
 
-export async function ensureNamespace(cp: ControlPlane, ns: string, labels: Record<string, string> = {}): Promise<void> {
-  const r = await cp.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } });
+export async function ensureNamespace(
+  cp: ControlPlane,
+  ns: string,
+  labels: Record<string, string> = {},
+): Promise<void> {
+  const r = await cp.request("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: ns, labels },
+  });
   if (r.status >= 300 && r.status !== 409) throw new Error(`namespace ${ns}: ${r.body?.message ?? r.status}`);
 }
 
@@ -55,33 +73,51 @@ export async function place(cp: ControlPlane, pods: PlacedPod[], timeoutMs = 180
     const ns = p.pod.metadata.namespace;
     await ensureNamespace(cp, ns);
     const req = podSpecRequests(p.pod.spec);
-    const o: PodOutcome = { component: p.component, namespace: ns, name: p.pod.metadata.name, cpuMilli: req.cpuMilli, memoryMi: req.memoryMi };
+    const o: PodOutcome = {
+      component: p.component,
+      namespace: ns,
+      name: p.pod.metadata.name,
+      cpuMilli: req.cpuMilli,
+      memoryMi: req.memoryMi,
+    };
     const r = await cp.request("POST", `/api/v1/namespaces/${ns}/pods`, p.pod);
     if (r.status >= 300) o.rejected = String(r.body?.message ?? r.status);
     outcomes.push(o);
   }
   const waiting = (): PodOutcome[] => outcomes.filter((o) => !o.rejected && !o.node && !o.pending);
-  await cp.waitFor(`the scheduler to decide ${pods.length} pods`, async () => {
-    const r = await cp.request("GET", "/api/v1/pods?labelSelector=datavis.io%2Fplacement");
-    const byKey = new Map<string, any>((r.body.items ?? []).map((x: any) => [`${x.metadata.namespace}/${x.metadata.name}`, x]));
-    for (const o of waiting()) {
-      const x = byKey.get(`${o.namespace}/${o.name}`);
-      if (!x) continue;
-      if (x.spec.nodeName) o.node = x.spec.nodeName;
-      else {
-        const c = (x.status?.conditions ?? []).find((c: any) => c.type === "PodScheduled" && c.status === "False");
-        if (c?.reason === "Unschedulable") o.pending = c.message;
+  await cp.waitFor(
+    `the scheduler to decide ${pods.length} pods`,
+    async () => {
+      const r = await cp.request("GET", "/api/v1/pods?labelSelector=datavis.io%2Fplacement");
+      const byKey = new Map<string, any>(
+        (r.body.items ?? []).map((x: any) => [`${x.metadata.namespace}/${x.metadata.name}`, x]),
+      );
+      for (const o of waiting()) {
+        const x = byKey.get(`${o.namespace}/${o.name}`);
+        if (!x) continue;
+        if (x.spec.nodeName) o.node = x.spec.nodeName;
+        else {
+          const c = (x.status?.conditions ?? []).find(
+            (c: any) => c.type === "PodScheduled" && c.status === "False",
+          );
+          if (c?.reason === "Unschedulable") o.pending = c.message;
+        }
       }
-    }
-    return waiting().length === 0;
-  }, timeoutMs);
+      return waiting().length === 0;
+    },
+    timeoutMs,
+  );
   // The scheduler's own event for each pod it could not place (the condition carries the same text).
   const ev = await cp.request("GET", "/api/v1/events?fieldSelector=reason%3DFailedScheduling");
   for (const o of outcomes.filter((x) => x.pending)) {
     const mine = (ev.body.items ?? []).filter(
       (e: any) => e.involvedObject?.name === o.name && e.involvedObject?.namespace === o.namespace,
     );
-    const last = mine.sort((a: any, b: any) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime))).pop();
+    const last = mine
+      .sort((a: any, b: any) =>
+        String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)),
+      )
+      .pop();
     if (last?.message) o.pending = last.message;
   }
   return outcomes;
@@ -90,11 +126,17 @@ export async function place(cp: ControlPlane, pods: PlacedPod[], timeoutMs = 180
 export async function deletePods(cp: ControlPlane, outcomes: PodOutcome[]): Promise<void> {
   for (const o of outcomes)
     await cp.request("DELETE", `/api/v1/namespaces/${o.namespace}/pods/${o.name}?gracePeriodSeconds=0`);
-  await cp.waitFor("pods deleted", async () => {
-    const r = await cp.request("GET", "/api/v1/pods?labelSelector=datavis.io%2Fplacement");
-    const left = new Set((r.body.items ?? []).map((x: any) => `${x.metadata.namespace}/${x.metadata.name}`));
-    return outcomes.every((o) => !left.has(`${o.namespace}/${o.name}`));
-  }, 120_000);
+  await cp.waitFor(
+    "pods deleted",
+    async () => {
+      const r = await cp.request("GET", "/api/v1/pods?labelSelector=datavis.io%2Fplacement");
+      const left = new Set(
+        (r.body.items ?? []).map((x: any) => `${x.metadata.namespace}/${x.metadata.name}`),
+      );
+      return outcomes.every((o) => !left.has(`${o.namespace}/${o.name}`));
+    },
+    120_000,
+  );
 }
 
 export interface NodeUse {

@@ -63,7 +63,9 @@ export function unsecret(v: any): any {
 function secretMap(x: any): any {
   if (x === "[secret]") return { value: "not-a-real-secret" };
   if (x && typeof x === "object" && !Array.isArray(x))
-    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, y === "[secret]" ? "bm90LWEtc2VjcmV0" : y]));
+    return Object.fromEntries(
+      Object.entries(x).map(([k, y]) => [k, y === "[secret]" ? "bm90LWEtc2VjcmV0" : y]),
+    );
   return unsecret(x);
 }
 
@@ -74,7 +76,8 @@ export interface Manifest {
 }
 
 function deepMerge(a: any, b: any): any {
-  if (Array.isArray(b) || !b || typeof b !== "object" || !a || typeof a !== "object" || Array.isArray(a)) return b;
+  if (Array.isArray(b) || !b || typeof b !== "object" || !a || typeof a !== "object" || Array.isArray(a))
+    return b;
   const out: Record<string, any> = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = k in a ? deepMerge(a[k], v) : v;
   return out;

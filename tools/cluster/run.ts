@@ -24,7 +24,9 @@ function main(argv: string[]): number {
     else if (a === "--config") config.push(argv[++i] ?? "");
     else if (a === "--no-build") build = false;
     else {
-      console.error(`test:cluster: unknown argument ${a}; usage: npm run test:cluster -- [--stack NAME] [--config key=value] [--no-build]`);
+      console.error(
+        `test:cluster: unknown argument ${a}; usage: npm run test:cluster -- [--stack NAME] [--config key=value] [--no-build]`,
+      );
       return 2;
     }
   }

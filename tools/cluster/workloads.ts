@@ -30,7 +30,12 @@ const RESTRICTED_CONTAINER = {
 const PAUSE = "registry.k8s.io/pause:3.10";
 
 const dns = (s: string, max = 63): string =>
-  s.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, max).replace(/-+$/, "");
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, max)
+    .replace(/-+$/, "");
 
 function standIn(
   namespace: string,
@@ -44,7 +49,12 @@ function standIn(
     pod: {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: dns(name), namespace, labels: { [PLACEMENT_LABEL]: "platform" }, annotations: { "datavis.io/component": component } },
+      metadata: {
+        name: dns(name),
+        namespace,
+        labels: { [PLACEMENT_LABEL]: "platform" },
+        annotations: { "datavis.io/component": component },
+      },
       spec: {
         automountServiceAccountToken: false,
         containers: [
@@ -52,7 +62,9 @@ function standIn(
             name: "main",
             image: PAUSE,
             securityContext: RESTRICTED_CONTAINER,
-            resources: { requests: { cpu: `${Math.round(req.cpuMilli)}m`, memory: `${Math.round(req.memoryMi)}Mi` } },
+            resources: {
+              requests: { cpu: `${Math.round(req.cpuMilli)}m`, memory: `${Math.round(req.memoryMi)}Mi` },
+            },
           },
         ],
         ...extra,
@@ -84,13 +96,42 @@ function onNode(node: string): Record<string, any> {
 function eksAddonPods(nodes: SimNode[]): PlacedPod[] {
   const out: PlacedPod[] = [];
   for (const n of nodes) {
-    out.push(standIn("kube-system", `aws-node-${n.name}`, "eks/aws-node", { cpuMilli: 25, memoryMi: 0 }, onNode(n.name)));
-    out.push(standIn("kube-system", `kube-proxy-${n.name}`, "eks/kube-proxy", { cpuMilli: 100, memoryMi: 0 }, onNode(n.name)));
-    out.push(standIn("kube-system", `ebs-csi-node-${n.name}`, "eks/ebs-csi-node", { cpuMilli: 30, memoryMi: 120 }, onNode(n.name)));
+    out.push(
+      standIn(
+        "kube-system",
+        `aws-node-${n.name}`,
+        "eks/aws-node",
+        { cpuMilli: 25, memoryMi: 0 },
+        onNode(n.name),
+      ),
+    );
+    out.push(
+      standIn(
+        "kube-system",
+        `kube-proxy-${n.name}`,
+        "eks/kube-proxy",
+        { cpuMilli: 100, memoryMi: 0 },
+        onNode(n.name),
+      ),
+    );
+    out.push(
+      standIn(
+        "kube-system",
+        `ebs-csi-node-${n.name}`,
+        "eks/ebs-csi-node",
+        { cpuMilli: 30, memoryMi: 120 },
+        onNode(n.name),
+      ),
+    );
   }
   for (let i = 0; i < 2; i++) {
     out.push(standIn("kube-system", `coredns-${i}`, "eks/coredns", { cpuMilli: 100, memoryMi: 70 }));
-    out.push(standIn("kube-system", `ebs-csi-controller-${i}`, "eks/ebs-csi-controller", { cpuMilli: 60, memoryMi: 240 }));
+    out.push(
+      standIn("kube-system", `ebs-csi-controller-${i}`, "eks/ebs-csi-controller", {
+        cpuMilli: 60,
+        memoryMi: 240,
+      }),
+    );
   }
   return out;
 }
@@ -98,7 +139,10 @@ function eksAddonPods(nodes: SimNode[]): PlacedPod[] {
 /** k3s's packaged pods (CoreDNS, metrics-server): K3S_RESERVE.packagedPods, split between the two. */
 function k3sPods(packaged: { cpuMilli: number; memoryMi: number }): PlacedPod[] {
   return ["coredns", "metrics-server"].map((n) =>
-    standIn("kube-system", n, `k3s/${n}`, { cpuMilli: packaged.cpuMilli / 2, memoryMi: packaged.memoryMi / 2 }),
+    standIn("kube-system", n, `k3s/${n}`, {
+      cpuMilli: packaged.cpuMilli / 2,
+      memoryMi: packaged.memoryMi / 2,
+    }),
   );
 }
 
@@ -136,7 +180,8 @@ function rawWorkloadPods(plan: Plan, nodes: SimNode[]): PlacedPod[] {
       case "Deployment":
       case "StatefulSet":
       case "ReplicaSet":
-        for (let i = 0; i < (o.spec?.replicas ?? 1); i++) out.push(fromTemplate(o.spec?.template, `${name}-${i}`));
+        for (let i = 0; i < (o.spec?.replicas ?? 1); i++)
+          out.push(fromTemplate(o.spec?.template, `${name}-${i}`));
         break;
       case "DaemonSet":
         for (const n of nodes) out.push(fromTemplate(o.spec?.template, `${name}-${n.name}`, onNode(n.name)));
@@ -157,14 +202,23 @@ function rawWorkloadPods(plan: Plan, nodes: SimNode[]): PlacedPod[] {
 function estimatedPods(plan: Plan, nodes: SimNode[]): { pods: PlacedPod[]; unknown: string[] } {
   const out: PlacedPod[] = [];
   const unknown: string[] = [];
-  const add = (ns: string, c: { component: string; pods: number; cpuMilli: number; memoryMi: number }, daemon: boolean): void => {
+  const add = (
+    ns: string,
+    c: { component: string; pods: number; cpuMilli: number; memoryMi: number },
+    daemon: boolean,
+  ): void => {
     const per = { cpuMilli: c.cpuMilli / c.pods, memoryMi: c.memoryMi / c.pods };
-    if (daemon) for (const n of nodes) out.push(standIn(ns, `${c.component}-${n.name}`, c.component, per, onNode(n.name)));
+    if (daemon)
+      for (const n of nodes)
+        out.push(standIn(ns, `${c.component}-${n.name}`, c.component, per, onNode(n.name)));
     else for (let i = 0; i < c.pods; i++) out.push(standIn(ns, `${c.component}-${i}`, c.component, per));
   };
   for (const r of releases(plan)) {
     const chart = String(r.inputs.chart ?? "");
-    const ctx = (nodeCount: number): { release: string; nodeCount: number } => ({ release: String(r.inputs.name ?? r.name), nodeCount });
+    const ctx = (nodeCount: number): { release: string; nodeCount: number } => ({
+      release: String(r.inputs.name ?? r.name),
+      nodeCount,
+    });
     const one = releaseRequests(chart, r.inputs.values, ctx(1));
     const two = releaseRequests(chart, r.inputs.values, ctx(2));
     unknown.push(...one.unknown.map((u) => `${u.component}: ${u.reason}`));
@@ -176,11 +230,14 @@ function estimatedPods(plan: Plan, nodes: SimNode[]): { pods: PlacedPod[]; unkno
   }
   const run = { resources: plan.resources, config: {} } as unknown as ProgramRun;
   const w = workloadRequests(run, nodes.length);
-  unknown.push(...w.unknown.filter((u) => !/helm\.sh|yaml\//.test(u.reason)).map((u) => `${u.component}: ${u.reason}`));
+  unknown.push(
+    ...w.unknown.filter((u) => !/helm\.sh|yaml\//.test(u.reason)).map((u) => `${u.component}: ${u.reason}`),
+  );
   for (const c of w.requests) {
     // Raw Deployments/DaemonSets/... are placed from their real templates; custom resources from requests.
     const kind = c.component.split(" ")[0];
-    if (["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Pod", "Job", "CronJob"].includes(kind)) continue;
+    if (["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Pod", "Job", "CronJob"].includes(kind))
+      continue;
     if (c.kind !== "steady") continue;
     const ns = c.component.split(" ")[1]?.split("/")[0] ?? "default";
     add(ns, { ...c, component: c.component }, false);
@@ -189,7 +246,12 @@ function estimatedPods(plan: Plan, nodes: SimNode[]): { pods: PlacedPod[]; unkno
 }
 
 /** Everything the platform runs all the time, on these nodes; components whose requests are unknown. */
-export function platformPods(plan: Plan, nodes: SimNode[], target: "edge" | "aws", k3sPackaged?: { cpuMilli: number; memoryMi: number }): { pods: PlacedPod[]; unknown: string[] } {
+export function platformPods(
+  plan: Plan,
+  nodes: SimNode[],
+  target: "edge" | "aws",
+  k3sPackaged?: { cpuMilli: number; memoryMi: number },
+): { pods: PlacedPod[]; unknown: string[] } {
   const est = estimatedPods(plan, nodes);
   const system = target === "aws" ? eksAddonPods(nodes) : k3sPods(k3sPackaged!);
   return { pods: [...system, ...rawWorkloadPods(plan, nodes), ...est.pods], unknown: est.unknown };
@@ -210,12 +272,16 @@ export interface Profile {
 
 export function hubRelease(plan: Plan): { namespace: string; values: any } | undefined {
   const r = releases(plan).find((x) => chartKeyOf(String(x.inputs.chart ?? "")) === "jupyterhub");
-  return r ? { namespace: String(r.inputs.namespace ?? "default"), values: r.inputs.values ?? {} } : undefined;
+  return r
+    ? { namespace: String(r.inputs.namespace ?? "default"), values: r.inputs.values ?? {} }
+    : undefined;
 }
 
 export function profiles(values: any): Profile[] {
   const su = values.singleuser ?? {};
-  const list: any[] = su.profileList?.length ? su.profileList : [{ slug: "default", display_name: "Default", default: true }];
+  const list: any[] = su.profileList?.length
+    ? su.profileList
+    : [{ slug: "default", display_name: "Default", default: true }];
   return list.map((p, i) => {
     const o = p.kubespawner_override ?? {};
     return {
@@ -245,10 +311,17 @@ const bytes = (m: string | undefined): string | undefined => {
  * replaces the pod security context with fsGroup). `home: "claim"` mounts the user's PVC (admission);
  * `home: "none"` leaves volumes out (placement: claims are not provisioned here).
  */
-export function notebookPod(values: any, namespace: string, user: string, profile: Profile, home: "claim" | "none"): Record<string, any> {
+export function notebookPod(
+  values: any,
+  namespace: string,
+  user: string,
+  profile: Profile,
+  home: "claim" | "none",
+): Record<string, any> {
   const su = values.singleuser ?? {};
   const o = profile.override;
-  const image = o.image ?? `${su.image?.name ?? "quay.io/jupyterhub/k8s-singleuser-sample"}:${su.image?.tag ?? "latest"}`;
+  const image =
+    o.image ?? `${su.image?.name ?? "quay.io/jupyterhub/k8s-singleuser-sample"}:${su.image?.tag ?? "latest"}`;
   const uid = o.uid ?? su.uid ?? 1000;
   const fsGid = o.fs_gid ?? su.fsGid ?? 100;
   const ape = su.allowPrivilegeEscalation ?? false;
@@ -269,7 +342,19 @@ export function notebookPod(values: any, namespace: string, user: string, profil
     initContainers.push({
       name: "block-cloud-metadata",
       image: "quay.io/jupyterhub/k8s-network-tools:4.4.0",
-      command: ["iptables", "--append", "OUTPUT", "--protocol", "tcp", "--destination", su.cloudMetadata?.ip ?? "169.254.169.254", "--destination-port", "80", "--jump", "DROP"],
+      command: [
+        "iptables",
+        "--append",
+        "OUTPUT",
+        "--protocol",
+        "tcp",
+        "--destination",
+        su.cloudMetadata?.ip ?? "169.254.169.254",
+        "--destination-port",
+        "80",
+        "--jump",
+        "DROP",
+      ],
       securityContext: { runAsUser: 0, privileged: false, capabilities: { add: ["NET_ADMIN"] } },
     });
   const resources: any = { requests: {}, limits: {} };
@@ -290,7 +375,12 @@ export function notebookPod(values: any, namespace: string, user: string, profil
     affinity: {
       nodeAffinity: {
         preferredDuringSchedulingIgnoredDuringExecution: [
-          { weight: 100, preference: { matchExpressions: [{ key: "hub.jupyter.org/node-purpose", operator: "In", values: ["user"] }] } },
+          {
+            weight: 100,
+            preference: {
+              matchExpressions: [{ key: "hub.jupyter.org/node-purpose", operator: "In", values: ["user"] }],
+            },
+          },
         ],
       },
     },
@@ -301,9 +391,15 @@ export function notebookPod(values: any, namespace: string, user: string, profil
         image,
         args: [su.cmd ?? "jupyterhub-singleuser"],
         ports: [{ name: "notebook-port", containerPort: 8888 }],
-        env: Object.entries(env).map(([name, v]) => (typeof v === "object" ? { name, ...(v as object) } : { name, value: String(v) })),
+        env: Object.entries(env).map(([name, v]) =>
+          typeof v === "object" ? { name, ...(v as object) } : { name, value: String(v) },
+        ),
         resources,
-        securityContext: { runAsUser: uid, allowPrivilegeEscalation: ape, ...(su.extraContainerConfig?.securityContext ?? {}) },
+        securityContext: {
+          runAsUser: uid,
+          allowPrivilegeEscalation: ape,
+          ...(su.extraContainerConfig?.securityContext ?? {}),
+        },
         volumeMounts: mounts.length ? mounts : undefined,
       },
     ],
@@ -317,7 +413,7 @@ export function notebookPod(values: any, namespace: string, user: string, profil
     metadata: {
       name: dns(`jupyter-${user}-${profile.slug}`),
       namespace,
-      labels: { "component": "singleuser-server", "hub.jupyter.org/username": user, [PLACEMENT_LABEL]: "user" },
+      labels: { component: "singleuser-server", "hub.jupyter.org/username": user, [PLACEMENT_LABEL]: "user" },
       annotations: { "datavis.io/component": `notebook ${profile.slug}` },
     },
     spec: JSON.parse(JSON.stringify(spec)),
@@ -330,6 +426,7 @@ export function serverNamespaces(plan: Plan, hubNs: string, values: any): string
   const ns = new Set<string>([hubNs]);
   for (const p of profiles(values)) if (p.override.namespace) ns.add(String(p.override.namespace));
   for (const m of manifests(plan))
-    if (m.object.kind === "Namespace" && m.object.metadata?.labels?.["datavis.io/tenant"]) ns.add(m.object.metadata.name);
+    if (m.object.kind === "Namespace" && m.object.metadata?.labels?.["datavis.io/tenant"])
+      ns.add(m.object.metadata.name);
   return [...ns];
 }
