@@ -112,5 +112,16 @@ go 1.26.0
 
 require sigs.k8s.io/kwok v$KWOK")"
 build "$OUT/kwok-$KWOK/kwok" "$kwok_dir" sigs.k8s.io/kwok/cmd/kwok
+# kwok runs no stage unless given some: its own "fast" set (kustomize/stage/fast: nodes Ready at once,
+# heartbeats through leases, pods Running at once), read from the same module at the same version.
+stages="$OUT/kwok-$KWOK/stages.yaml"
+if [ ! -s "$stages" ]; then
+  kwok_src="$(cd "$kwok_dir" && "$GO" mod download -json "sigs.k8s.io/kwok@v$KWOK" | sed -nE 's/^\s*"Dir": "(.*)",?$/\1/p')"
+  [ -d "$kwok_src/kustomize/stage" ] || { echo "cluster build: kwok module has no kustomize/stage" >&2; exit 1; }
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    printf -- '---\n'; cat "$kwok_src/kustomize/stage/$f"
+  done > "$stages.partial" && mv "$stages.partial" "$stages"
+fi
 
 echo "$OUT"

@@ -39,7 +39,8 @@ export function binaries(dir = binDir()): Binaries {
     kubectl: path.join(dir, "kubectl"),
     kwok: path.join(dir, `kwok-${KWOK_VERSION}`, "kwok"),
   };
-  const missing = Object.values(b).filter((f) => !fs.existsSync(f));
+  const stages = path.join(dir, `kwok-${KWOK_VERSION}`, "stages.yaml");
+  const missing = [...Object.values(b), stages].filter((f) => !fs.existsSync(f));
   if (missing.length)
     throw new Error(
       `cluster binaries missing (${missing.join(", ")}): run bash tools/cluster/build.sh first`,
@@ -307,6 +308,7 @@ export class ControlPlane {
       // their leases and Ready condition fresh and moves their pods to Running, as kubelets would.
       this.run("kwok", this.bin.kwok, [
         `--kubeconfig=${this.adminKubeconfig}`,
+        `--config=${path.join(path.dirname(this.bin.kwok), "stages.yaml")}`,
         "--manage-all-nodes=false",
         "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
         "--cidr=10.244.0.0/16",

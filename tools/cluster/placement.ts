@@ -80,7 +80,16 @@ export async function place(cp: ControlPlane, pods: PlacedPod[], timeoutMs = 180
       cpuMilli: req.cpuMilli,
       memoryMi: req.memoryMi,
     };
-    const r = await cp.request("POST", `/api/v1/namespaces/${ns}/pods`, p.pod);
+    let r = await cp.request("POST", `/api/v1/namespaces/${ns}/pods`, p.pod);
+    // A namespace made a moment ago gets its default service account from the controller manager shortly.
+    for (
+      let i = 0;
+      i < 60 && r.status === 403 && /serviceaccount .* not found/i.test(r.body?.message ?? "");
+      i++
+    ) {
+      await new Promise((res) => setTimeout(res, 500));
+      r = await cp.request("POST", `/api/v1/namespaces/${ns}/pods`, p.pod);
+    }
     if (r.status >= 300) o.rejected = String(r.body?.message ?? r.status);
     outcomes.push(o);
   }

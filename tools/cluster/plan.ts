@@ -97,6 +97,12 @@ export function manifests(plan: Plan): Manifest[] {
     delete rest.apiVersion;
     delete rest.kind;
     const object = { apiVersion: k.apiVersion, kind: k.kind, ...rest };
+    // Pulumi auto-names an object without metadata.name: `<resource name>-<random suffix>`.
+    if (!k.patch && !object.metadata?.name)
+      object.metadata = {
+        ...(object.metadata ?? {}),
+        name: `${r.name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}-0a1b2c3d`,
+      };
     if (k.patch) patches.push({ kind: k.kind, object, source: `${r.type} ${r.name}` });
     else out.push({ source: `${r.type} ${r.name}`, object });
   }
