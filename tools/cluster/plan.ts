@@ -69,6 +69,21 @@ function secretMap(x: any): any {
   return unsecret(x);
 }
 
+/** Keys the API server requires of a Secret's data, by type (pkg/apis/core/validation ValidateSecret). */
+const SECRET_TYPE_KEYS: Record<string, Record<string, string>> = {
+  "kubernetes.io/basic-auth": { username: "not-a-real-user", password: "not-a-real-secret" },
+  "kubernetes.io/ssh-auth": { "ssh-privatekey": "not-a-real-key" },
+  "kubernetes.io/tls": { "tls.crt": "not-a-real-cert", "tls.key": "not-a-real-key" },
+  "kubernetes.io/dockerconfigjson": { ".dockerconfigjson": '{"auths":{}}' },
+};
+
+/** A Secret whose whole stringData is "[secret]" gets the keys its type requires (harmless values). */
+function unsecretSecret(inputs: Record<string, any>): Record<string, any> {
+  if (inputs.stringData !== "[secret]") return inputs;
+  const keys = SECRET_TYPE_KEYS[String(inputs.type ?? "")] ?? { value: "not-a-real-secret" };
+  return { ...inputs, stringData: keys };
+}
+
 export interface Manifest {
   /** `<type> <pulumi name>` */
   source: string;
@@ -93,10 +108,10 @@ export function manifests(plan: Plan): Manifest[] {
   for (const r of plan.resources) {
     const k = kindOf(r.type);
     if (!k) continue;
-    const rest: Record<string, any> = unsecret(r.inputs);
+    const rest: Record<string, any> = unsecret(k.kind === "Secret" ? unsecretSecret(r.inputs) : r.inputs);
     delete rest.apiVersion;
     delete rest.kind;
-    const object = { apiVersion: k.apiVersion, kind: k.kind, ...rest };
+    const object: Record<string, any> = { apiVersion: k.apiVersion, kind: k.kind, ...rest };
     // Pulumi auto-names an object without metadata.name: `<resource name>-<random suffix>`.
     if (!k.patch && !object.metadata?.name)
       object.metadata = {
