@@ -102,6 +102,17 @@ for (const stack of STACKS) {
       for (const u of unknown) console.log(`      requests unknown (placed without them): ${u}`);
       platform = await place(cp, pods);
       console.log(placementReport(`${stack}: platform`, nodes, platform).replace(/^/gm, "      "));
+      const est = plan.estimates.platform as { cpuCores: number; memoryMi: number } | undefined;
+      if (est) {
+        // The estimate counts the platform's requests without the distribution's own pods (K3S_RESERVE).
+        const own = platform.filter((o) => !o.component.startsWith("k3s/"));
+        const cpu = own.reduce((t, o) => t + o.cpuMilli, 0);
+        const mem = own.reduce((t, o) => t + o.memoryMi, 0);
+        console.log(
+          `      capacity estimate: platform requests ${Math.round(est.cpuCores * 1000)}m / ${est.memoryMi}Mi; ` +
+            `pods created here request ${Math.round(cpu)}m / ${Math.round(mem)}Mi`,
+        );
+      }
       expect(notPlaced(platform)).to.deep.equal([]);
     });
 
