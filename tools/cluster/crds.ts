@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import type { ControlPlane } from "./harness";
@@ -25,12 +26,15 @@ export function crdDirs(): string[] {
   if (process.env.CRD_DIRS) return process.env.CRD_DIRS.split(":").filter(Boolean);
   const mods = crdModules();
   if (!mods.length) throw new Error(`no CRD_MODULES found in ${CRD_PINS}`);
+  // Outside any module, so `go mod download` reads the module proxy and the shared module cache only.
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "crd-dl-"));
   return mods.map(({ module, folder }) => {
     const r = spawnSync("go", ["mod", "download", "-json", module], {
       encoding: "utf8",
       env: { ...process.env, GOFLAGS: "-mod=mod" },
-      cwd: fs.mkdtempSync(path.join(require("os").tmpdir(), "crd-dl-")),
+      cwd,
     });
+    if (module === mods[mods.length - 1].module) fs.rmSync(cwd, { recursive: true, force: true });
     let dir: string | undefined;
     try {
       dir = JSON.parse(r.stdout).Dir;
