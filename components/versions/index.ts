@@ -98,3 +98,12 @@ export const IMAGES = {
 // 1.36: the newest minor in EKS standard support as of November 2026 (on EKS since 2 June 2026, standard
 // support to 2 August 2027; EKS user guide "Review release notes for Kubernetes versions on standard support").
 export const KUBERNETES_VERSION = "1.36";
+
+/**
+ * The k3s release edge clusters run (ansible-pi's `k3s_version` must equal it; a unit test compares them).
+ * The version gate (`npm run versions -- --check`) checks every edge chart's kubeVersion against it.
+ */
+export const K3S_VERSION = "v1.36.5+k3s1";
+
+export * from "./matrix";
+export { acceptedK3sMinors, checkK3sVersion } from "./gate";
