@@ -214,7 +214,8 @@ export function acceptedK3sMinors(): string[] {
   const pinned = parseVersion(K3S_VERSION);
   const minors: string[] = [];
   for (let minor = 20; minor <= pinned.minor; minor++) {
-    if (checkK3sVersion(`v${pinned.major}.${minor}.0+k3s1`).length === 0) minors.push(`${pinned.major}.${minor}`);
+    if (checkK3sVersion(`v${pinned.major}.${minor}.0+k3s1`).length === 0)
+      minors.push(`${pinned.major}.${minor}`);
   }
   return minors;
 }

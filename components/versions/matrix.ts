@@ -98,7 +98,8 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
       {
         ref: "docker.io/library/traefik:v3.7.11",
         arches: ["amd64", "arm", "arm64", "ppc64le", "s390x"],
-        source: "Docker official image traefik (image.tag defaults to appVersion, traefik/values.yaml line 10)",
+        source:
+          "Docker official image traefik (image.tag defaults to appVersion, traefik/values.yaml line 10)",
       },
     ],
   },
@@ -112,7 +113,8 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
       {
         ref: "ghcr.io/kubeflow/spark-operator/controller:2.5.2",
         arches: AMD_ARM,
-        source: "kubeflow/spark-operator@v2.5.2:.github/workflows/release.yaml lines 87-88 (linux/amd64, linux/arm64)",
+        source:
+          "kubeflow/spark-operator@v2.5.2:.github/workflows/release.yaml lines 87-88 (linux/amd64, linux/arm64)",
       },
     ],
   },
@@ -147,7 +149,8 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
       {
         ref: "docker.io/grafana/grafana:13.2.0",
         arches: ["amd64", "arm", "arm64"],
-        source: "charts/grafana/values.yaml line 112 (tag defaults to appVersion); grafana/grafana is published for amd64, arm/v7, arm64",
+        source:
+          "charts/grafana/values.yaml line 112 (tag defaults to appVersion); grafana/grafana is published for amd64, arm/v7, arm64",
       },
     ],
   },
@@ -213,7 +216,8 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
       {
         ref: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
         arches: ["amd64", "arm64", "s390x"],
-        source: "kubernetes/autoscaler@cluster-autoscaler-chart-9.59.0:cluster-autoscaler/Makefile line 1 (ALL_ARCH)",
+        source:
+          "kubernetes/autoscaler@cluster-autoscaler-chart-9.59.0:cluster-autoscaler/Makefile line 1 (ALL_ARCH)",
       },
     ],
   },

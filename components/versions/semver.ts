@@ -88,7 +88,13 @@ function expand(opText: string | undefined, text: string): Condition[] {
   const c = (op: Op, version: Version): Condition => ({ op, version, allowsPrerelease });
   // The first version past what the wildcard or partial version covers.
   const next = (): Version | undefined =>
-    isWild(maj) ? undefined : isWild(min) ? v(nMaj + 1, 0, 0) : isWild(pat) ? v(nMaj, nMin + 1, 0) : undefined;
+    isWild(maj)
+      ? undefined
+      : isWild(min)
+        ? v(nMaj + 1, 0, 0)
+        : isWild(pat)
+          ? v(nMaj, nMin + 1, 0)
+          : undefined;
   let op = (opText ?? "=").replace("=>", ">=").replace("=<", "<=");
   if (op === "~>") op = "~";
   switch (op) {
@@ -149,7 +155,8 @@ export function parseConstraint(text: string): Constraint {
       if (t[1] === "!=" && expanded.length === 2) notIn.push([expanded[0].version, expanded[1].version]);
       else conditions.push(...expanded);
     }
-    if (consumed !== "") throw new Error(`"${text}" is not a version constraint (could not read "${consumed}")`);
+    if (consumed !== "")
+      throw new Error(`"${text}" is not a version constraint (could not read "${consumed}")`);
     if (conditions.length === 0 && notIn.length === 0) throw new Error(`"${text}" has an empty alternative`);
     return { conditions, notIn };
   });

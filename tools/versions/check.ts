@@ -67,7 +67,9 @@ export function applySets(base: VersionMatrix, sets: string[]): VersionMatrix {
       const key = name.slice("arch.".length);
       const img = m.images.find((i) => i.key === key);
       if (!img)
-        throw new UsageError(`--set ${name}: no IMAGES.${key}; images: ${m.images.map((i) => i.key).join(", ")}`);
+        throw new UsageError(
+          `--set ${name}: no IMAGES.${key}; images: ${m.images.map((i) => i.key).join(", ")}`,
+        );
       const arches = value.split(",").filter(Boolean);
       const bad = arches.find((a) => !ARCHES.includes(a as Arch));
       if (bad || arches.length === 0)
