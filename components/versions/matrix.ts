@@ -126,17 +126,32 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
     source:
       "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/Chart.yaml and values.yaml; subcharts kube-state-metrics 8.4.0 (appVersion 2.20.0) and prometheus-node-exporter 4.56.1 (appVersion 1.12.1) declare no kubeVersion",
     images: [
-      { ref: "quay.io/prometheus-operator/prometheus-operator:v0.93.1", path: "" },
-      { ref: "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1", path: "" },
-      { ref: "quay.io/prometheus/prometheus:v3.14.0-distroless", path: "values.yaml line 4347" },
-      { ref: "quay.io/prometheus/alertmanager:v0.34.0", path: "values.yaml line 1021" },
-      { ref: "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7", path: "values.yaml line 3132" },
-      { ref: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0", path: "subchart appVersion" },
-      { ref: "quay.io/prometheus/node-exporter:v1.12.1", path: "subchart appVersion" },
-    ].map(({ ref, path }) => ({
+      {
+        ref: "quay.io/prometheus-operator/prometheus-operator:v0.93.1",
+        why: "tag defaults to appVersion; prometheus-operator Makefile ARCH list (amd64, arm64, arm, ppc64le, s390x)",
+      },
+      {
+        ref: "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
+        why: "tag defaults to appVersion; built with the operator",
+      },
+      {
+        ref: "quay.io/prometheus/prometheus:v3.14.0-distroless",
+        why: "values.yaml line 4347; promu crossbuild",
+      },
+      { ref: "quay.io/prometheus/alertmanager:v0.34.0", why: "values.yaml line 1021; promu crossbuild" },
+      {
+        ref: "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7",
+        why: "values.yaml line 3132; declared multi-arch by its release, not inspected here",
+      },
+      {
+        ref: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
+        why: "subchart appVersion; kube-state-metrics Makefile ALL_ARCH",
+      },
+      { ref: "quay.io/prometheus/node-exporter:v1.12.1", why: "subchart appVersion; promu crossbuild" },
+    ].map(({ ref, why }) => ({
       ref,
       arches: ["amd64", "arm", "arm64", "ppc64le", "s390x"] as Arch[],
-      source: `${path ? `${path}; ` : ""}Prometheus ecosystem images are cross-built by promu / docker buildx for amd64, armv7, arm64, ppc64le, s390x`,
+      source: why,
     })),
   },
   grafana: {
