@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { configError, releaseValues, runStack } from "./harness";
+import { configError, planCli, releaseValues, runStack } from "./harness";
 import { chartValuesErrors } from "./lib/chart-values";
-import { spawnLatencySummary, versionGateForPlan } from "../tools/versions/plan-gate";
+import { planToday, spawnLatencySummary, versionGateForPlan } from "../tools/versions/plan-gate";
 
 describe("spawn latency: image pre-puller and user placeholders", () => {
   it("dev (AWS, notebook nodes scale from 0): continuous pre-puller on, one small placeholder that users preempt", async () => {
@@ -114,5 +114,26 @@ describe("plan: version gate and EKS support window", () => {
     expect(
       versionGateForPlan(await runStack("edge"), new Date("2030-01-01T00:00:00Z")).violations,
     ).to.deep.equal([]);
+  });
+
+  it("takes today from DATAVIS_TODAY and refuses a malformed one", () => {
+    expect(planToday({ DATAVIS_TODAY: "2027-05-04" }).toISOString()).to.equal("2027-05-04T00:00:00.000Z");
+    expect(() => planToday({ DATAVIS_TODAY: "May 4" })).to.throw(/DATAVIS_TODAY "May 4" is not a date/);
+  });
+
+  it("npm run plan exits 1 with the mandatory violation once EKS support has ended", function () {
+    this.timeout(180000);
+    const saved = process.env.DATAVIS_TODAY;
+    process.env.DATAVIS_TODAY = "2027-08-03";
+    try {
+      const r = planCli(["--stack", "dev"]);
+      expect(r.status, r.stderr).to.equal(1);
+      expect(r.stdout).to.include(
+        "[mandatory] eks-standard-support: EKS 1.36 left standard support on 2027-08-02",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DATAVIS_TODAY;
+      else process.env.DATAVIS_TODAY = saved;
+    }
   });
 });
