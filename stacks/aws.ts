@@ -51,6 +51,8 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
       maxSize: a.notebookMaxNodes,
       diskGb: 50,
       dedicated: true,
+      // Homes are zonal EBS volumes: one group per zone so the autoscaler can add a node where the volume is.
+      perZone: true,
     },
     spark: {
       instanceTypes: a.sparkInstanceTypes,
@@ -135,6 +137,10 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   });
   const opts = { providers: [provider] };
 
+  // Who runs `pulumi up`: EKS makes that principal a cluster admin itself (see EksClusterArgs.deployerArn).
+  const caller = await aws.getCallerIdentity({}, { provider });
+  const deployer = await aws.iam.getSessionContext({ arn: caller.arn }, { provider });
+
   const vpc = new Vpc(
     "network",
     {
@@ -158,6 +164,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       privateSubnetIds: vpc.privateSubnetIds,
       apiAllowedCidrs: a.apiAllowedCidrs,
       clusterAdminArns: a.clusterAdminArns,
+      deployerArn: deployer.issuerArn,
       auditLogRetentionDays: a.auditLogRetentionDays,
       logTypes: prod ? ALL_CONTROL_PLANE_LOGS : DEV_CONTROL_PLANE_LOGS,
       nodeGroups: nodeGroups(cfg),

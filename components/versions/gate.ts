@@ -241,7 +241,7 @@ export function eksSupportVerdict(eks: VersionMatrix["eks"], today: Date): Suppo
   if (days <= 0)
     return {
       level: "past",
-      message: `EKS ${eks.version} left standard support on ${eks.standardSupportEnd}: clusters now bill extended support; upgrade the control plane (UPGRADING.md)`,
+      message: `EKS ${eks.version} left standard support on ${eks.standardSupportEnd}: with upgradePolicy STANDARD, AWS upgrades the control plane itself, untested; upgrade it first (UPGRADING.md)`,
     };
   if (days <= SUPPORT_WARNING_DAYS)
     return {
