@@ -9,7 +9,7 @@
  * without) and paired release by release and image by image, so every mirror path maps back to its
  * upstream source. Helm releases (kubernetes:helm.sh/v3:Release) give chart, version and repository;
  * images come from every `image` / `imageName` string and every `[registry/]repository` + `tag` object in
- * the resources' inputs and Helm values, plus components/platform/versions.ts IMAGES. The k3s release
+ * the resources' inputs and Helm values, plus components/versions/index.ts IMAGES. The k3s release
  * is ansible-pi's pinned `k3s_version` (inventory/example/group_vars/all.yml), checked against
  * KUBERNETES_VERSION.
  *

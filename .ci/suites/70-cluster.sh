@@ -18,6 +18,12 @@ section "cluster: build or reuse the control plane"
 command -v openssl >/dev/null 2>&1 || apt_install openssl
 [ -d node_modules ] || npm ci --no-audit --no-fund
 build_start=$SECONDS
+if [ -f "$CI_RESULTS/.cluster-build.log" ]; then
+  # .ci/run started the build in the background: wait for it, then show what it did.
+  while [ ! -f "$CI_RESULTS/.cluster-build.rc" ]; do sleep 5; done
+  echo "cluster: background build exited $(cat "$CI_RESULTS/.cluster-build.rc") (waited $((SECONDS - build_start)) s)"
+  tail -n 20 "$CI_RESULTS/.cluster-build.log"
+fi
 if ! bash tools/cluster/build.sh; then
   echo "cluster: control-plane build failed"
   record cluster 0 1

@@ -118,3 +118,13 @@ export type EksAddon = (typeof EKS_ADDONS)[number];
 
 export * from "./matrix";
 export { acceptedK3sMinors, checkK3sVersion } from "./gate";
+
+/**
+ * The control plane the cluster suite builds (tools/cluster/build.sh) and runs (tests/cluster/): the patch of
+ * KUBERNETES_VERSION (k8s.io/kubernetes at this tag, its staging modules at v0.<minor>.<patch>), etcd (the 3.6
+ * line Kubernetes 1.36 is tested against, go.etcd.io/etcd/server/v3) and kwok (sigs.k8s.io/kwok: node and pod
+ * status without kubelets).
+ */
+export const KUBERNETES_PATCH_VERSION = "1.36.3";
+export const ETCD_VERSION = "3.6.16";
+export const KWOK_VERSION = "0.8.0";

@@ -15,9 +15,9 @@
 # Cold cost measured on this project's 2-core CI machine: see tools/cluster/README.md.
 set -euo pipefail
 REPO_ROOT="${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# The Kubernetes minor lives in the versions module (tools/cluster/k8s-minor.ts names the same file).
-K8S_VERSIONS_TS="$REPO_ROOT/components/platform/versions.ts"
-PINS_TS="$REPO_ROOT/tools/cluster/versions.ts"
+# Every pin lives in the versions module.
+K8S_VERSIONS_TS="$REPO_ROOT/components/versions/index.ts"
+PINS_TS="$K8S_VERSIONS_TS"
 
 pin() { sed -nE "s/^export const $1 = \"([^\"]+)\";.*/\1/p" "$2"; }
 MINOR="$(pin KUBERNETES_VERSION "$K8S_VERSIONS_TS")"

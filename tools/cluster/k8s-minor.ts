@@ -1,3 +1,2 @@
-// The one place the cluster suite reads the Kubernetes minor from: change this line when the versions
-// module moves (components/platform/versions.ts -> components/versions.ts).
-export { KUBERNETES_VERSION } from "../../components/platform/versions";
+// The Kubernetes minor of the versions module, for the cluster suite.
+export { KUBERNETES_VERSION } from "../../components/versions";
