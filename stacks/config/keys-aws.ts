@@ -21,15 +21,6 @@ export const AWS_KEYS: KeyDef[] = [
     prompt: { description: "(aws) AWS region to deploy into", default: "us-east-1" },
   }),
   key({
-    key: "vpcCidr",
-    kind: "text",
-    // The subnet plan (components/aws/cidr.ts) checks the range once azCount is known: see rules.ts.
-    schema: z.string(),
-    appliesTo: "aws",
-    default: "10.0.0.0/16",
-    doc: { default: "10.0.0.0/16", description: "VPC range, /16 to /20" },
-  }),
-  key({
     key: "azCount",
     kind: "int",
     schema: int(2, 3),
@@ -38,12 +29,13 @@ export const AWS_KEYS: KeyDef[] = [
     doc: { default: "3", description: "availability zones, 2 or 3" },
   }),
   key({
-    key: "natGateways",
-    kind: "enum",
-    schema: NAT_GATEWAYS,
+    key: "vpcCidr",
+    kind: "text",
+    // The subnet plan (components/aws/cidr.ts) checks the range once azCount is known: see rules.ts.
+    schema: z.string(),
     appliesTo: "aws",
-    default: (v) => (prod(v) ? "perAz" : "single"),
-    doc: { default: "single (prod: perAz)", description: "`single` or `perAz`" },
+    default: "10.0.0.0/16",
+    doc: { default: "10.0.0.0/16", description: "VPC range, /16 to /20" },
   }),
   key({
     key: "apiAllowedCidrs",
@@ -59,6 +51,39 @@ export const AWS_KEYS: KeyDef[] = [
     },
   }),
   key({
+    key: "systemNodeInstanceType",
+    kind: "text",
+    schema: instanceType(EC2_FAMILIES),
+    appliesTo: "aws",
+    default: "t3.medium",
+    doc: { default: "t3.medium", description: "on-demand system node group" },
+  }),
+  key({
+    key: "dbInstanceClass",
+    kind: "text",
+    schema: instanceType(RDS_FAMILIES, "db."),
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "db.t4g.medium" : "db.t4g.micro"),
+    doc: { default: "db.t4g.micro (prod: db.t4g.medium)", description: "RDS instance class" },
+  }),
+  key({
+    key: "acmeEmail",
+    kind: "text",
+    schema: text(EMAIL, "an e-mail address for Let's Encrypt notices"),
+    appliesTo: "aws",
+    required: true,
+    doc: { default: "(required)", description: "Let's Encrypt account e-mail" },
+    prompt: { description: "(aws) e-mail address registered with Let's Encrypt for the public certificates" },
+  }),
+  key({
+    key: "natGateways",
+    kind: "enum",
+    schema: NAT_GATEWAYS,
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "perAz" : "single"),
+    doc: { default: "single (prod: perAz)", description: "`single` or `perAz`" },
+  }),
+  key({
     key: "clusterAdminArns",
     kind: "list",
     schema: list({
@@ -68,14 +93,6 @@ export const AWS_KEYS: KeyDef[] = [
     appliesTo: "aws",
     default: [],
     doc: { default: "[]", description: "IAM principals given cluster-admin" },
-  }),
-  key({
-    key: "systemNodeInstanceType",
-    kind: "text",
-    schema: instanceType(EC2_FAMILIES),
-    appliesTo: "aws",
-    default: "t3.medium",
-    doc: { default: "t3.medium", description: "on-demand system node group" },
   }),
   key({
     key: "notebookInstanceTypes",
@@ -110,14 +127,6 @@ export const AWS_KEYS: KeyDef[] = [
     doc: { default: "10", description: "Spark node group maximum (minimum is 0)" },
   }),
   key({
-    key: "dbInstanceClass",
-    kind: "text",
-    schema: instanceType(RDS_FAMILIES, "db."),
-    appliesTo: "aws",
-    default: (v) => (prod(v) ? "db.t4g.medium" : "db.t4g.micro"),
-    doc: { default: "db.t4g.micro (prod: db.t4g.medium)", description: "RDS instance class" },
-  }),
-  key({
     key: "dbAllocatedStorageGb",
     kind: "int",
     schema: int(20, 65536),
@@ -134,15 +143,6 @@ export const AWS_KEYS: KeyDef[] = [
     appliesTo: "aws",
     default: (v) => (prod(v) ? 14 : 7),
     doc: { default: "7 (prod: 14)", description: "RDS point-in-time recovery window, 7 to 35" },
-  }),
-  key({
-    key: "acmeEmail",
-    kind: "text",
-    schema: text(EMAIL, "an e-mail address for Let's Encrypt notices"),
-    appliesTo: "aws",
-    required: true,
-    doc: { default: "(required)", description: "Let's Encrypt account e-mail" },
-    prompt: { description: "(aws) e-mail address registered with Let's Encrypt for the public certificates" },
   }),
   key({
     key: "auditLogRetentionDays",

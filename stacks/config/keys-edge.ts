@@ -48,6 +48,14 @@ export const EDGE_KEYS: KeyDef[] = [
     doc: { default: "(required when air-gapped)", description: "host[:port] of the site's registry mirror" },
   }),
   key({
+    key: "edgeNodeModel",
+    kind: "enum",
+    schema: EDGE_NODE_MODEL,
+    appliesTo: "edge",
+    default: "pi4-4gb",
+    doc: { default: "pi4-4gb", description: "pi4-4gb, pi4-8gb, pi5-4gb, pi5-8gb, pi5-16gb or custom" },
+  }),
+  key({
     key: "chartsDir",
     kind: "text",
     schema: text(/^[^\0]{1,1024}$/, "a folder path"),
@@ -62,14 +70,6 @@ export const EDGE_KEYS: KeyDef[] = [
     appliesTo: "edge",
     default: 3,
     doc: { default: "3", description: "nodes in the cluster, for the capacity estimate" },
-  }),
-  key({
-    key: "edgeNodeModel",
-    kind: "enum",
-    schema: EDGE_NODE_MODEL,
-    appliesTo: "edge",
-    default: "pi4-4gb",
-    doc: { default: "pi4-4gb", description: "pi4-4gb, pi4-8gb, pi5-4gb, pi5-8gb, pi5-16gb or custom" },
   }),
   key({
     key: "edgeNodeCpu",

@@ -32,11 +32,18 @@ const owners = { error: "must be a list of user names" };
 
 export const TENANT = z.strictObject(
   {
-    name: z.string({ error: notLabel }).max(56, { error: notLabel }).regex(DNS_LABEL, { error: notLabel }),
+    name: z
+      .string({ error: notLabel })
+      .max(56, { error: notLabel })
+      .regex(DNS_LABEL, { error: notLabel })
+      .refine((name) => !RESERVED_TENANTS.includes(name) && !name.startsWith("kube-"), {
+        error: (iss) => `"${iss.input}" is reserved`,
+      }),
+    // Checked in this order (owners before the amounts), as the messages have always come.
+    owners: z.array(z.string(owners).min(1, owners).max(256, owners), owners).default([]),
     cpu: amount(0.5, 10000, 4),
     memoryGi: amount(1, 100000, 16),
     storageGi: amount(1, 1000000, 100),
-    owners: z.array(z.string(owners).min(1, owners).max(256, owners), owners).default([]),
   },
   {
     error: (iss) =>
@@ -51,10 +58,8 @@ const TENANTS = z
   .superRefine((tenants, ctx) => {
     const seen = new Set<string>();
     tenants.forEach(({ name }, i) => {
-      const fail = (message: string) =>
-        ctx.addIssue({ code: "custom", message, path: [i, "name"], input: name });
-      if (RESERVED_TENANTS.includes(name) || name.startsWith("kube-")) fail(`"${name}" is reserved`);
-      else if (seen.has(name)) fail(`"${name}" is used twice`);
+      if (seen.has(name))
+        ctx.addIssue({ code: "custom", message: `"${name}" is used twice`, path: [i, "name"], input: name });
       seen.add(name);
     });
   });

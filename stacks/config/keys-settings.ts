@@ -6,7 +6,8 @@ import { z } from "zod";
 import { int, key, text, type KeyDef } from "./kit";
 import { DNS_LABEL } from "./keys-platform";
 
-const required = { error: "is required (a string)" };
+export const REQUIRED_FIELD = "is required (a string)";
+const required = { error: REQUIRED_FIELD };
 const runName = (iss: { input?: unknown }) => `"${iss.input}" is not a DNS label of at most 30 characters`;
 
 /** One run of charts/scheduled-notebooks; the chart's values schema checks the other fields at deploy. */
@@ -109,6 +110,14 @@ export const SETTINGS_KEYS: KeyDef[] = [
     },
   }),
   key({
+    key: "activeUsers",
+    kind: "int",
+    schema: int(0, 100000),
+    appliesTo: "all",
+    default: 10,
+    doc: { default: "10", description: "concurrent users, for the cost/capacity estimate" },
+  }),
+  key({
     key: "scheduledRuns",
     kind: "json",
     schema: SCHEDULED_RUNS,
@@ -119,13 +128,5 @@ export const SETTINGS_KEYS: KeyDef[] = [
       default: "[]",
       description: "Papermill runs: list of {name, schedule, source, notebook, parameters}",
     },
-  }),
-  key({
-    key: "activeUsers",
-    kind: "int",
-    schema: int(0, 100000),
-    appliesTo: "all",
-    default: 10,
-    doc: { default: "10", description: "concurrent users, for the cost/capacity estimate" },
   }),
 ];

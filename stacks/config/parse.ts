@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { ConfigError, PROJECT, show, type KeyDef, type Values } from "./kit";
+import { REQUIRED_FIELD } from "./keys-settings";
 import { KEYS, RULES } from "./schema";
 import type { PlatformConfig } from "./types";
 
@@ -70,12 +71,18 @@ function decode(def: KeyDef, schema: z.ZodType, v: string): unknown {
           ? false
           : fail(`${show(v)} is not a boolean: use true or false`);
     case "list":
-    case "json":
+    case "json": {
+      let parsed: unknown;
       try {
-        return JSON.parse(v);
+        parsed = JSON.parse(v);
       } catch {
         return fail(`${show(v)} is not valid JSON/YAML structure (expected a list or an object)`);
       }
+      // A list of strings is checked whole first, as one mistake, before its items.
+      if (def.kind === "list" && (!Array.isArray(parsed) || parsed.some((x) => typeof x !== "string")))
+        fail('must be a list of strings, e.g. ["a", "b"]');
+      return parsed;
+    }
     default:
       return v;
   }
@@ -86,6 +93,17 @@ function where(def: KeyDef, path: PropertyKey[]): string {
   if (def.kind !== "json" || path.length === 0) return "";
   const [i, field] = path;
   return `${def.key}[${String(i)}]${field === undefined ? "" : `.${String(field)}`} `;
+}
+
+/**
+ * The issue to report: the first, except that inside one list item an unknown field or a missing required
+ * field is reported before a wrong value (zod lists an object's field issues first).
+ */
+function firstIssue(issues: z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const rank = (i: z.core.$ZodIssue) =>
+    i.code === "unrecognized_keys" ? 0 : i.message === REQUIRED_FIELD ? 1 : 2;
+  const item = (i: z.core.$ZodIssue) => (typeof i.path[0] === "number" ? i.path[0] : Infinity);
+  return [...issues].sort((a, b) => item(a) - item(b) || rank(a) - rank(b))[0];
 }
 
 function readKey(def: KeyDef, raw: RawConfig, v: Values): unknown {
@@ -108,7 +126,7 @@ function readKey(def: KeyDef, raw: RawConfig, v: Values): unknown {
   const input = decode(def, schema, given);
   const result = schema.safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issue = firstIssue(result.error.issues);
     throw new ConfigError(fq(def.key), `${where(def, issue.path)}${issue.message}`);
   }
   if (def.kind === "secret") {

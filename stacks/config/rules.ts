@@ -40,7 +40,7 @@ export const RULES: Rule[] = [
     // The range must hold public, private and database subnets for every AZ (components/aws/cidr.ts).
     key: "vpcCidr",
     appliesTo: "aws",
-    after: "azCount",
+    after: "vpcCidr",
     check: (v) => {
       const plan = planSubnets(v.vpcCidr, v.azCount);
       return typeof plan === "string" ? plan : undefined;
