@@ -17,7 +17,8 @@ function editorErrors(doc: unknown): string[] {
   return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
-const stackDoc = (stack: string) => yaml.load(read(`Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> };
+const stackDoc = (stack: string) =>
+  yaml.load(read(`Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> };
 
 describe("config schema: generated files match the schema", () => {
   it("Pulumi.yaml's template: prompts are the ones the schema declares (npm run docs:config)", () => {
@@ -26,7 +27,8 @@ describe("config schema: generated files match the schema", () => {
   });
 
   it("the template asks for every key a new AWS stack cannot do without", () => {
-    const template = (yaml.load(templateSection()) as { template: { config: Record<string, unknown> } }).template;
+    const template = (yaml.load(templateSection()) as { template: { config: Record<string, unknown> } })
+      .template;
     expect(Object.keys(template.config)).to.include.members([
       "datavis:target",
       "datavis:domain",
@@ -36,7 +38,9 @@ describe("config schema: generated files match the schema", () => {
   });
 
   it("schema/stack-config.schema.json is the schema's JSON Schema (npm run docs:config)", async () => {
-    expect(fs.readFileSync(SCHEMA_FILE, "utf8"), "run `npm run docs:config`").to.equal(await stackConfigSchemaText());
+    expect(fs.readFileSync(SCHEMA_FILE, "utf8"), "run `npm run docs:config`").to.equal(
+      await stackConfigSchemaText(),
+    );
   });
 
   for (const stack of STACKS) {

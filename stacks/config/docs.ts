@@ -32,7 +32,9 @@ export function withTemplate(pulumiYaml: string): string {
 
 /** The JSON Schema of one key's value as written in the stack file. */
 function valueSchema(k: KeyDef): Record<string, unknown> {
-  const doc = k.doc ? `${k.doc.description} (default: ${k.doc.default}; ${k.appliesTo})` : k.prompt?.description;
+  const doc = k.doc
+    ? `${k.doc.description} (default: ${k.doc.default}; ${k.appliesTo})`
+    : k.prompt?.description;
   if (k.kind === "secret") {
     // Plain text is refused by the program too: a secret must be set with `pulumi config set --secret`.
     return {
@@ -43,7 +45,8 @@ function valueSchema(k: KeyDef): Record<string, unknown> {
       additionalProperties: false,
     };
   }
-  const { $schema: _, ...schema } = z.toJSONSchema(k.schema, { io: "input", unrepresentable: "any" });
+  const schema: Record<string, unknown> = z.toJSONSchema(k.schema, { io: "input", unrepresentable: "any" });
+  delete schema.$schema;
   return { description: doc, ...schema };
 }
 
@@ -60,12 +63,16 @@ export function stackConfigSchema(): Record<string, unknown> {
       config: {
         type: "object",
         properties: Object.fromEntries(KEYS.map((k) => [fq(k.key), valueSchema(k)])),
-        required: KEYS.filter((k) => k.required === true && !k.when && k.appliesTo === "all").map((k) => fq(k.key)),
+        required: KEYS.filter((k) => k.required === true && !k.when && k.appliesTo === "all").map((k) =>
+          fq(k.key),
+        ),
         // Keys a target requires (acmeEmail on aws, kubeconfig on edge).
         allOf: (["aws", "edge"] as const).map((target) => ({
           if: { properties: { [fq("target")]: { const: target } }, required: [fq("target")] },
           then: {
-            required: KEYS.filter((k) => k.required === true && !k.when && k.appliesTo === target).map((k) => fq(k.key)),
+            required: KEYS.filter((k) => k.required === true && !k.when && k.appliesTo === target).map((k) =>
+              fq(k.key),
+            ),
           },
         })),
         // Another namespace (aws:, pulumi:, kubernetes:) is Pulumi's; an unknown datavis: key is a typo.
