@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import yaml from "js-yaml";
 import * as path from "path";
-import Ajv2020 from "ajv/dist/2020";
+import Ajv from "ajv";
 import { stackConfigSchema, templateSection, withTemplate } from "../stacks/config/docs";
 import { CONFIG_KEYS, KEYS } from "../stacks/config";
 import { SCHEMA_FILE, stackConfigSchemaText } from "../tools/config-table";
@@ -13,7 +13,7 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 /** Validates a stack file's document against the editor schema; returns ajv's errors (empty when valid). */
 function editorErrors(doc: unknown): string[] {
-  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(stackConfigSchema());
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(stackConfigSchema());
   return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 

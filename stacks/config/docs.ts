@@ -45,17 +45,23 @@ function valueSchema(k: KeyDef): Record<string, unknown> {
       additionalProperties: false,
     };
   }
-  const schema: Record<string, unknown> = z.toJSONSchema(k.schema, { io: "input", unrepresentable: "any" });
+  const schema: Record<string, unknown> = z.toJSONSchema(k.schema, {
+    io: "input",
+    unrepresentable: "any",
+    target: "draft-7",
+  });
   delete schema.$schema;
   return { description: doc, ...schema };
 }
 
-/** JSON Schema (draft 2020-12) of a Pulumi.<stack>.yaml file, for editors (yaml-language-server). */
+/**
+ * JSON Schema of a Pulumi.<stack>.yaml file, for editors. Draft 7: the newest draft yaml-language-server
+ * (VS Code's YAML extension) documents as supported ("Supports JSON Schema 7 and below", its README).
+ */
 export function stackConfigSchema(): Record<string, unknown> {
   const known = KEYS.map((k) => fq(k.key));
   return {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    $id: "https://github.com/datavis/datavis/schema/stack-config.schema.json",
+    $schema: "http://json-schema.org/draft-07/schema#",
     title: `Pulumi.<stack>.yaml of the ${PROJECT} project`,
     description: "Generated from stacks/config by `npm run docs:config`; do not edit.",
     type: "object",
