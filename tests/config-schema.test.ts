@@ -4,7 +4,8 @@ import yaml from "js-yaml";
 import * as path from "path";
 import Ajv from "ajv";
 import { stackConfigSchema, templateSection, withTemplate } from "../stacks/config/docs";
-import { CONFIG_KEYS, KEYS } from "../stacks/config";
+import { CONFIG_KEYS, ConfigError, KEYS, parseConfig } from "../stacks/config";
+import { readRawConfig } from "../tools/offline";
 import { SCHEMA_FILE, stackConfigSchemaText } from "../tools/config-table";
 
 const ROOT = path.join(__dirname, "..");
@@ -95,4 +96,42 @@ describe("config schema: an editor flags what the program refuses", () => {
     delete doc.config["datavis:kubeconfig"];
     expect(editorErrors(doc).join("\n")).to.contain("datavis:kubeconfig");
   });
+});
+
+describe("config schema: a value with several mistakes reports the first in reading order", () => {
+  const messageFor = (key: string, value: string): string => {
+    try {
+      parseConfig(readRawConfig({ stack: "dev", overrides: { [key]: value } }), "dev");
+    } catch (e) {
+      if (e instanceof ConfigError) return e.message;
+      throw e;
+    }
+    throw new Error(`no config error for ${key}=${value}`);
+  };
+
+  it("a tenant name used twice is reported before the same tenant's bad owners", () => {
+    expect(messageFor("tenants", '[{"name":"a"},{"name":"a","owners":"me"}]')).to.contain(
+      'tenants[1].name "a" is used twice',
+    );
+  });
+
+  it("a tenant's unknown field is reported before its missing name", () => {
+    expect(messageFor("tenants", '[{"gpu":1}]')).to.contain("tenants[0] has unknown field gpu");
+  });
+
+  it("a scheduled run's missing field is reported before its bad schedule", () => {
+    expect(
+      messageFor("scheduledRuns", '[{"name":"r","schedule":"bad","source":"","notebook":"n"}]'),
+    ).to.contain("scheduledRuns[0].source is required");
+  });
+
+  it("a repeated instance type is reported before an unknown family", () => {
+    expect(messageFor("notebookInstanceTypes", '["x9.large","x9.large"]')).to.contain("has duplicate items");
+  });
+
+  for (const value of ["{}", '"x"', "null"]) {
+    it(`tenants written as ${value} is refused as not a list`, () => {
+      expect(messageFor("tenants", value)).to.contain("must be a list of tenants");
+    });
+  }
 });

@@ -55,14 +55,23 @@ export const TENANT = z.strictObject(
 
 const TENANTS = z
   .array(TENANT, { error: "must be a list of tenants, e.g. [{name: physics-101, cpu: 8, memoryGi: 32}]" })
-  .superRefine((tenants, ctx) => {
-    const seen = new Set<string>();
-    tenants.forEach(({ name }, i) => {
-      if (seen.has(name))
-        ctx.addIssue({ code: "custom", message: `"${name}" is used twice`, path: [i, "name"], input: name });
-      seen.add(name);
-    });
+  .superRefine((tenants, ctx) => usedTwice(tenants, ctx), { when: () => true });
+
+/**
+ * `"<name>" is used twice` for the second item of a list with a given name. Runs even when another item
+ * is wrong (`when`), so the mistake reported first is the same whichever fields are also wrong.
+ */
+export function usedTwice(items: unknown, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(items)) return; // not a list: its own issue says so
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const name = item && typeof item === "object" ? (item as { name?: unknown }).name : undefined;
+    if (typeof name !== "string") return;
+    if (seen.has(name))
+      ctx.addIssue({ code: "custom", message: `"${name}" is used twice`, path: [i, "name"], input: name });
+    seen.add(name);
   });
+}
 
 const oauth = (v: Record<string, unknown>) => v.authProvider !== "local";
 

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { int, key, text, type KeyDef } from "./kit";
-import { DNS_LABEL } from "./keys-platform";
+import { DNS_LABEL, usedTwice } from "./keys-platform";
 
 export const REQUIRED_FIELD = "is required (a string)";
 const required = { error: REQUIRED_FIELD };
@@ -34,14 +34,7 @@ const SCHEDULED_RUNS = z
   .array(SCHEDULED_RUN, {
     error: "must be a list of runs, e.g. [{name: daily-etl, schedule: '0 6 * * *', ...}]",
   })
-  .superRefine((runs, ctx) => {
-    const seen = new Set<string>();
-    runs.forEach(({ name }, i) => {
-      if (seen.has(name))
-        ctx.addIssue({ code: "custom", message: `"${name}" is used twice`, path: [i, "name"], input: name });
-      seen.add(name);
-    });
-  });
+  .superRefine((runs, ctx) => usedTwice(runs, ctx), { when: () => true });
 
 const bool = () => z.boolean();
 

@@ -109,14 +109,17 @@ function distinct<T extends z.ZodType<string>>(item: T) {
     .refine((l) => new Set(l).size === l.length, { error: "has duplicate items" });
 }
 
+/** The catalogue's rule for an instance type as one regular expression (for editors). */
+function instanceTypePattern(families: string[], prefix = ""): RegExp {
+  return new RegExp(`^${prefix.replace(".", "\\.")}(${families.join("|")})\\.(${INSTANCE_SIZES.join("|")})$`);
+}
+
 /**
  * `<prefix><family>.<size>` with a family and a size of the AWS catalogue. The messages name the part that
  * is wrong; the trailing regex check only gives editors (JSON Schema) the same rule as a pattern.
  */
 export function instanceType(families: string[], prefix = "") {
-  const p = prefix.replace(".", "\\.");
-  const form = new RegExp(`^${p}([a-z0-9]+)\\.([a-z0-9]+)$`);
-  const catalogue = new RegExp(`^${p}(${families.join("|")})\\.(${INSTANCE_SIZES.join("|")})$`);
+  const form = new RegExp(`^${prefix.replace(".", "\\.")}([a-z0-9]+)\\.([a-z0-9]+)$`);
   return z
     .string(NOT_A_LIST)
     .check(
@@ -133,16 +136,22 @@ export function instanceType(families: string[], prefix = "") {
           fail(`"${type}": unknown size "${m[2]}"; sizes: ${INSTANCE_SIZES.join(", ")}`);
       }),
     )
-    .regex(catalogue);
+    .regex(instanceTypePattern(families, prefix));
 }
 
-/** Spot instance types of one node group: at least one, all of one CPU architecture. */
+/**
+ * Spot instance types of one node group: distinct and at least one (checked first, on the whole list),
+ * then each type, then one CPU architecture for all.
+ */
 export function instanceTypeList() {
-  return distinct(instanceType(EC2_FAMILIES))
+  return distinct(z.string(NOT_A_LIST))
     .min(1, { error: "must name at least one instance type" })
-    .refine((types) => new Set(types.map(instanceArch)).size <= 1, {
-      error: "mixes arm64 (Graviton) and x86_64 types; one node group runs one architecture",
-    });
+    .meta({ items: { type: "string", pattern: instanceTypePattern(EC2_FAMILIES).source } })
+    .pipe(
+      z.array(instanceType(EC2_FAMILIES)).refine((types) => new Set(types.map(instanceArch)).size <= 1, {
+        error: "mixes arm64 (Graviton) and x86_64 types; one node group runs one architecture",
+      }),
+    );
 }
 
 /** A value kept encrypted in the stack file (`pulumi config set --secret`). */

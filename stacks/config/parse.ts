@@ -96,12 +96,13 @@ function where(def: KeyDef, path: PropertyKey[]): string {
 }
 
 /**
- * The issue to report: the first, except that inside one list item an unknown field or a missing required
- * field is reported before a wrong value (zod lists an object's field issues first).
+ * The issue to report: the first, except that inside one list item an unknown field, then a missing
+ * required field, then anything about the item's name (including a name used twice) comes before the
+ * other fields' issues (zod lists an object's field issues first and cross-item issues last).
  */
 function firstIssue(issues: z.core.$ZodIssue[]): z.core.$ZodIssue {
   const rank = (i: z.core.$ZodIssue) =>
-    i.code === "unrecognized_keys" ? 0 : i.message === REQUIRED_FIELD ? 1 : 2;
+    i.code === "unrecognized_keys" ? 0 : i.message === REQUIRED_FIELD ? 1 : i.path[1] === "name" ? 2 : 3;
   const item = (i: z.core.$ZodIssue) => (typeof i.path[0] === "number" ? i.path[0] : Infinity);
   return [...issues].sort((a, b) => item(a) - item(b) || rank(a) - rank(b))[0];
 }
