@@ -139,7 +139,7 @@ export function knownInstanceTypes(): string[] {
  * delegation): each ENI gives its addresses but its primary one to pods, and two host-network pods
  * (aws-node, kube-proxy) need none. The formula of amazon-vpc-cni-k8s `misc/eni-max-pods.txt` (header,
  * lines 34-39, same commit); e.g. its line 686 `m6i.large 29` = 3 x (10 - 1) + 2. With prefix delegation
- * each address slot holds a /28 (16 addresses) instead, so a node's limit is set by EKS's max-pods instead.
+ * each address slot holds a /28 prefix (16 addresses), and this figure does not apply.
  */
 export function maxPods(instanceType: string): number | undefined {
   const l = LIMITS.get(instanceType);
