@@ -145,3 +145,9 @@ export function maxPods(instanceType: string): number | undefined {
   const l = LIMITS.get(instanceType);
   return l && l.enis * (l.ipv4PerEni - 1) + 2;
 }
+
+/**
+ * Account IDs the AWS documentation uses in its examples (123456789012, 111122223333, 444455556666,
+ * 777788889999): an ARN in one of them is a placeholder nobody replaced.
+ */
+export const DOCUMENTATION_ACCOUNTS = ["123456789012", "111122223333", "444455556666", "777788889999"];

@@ -46,7 +46,7 @@ export const AWS_KEYS: KeyDef[] = [
     doc: { default: "[]", description: "CIDRs allowed on the public EKS API; [] = private only" },
     prompt: {
       description:
-        '(aws) JSON list of CIDRs allowed to reach the public EKS API endpoint, e.g. ["203.0.113.0/24"]',
+        '(aws) JSON list of public CIDRs allowed to reach the EKS API, e.g. ["<the address curl -s https://checkip.amazonaws.com prints>/32"]; [] = private endpoint only (run pulumi up inside the VPC)',
       default: "[]",
     },
   }),

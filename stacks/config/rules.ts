@@ -2,7 +2,8 @@
  * Rules across keys, checked right after the last key each one reads (so the first mistake in
  * declaration order is the one reported). Each names the key the user should change.
  */
-import { parseCidr, planSubnets } from "../../components/aws/cidr";
+import { notPublicSource, parseCidr, planSubnets } from "../../components/aws/cidr";
+import { DOCUMENTATION_ACCOUNTS } from "../../components/aws/catalogue";
 import type { AppliesTo, Values } from "./kit";
 
 export interface Rule {
@@ -56,6 +57,31 @@ export const RULES: Rule[] = [
         if (typeof parsed === "string") return parsed;
         if (parsed.prefix === 0)
           return `"${c}" opens the Kubernetes API to the whole internet; list your office or VPN ranges`;
+        // A range no real client comes from: every Kubernetes resource would time out after the 5-minute
+        // health wait of pulumi-eks. The fix names the command that gives the operator's own address.
+        const special = notPublicSource(parsed);
+        if (special)
+          return (
+            `"${c}" overlaps ${special}: the public endpoint never sees a client from there. Set the public ` +
+            `address pulumi up runs from (pulumi config set --path 'datavis:apiAllowedCidrs[0]' ` +
+            `"$(curl -s https://checkip.amazonaws.com)/32"), or [] to run pulumi up from inside the VPC`
+          );
+      }
+      return undefined;
+    },
+  },
+  {
+    key: "clusterAdminArns",
+    appliesTo: "aws",
+    after: "clusterAdminArns",
+    check: (v) => {
+      for (const arn of v.clusterAdminArns as string[]) {
+        const account = arn.split(":")[4];
+        if (DOCUMENTATION_ACCOUNTS.includes(account))
+          return (
+            `"${arn}" is in ${account}, an example account of the AWS documentation: name a principal of your ` +
+            `own account (aws sts get-caller-identity), or leave the list empty (whoever runs pulumi up is admin)`
+          );
       }
       return undefined;
     },
