@@ -151,3 +151,64 @@ export function maxPods(instanceType: string): number | undefined {
  * 777788889999): an ARN in one of them is a placeholder nobody replaced.
  */
 export const DOCUMENTATION_ACCOUNTS = ["123456789012", "111122223333", "444455556666", "777788889999"];
+
+/** vCPUs per size name (burstable t types: 2 up to large, as EC2 lists them). */
+const VCPUS: Record<string, number> = { nano: 2, micro: 2, small: 2, medium: 2, large: 2 };
+
+/** GiB of memory per vCPU by family class (EC2 instance types: c 2, m 4, r 8). */
+const GIB_PER_VCPU: Record<string, number> = { c: 2, m: 4, r: 8 };
+
+/** Memory (GiB) of the burstable sizes, which do not follow the per-vCPU rule. */
+const BURSTABLE_GIB: Record<string, number> = {
+  nano: 0.5,
+  micro: 1,
+  small: 2,
+  medium: 4,
+  large: 8,
+  xlarge: 16,
+  "2xlarge": 32,
+};
+
+/** vCPUs and memory of an EC2 type of the allowed families (EC2 User Guide, instance type specifications). */
+export function instanceShape(instanceType: string): { vcpu: number; memoryGi: number } | undefined {
+  const [family, size] = instanceType.split(".");
+  if (!family || !size || !LIMITS.has(instanceType)) return undefined;
+  const n = /^(\d*)xlarge$/.exec(size);
+  const vcpu = n ? 4 * Number(n[1] || 1) : VCPUS[size];
+  if (!vcpu) return undefined;
+  // Burstable types: 2 vCPUs up to large, 4 at xlarge, 8 at 2xlarge; memory by size.
+  if (family.startsWith("t")) return { vcpu, memoryGi: BURSTABLE_GIB[size] };
+  // m6g.medium / r7g.medium: one vCPU.
+  const cores = size === "medium" ? 1 : vcpu;
+  return { vcpu: cores, memoryGi: cores * GIB_PER_VCPU[family[0]] };
+}
+
+/**
+ * Pods one node of the type runs with the VPC CNI: secondary-IP mode, or with prefix delegation (each
+ * address slot a /28, 16 addresses). EKS AMIs cap it at 110 below 30 vCPUs and at 250 above
+ * (awslabs/amazon-eks-ami max-pods calculation).
+ */
+export function podsPerNode(instanceType: string, prefixDelegation: boolean): number | undefined {
+  const l = LIMITS.get(instanceType);
+  const shape = instanceShape(instanceType);
+  if (!l || !shape) return undefined;
+  const slots = l.enis * (l.ipv4PerEni - 1) * (prefixDelegation ? 16 : 1) + 2;
+  return Math.min(slots, shape.vcpu < 30 ? 110 : 250);
+}
+
+/**
+ * What a node offers pods on the EKS AMIs: kube-reserved memory 11 MiB per pod slot + 255 MiB, CPU 6% of the
+ * first core, 1% of the second, 0.5% of the third and fourth, 0.25% of the rest, and the 100 MiB hard
+ * eviction threshold (awslabs/amazon-eks-ami nodeadm kubelet config).
+ */
+export function eksAllocatable(
+  shape: { vcpu: number; memoryGi: number },
+  pods: number,
+): { cpuMilli: number; memoryMi: number } {
+  const cores = shape.vcpu;
+  let reservedCpu = 60;
+  if (cores > 1) reservedCpu += 10;
+  if (cores > 2) reservedCpu += 5 * Math.min(2, cores - 2);
+  if (cores > 4) reservedCpu += 2.5 * (cores - 4);
+  return { cpuMilli: cores * 1000 - reservedCpu, memoryMi: shape.memoryGi * 1024 - (11 * pods + 255) - 100 };
+}

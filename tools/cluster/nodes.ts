@@ -7,6 +7,7 @@
  *    sets them, pods capacity from the VPC CNI limit, allocatable after EKS's kube-reserved.
  * Nodes carry the kwok annotation, so kwok keeps them Ready and runs the pods bound to them.
  */
+import { eksAllocatable, instanceShape, podsPerNode } from "../../components/aws/catalogue";
 import { K3S_RESERVE } from "../estimates/edge-capacity";
 import type { Plan } from "./plan";
 
@@ -22,63 +23,6 @@ export interface SimNode {
 
 /** k3s's kubelet keeps the upstream default of 110 pods per node. */
 const K3S_MAX_PODS = 110;
-
-/**
- * EC2 instance shapes: vCPUs, memory (GiB), ENIs and IPv4 addresses per ENI (EC2 User Guide, "Maximum IP
- * addresses per network interface"; the same numbers as amazon-vpc-cni-k8s misc/eni-max-pods.txt).
- */
-export const INSTANCE_TYPES: Record<
-  string,
-  { vcpu: number; memoryGi: number; enis: number; ipsPerEni: number }
-> = {};
-{
-  const t = (families: string[], sizes: Record<string, [number, number, number, number]>): void => {
-    for (const f of families)
-      for (const [s, [vcpu, memoryGi, enis, ipsPerEni]] of Object.entries(sizes))
-        INSTANCE_TYPES[`${f}.${s}`] = { vcpu, memoryGi, enis, ipsPerEni };
-  };
-  t(["t3", "t3a", "t4g"], {
-    micro: [2, 1, 2, 2],
-    small: [2, 2, 3, 4],
-    medium: [2, 4, 3, 6],
-    large: [2, 8, 3, 12],
-    xlarge: [4, 16, 4, 15],
-    "2xlarge": [8, 32, 4, 15],
-  });
-  const general = (mem: number): Record<string, [number, number, number, number]> => ({
-    large: [2, 2 * mem, 3, 10],
-    xlarge: [4, 4 * mem, 4, 15],
-    "2xlarge": [8, 8 * mem, 4, 15],
-    "4xlarge": [16, 16 * mem, 8, 30],
-  });
-  t(["m5", "m5a", "m6i", "m6a", "m6g", "m7i", "m7g"], general(4));
-  t(["c5", "c6i", "c6a", "c6g", "c7g"], general(2));
-  t(["r5", "r6i", "r6a", "r6g", "r7g"], general(8));
-}
-
-/** VPC CNI's pod limit: ENIs x (IPv4 per ENI - 1) + 2; EKS AMIs cap it at 110 below 30 vCPUs (nodeadm). */
-export function maxPods(t: { vcpu: number; enis: number; ipsPerEni: number }): number {
-  const eni = t.enis * (t.ipsPerEni - 1) + 2;
-  return Math.min(eni, t.vcpu < 30 ? 110 : 250);
-}
-
-/**
- * EKS AMI kube-reserved (awslabs/amazon-eks-ami nodeadm, kubelet config): memory 11 MiB per pod + 255 MiB;
- * CPU 6% of the first core, 1% of the second, 0.5% of the third and fourth, 0.25% of the rest; plus the
- * 100 MiB hard eviction threshold.
- */
-export function eksAllocatable(
-  t: { vcpu: number; memoryGi: number },
-  pods: number,
-): { cpuMilli: number; memoryMi: number } {
-  const cores = t.vcpu;
-  let reservedCpu = 60;
-  if (cores > 1) reservedCpu += 10;
-  if (cores > 2) reservedCpu += 5 * Math.min(2, cores - 2);
-  if (cores > 4) reservedCpu += 2.5 * (cores - 4);
-  const memoryMi = t.memoryGi * 1024 - (11 * pods + 255) - 100;
-  return { cpuMilli: cores * 1000 - reservedCpu, memoryMi };
-}
 
 const KWOK = { "kwok.x-k8s.io/node": "fake" };
 export const NODE_ANNOTATIONS = KWOK;
@@ -134,18 +78,21 @@ function awsNodes(plan: Plan): SimNode[] {
   if (!groups.length)
     throw new Error(`plan ${plan.stack}: no aws:eks/nodeGroup:NodeGroup to shape nodes from`);
   const zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+  // The VPC CNI's mode decides pods per node (prefix delegation: a /28 per address slot).
+  const cluster = plan.resources.find((r) => r.type === "eks:index:Cluster");
+  const prefixDelegation = cluster?.inputs?.vpcCniOptions?.enablePrefixDelegation === true;
   const nodes: SimNode[] = [];
   for (const g of groups) {
     const i = g.inputs;
     const type = String(i.instanceTypes?.[0]);
-    const shape = INSTANCE_TYPES[type];
-    if (!shape)
+    const shape = instanceShape(type);
+    const pods = podsPerNode(type, prefixDelegation);
+    if (!shape || !pods)
       throw new Error(
-        `node group ${g.name}: instance type ${type} is not in tools/cluster/nodes.ts INSTANCE_TYPES; add its vCPUs, memory, ENIs and IPs per ENI`,
+        `node group ${g.name}: instance type ${type} is not in components/aws/catalogue.ts; add its family and ENI limits`,
       );
     const labels: Record<string, string> = i.labels ?? {};
     const pool = Object.values(labels)[0] ?? g.name;
-    const pods = maxPods(shape);
     const alloc = eksAllocatable(shape, pods);
     const count = poolNodeCount(String(pool), i.scalingConfig ?? {});
     for (let k = 0; k < count; k++) {

@@ -26,7 +26,7 @@ export function memoryStringMi(s: string): number {
  * the platform's own pods. Small stays cheap; Spark (local mode) gets the most.
  */
 const SHARE = {
-  small: { mem: 0.25, memLimit: 0.5, cpu: 0.1, cpuLimit: 0.5 },
+  small: { mem: 0.25, memLimit: 0.5, cpu: 0.15, cpuLimit: 0.5 },
   large: { mem: 0.45, memLimit: 0.8, cpu: 0.25, cpuLimit: 1 },
   spark: { mem: 0.55, memLimit: 0.9, cpu: 0.5, cpuLimit: 1 },
 } as const;
