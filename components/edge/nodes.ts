@@ -2,7 +2,7 @@
  * What a k3s node keeps for itself, and so what it offers pods: the edge target's node facts, shared by
  * the notebook sizing (stacks/edge.ts) and the plan's capacity estimate.
  */
-import type { NodeAllocatable } from "../platform/notebooks/profile-fit";
+import type { NodeAllocatable } from "../shared/inputs";
 
 /**
  * What k3s itself takes, from the k3s "Resource Profiling" reference (Raspberry Pi 4B, 95th percentile):

@@ -5,11 +5,9 @@
  */
 import { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing, type ServerSize } from "./hub-values";
 
-/** What one node offers pods: capacity minus what the kubelet reserves and keeps for eviction. */
-export interface NodeAllocatable {
-  cpuCores: number;
-  memoryMi: number;
-}
+import type { NodeAllocatable } from "../../shared/inputs";
+
+export type { NodeAllocatable } from "../../shared/inputs";
 
 /** Bytes per unit of KubeSpawner's byte strings: K, M, G, T are powers of 1024 (jupyterhub.traitlets.ByteSpecification). */
 const UNIT: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024, T: 1024 * 1024 };
