@@ -9,7 +9,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { evaluatePolicies, type Violation } from "../tools/policy-eval";
+import { evaluatePolicies, type Violation } from "../tools/plan/policy-eval";
 import { rule, syntheticRun, violationsOf, type FixtureStack } from "./fixtures/policies/record";
 
 /** Asserts that `program` trips `ruleName` (every finding at the rule's level) and returns the messages. */

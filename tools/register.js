@@ -1,5 +1,50 @@
-// Transpile-only TypeScript for the plan, benchmarks and mocha: type-checking runs once in `npm test`.
-process.env.TS_NODE_TRANSPILE_ONLY = "true";
-process.env.TS_NODE_PROJECT =
-  process.env.TS_NODE_PROJECT || require("path").join(__dirname, "..", "tsconfig.json");
-require("ts-node").register({ transpileOnly: true, files: false });
+// Transpile-only TypeScript for the plan, the benchmarks, mocha and the CI scripts (`node -r ./tools/register.js`).
+// Type checking is not done here: `npm test` runs `tsc --noEmit` once over the whole tree.
+//
+// Why esbuild instead of ts-node: ts-node loads the TypeScript compiler (~1 s of CPU) and transpiles each
+// file through it; esbuild strips the types of one file in well under a millisecond in its own process.
+// Each file is transpiled on its own (isolated modules), as ts-node's transpileOnly did: `import type`
+// and type-only imports are dropped, `export =` becomes `module.exports =`, and imports follow
+// tsconfig's `esModuleInterop`.
+//
+// Stack traces point at the TypeScript lines: each file carries an inline source map, and Node applies
+// them (process.setSourceMapsEnabled) only when an error's stack is formatted.
+"use strict";
+const fs = require("fs");
+const Module = require("module");
+const path = require("path");
+const { transformSync } = require("esbuild");
+
+const tsconfig = path.join(__dirname, "..", "tsconfig.json");
+// esbuild reads the options that change emitted code (useDefineForClassFields derived from `target`,
+// esModuleInterop, importsNotUsedAsValues, ...) from tsconfig's compilerOptions.
+const tsconfigRaw = fs.readFileSync(tsconfig, "utf8");
+
+function compile(code, filename) {
+  return transformSync(code, {
+    loader: filename.endsWith(".tsx") ? "tsx" : "ts",
+    format: "cjs",
+    target: "node20",
+    // `import("./x")` becomes a require, as tsc emits it for `module: commonjs`: Node's own dynamic
+    // import would load the file through the ESM loader, which this hook does not cover.
+    supported: { "dynamic-import": false },
+    sourcefile: filename,
+    sourcemap: "inline",
+    sourcesContent: false,
+    tsconfigRaw,
+  }).code;
+}
+
+for (const ext of [".ts", ".cts", ".tsx"]) {
+  Module._extensions[ext] = function (module, filename) {
+    if (filename.includes(`${path.sep}node_modules${path.sep}`)) {
+      // No dependency ships TypeScript sources for Node to run; refuse rather than guess.
+      throw new Error(`register.js: will not transpile TypeScript inside node_modules: ${filename}`);
+    }
+    module._compile(compile(fs.readFileSync(filename, "utf8"), filename), filename);
+  };
+}
+
+if (process.setSourceMapsEnabled) process.setSourceMapsEnabled(true);
+
+module.exports = { compile };

@@ -7,7 +7,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const runsArg = process.argv.indexOf("--runs");
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 
@@ -15,7 +15,7 @@ function once(stack: string): { ms: number; resources: number } {
   const start = process.hrtime.bigint();
   const r = spawnSync(
     process.execPath,
-    ["-r", "./tools/register.js", "tools/plan.ts", "--stack", stack, "--json"],
+    ["-r", "./tools/register.js", "tools/plan/plan.ts", "--stack", stack, "--json"],
     {
       cwd: ROOT,
       encoding: "utf8",

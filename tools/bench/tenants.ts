@@ -14,9 +14,9 @@
  * of 10 000+ resources spends a growing share of its time promoting short-lived objects, and the ratio
  * rises to about 12.5 although every tenant registers the same resources; with the larger young generation
  * it is linear. Large class lists should run `pulumi up` the same way (NODE_OPTIONS or Pulumi.yaml's
- * nodeargs). Run without the flag to see the default: node -r ./tools/register.js tools/bench-tenants.ts
+ * nodeargs). Run without the flag to see the default: node -r ./tools/register.js tools/bench/tenants.ts
  */
-import { runOffline } from "./offline";
+import { runOffline } from "../plan/offline";
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

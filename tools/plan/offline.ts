@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig, PlatformConfig, PROJECT, RawConfig } from "../stacks/config";
+import { ConfigError, parseConfig, PlatformConfig, PROJECT, RawConfig } from "../../stacks/config";
 import { mockCall, mockResource } from "./mock-outputs";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /** One registered resource, as the plan prints it and the policies see it. */
 export interface RecordedResource {
@@ -138,7 +138,7 @@ async function evaluate(stack: string, raw: RawConfig, cfg: PlatformConfig): Pro
   const fullConfig: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw.values)) fullConfig[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
   const secretKeys = [...raw.secretKeys].map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`));
-  const { runStack } = await import("../stacks/program");
+  const { runStack } = await import("../../stacks/program");
   const { resources, outputs } = await recordProgram(() => runStack(cfg), {
     stack,
     mocks: { newResource: (args) => mockResource(args, cfg), call: (args) => mockCall(args, cfg) },
