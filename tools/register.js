@@ -15,15 +15,25 @@
 const fs = require("fs");
 const Module = require("module");
 const path = require("path");
-const { transformSync } = require("esbuild");
+const { createHash } = require("crypto");
 
-const tsconfig = path.join(__dirname, "..", "tsconfig.json");
+const ROOT = path.join(__dirname, "..");
 // esbuild reads the options that change emitted code (useDefineForClassFields derived from `target`,
 // esModuleInterop, importsNotUsedAsValues, ...) from tsconfig's compilerOptions.
-const tsconfigRaw = fs.readFileSync(tsconfig, "utf8");
+const tsconfigRaw = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
+// Transpiled files are kept by the hash of everything that determines them, so a warm run neither starts
+// esbuild nor transpiles: the plan loads about 150 of our files. Concurrent processes may write the same
+// entry; each writes a temporary file and renames it, so a reader never sees half a file.
+const CACHE_DIR = process.env.DATAVIS_TRANSPILE_CACHE || path.join(ROOT, "node_modules", ".cache", "datavis-ts");
+const ESBUILD_VERSION = require("esbuild/package.json").version;
+const salt = createHash("sha256")
+  .update(`${ESBUILD_VERSION}\0${fs.readFileSync(__filename, "utf8")}\0${tsconfigRaw}`)
+  .digest("hex");
 
-function compile(code, filename) {
-  return transformSync(code, {
+let esbuild;
+function transpile(code, filename) {
+  esbuild ??= require("esbuild");
+  return esbuild.transformSync(code, {
     loader: filename.endsWith(".tsx") ? "tsx" : "ts",
     format: "cjs",
     target: "node20",
@@ -35,6 +45,26 @@ function compile(code, filename) {
     sourcesContent: false,
     tsconfigRaw,
   }).code;
+}
+
+function compile(code, filename) {
+  const key = createHash("sha256").update(`${salt}\0${filename}\0${code}`).digest("hex");
+  const file = path.join(CACHE_DIR, key.slice(0, 2), `${key.slice(2)}.js`);
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    // not cached yet
+  }
+  const js = transpile(code, filename);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, js);
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only tree still runs, only slower.
+  }
+  return js;
 }
 
 for (const ext of [".ts", ".cts", ".tsx"]) {

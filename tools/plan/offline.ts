@@ -4,6 +4,7 @@
  * Used by the tests (through tests/harness.ts) and by `npm run plan`: both evaluate exactly the program
  * `pulumi up` runs, with a stack's Pulumi.<stack>.yaml, no cloud account, no Pulumi CLI and no network.
  */
+import "./sdk-load"; // before @pulumi/pulumi: see the file
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
