@@ -77,7 +77,8 @@ export function installPeer(log: (line: string) => void): string {
   const pkgFile = path.join(dir, "package.json");
   const installed = (name: string) => {
     try {
-      return JSON.parse(fs.readFileSync(path.join(dir, "node_modules", name, "package.json"), "utf8")).version;
+      return JSON.parse(fs.readFileSync(path.join(dir, "node_modules", name, "package.json"), "utf8"))
+        .version;
     } catch {
       return undefined;
     }

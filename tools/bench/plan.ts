@@ -84,7 +84,8 @@ function main(): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-peer-out-"));
 
   // A warm-up of each (file system cache, the transpile cache), not counted.
-  for (const s of stacks) resources.set(s, JSON.parse(measure(planArgv(s), ROOT, env).stdout).resources.length);
+  for (const s of stacks)
+    resources.set(s, JSON.parse(measure(planArgv(s), ROOT, env).stdout).resources.length);
   if (withPeer) {
     const c = peerCliCommand(peerDir, out);
     measure(c.argv, c.cwd, peerEnv());
