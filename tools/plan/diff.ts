@@ -126,7 +126,8 @@ export function diffSummary(d: PlanDiff): string {
 
 /** The diff as text (what `--diff-against` prints without `--format markdown`). */
 export function diffText(d: PlanDiff): string {
-  const lines = [`Diff ${diffSummary(d)}`];
+  const summary = diffSummary(d);
+  const lines = [summary.startsWith("no changes") ? `No${summary.slice(2)}` : `Diff ${summary}`];
   if (d.baseMissing) lines.push(`  (${d.baseMissing})`);
   const where = (r: ResourceRef) => (r.parent ? `  (in ${r.parent})` : "");
   for (const r of d.added) lines.push(`  + ${r.type}  ${r.name}${where(r)}`);
@@ -176,7 +177,9 @@ export function planOfRef(opts: BasePlanOptions): { doc: PlanDoc; commit: string
       const doc: PlanDoc = { stack: opts.stack, project: "", resources: [], violations: [], estimates: {} };
       return { doc, commit, baseMissing: `Pulumi.${opts.stack}.yaml does not exist at ${opts.ref}` };
     }
-    fs.symlinkSync(fs.realpathSync(path.join(opts.repo, "node_modules")), path.join(tree, "node_modules"));
+    // `node_modules/` in .gitignore does not match a symlink, so a commit may carry one: keep it then.
+    if (!fs.existsSync(path.join(tree, "node_modules")))
+      fs.symlinkSync(fs.realpathSync(path.join(opts.repo, "node_modules")), path.join(tree, "node_modules"));
     // Commits before tools/ was split kept the plan at tools/plan.ts.
     const entry = ["tools/plan/plan.ts", "tools/plan.ts"].find((f) => fs.existsSync(path.join(tree, f)));
     if (!entry) throw new DiffError(`${opts.ref} has no offline plan (tools/plan/plan.ts)`);
