@@ -138,6 +138,17 @@ describe("plan diff against real commits (a temporary clone of this repository)"
 });
 
 describe("plan diff: what it compares and shows", () => {
+  it("--format takes text, json or markdown; --json is --format json; --diff-against needs a non-JSON format", () => {
+    expect(parseArgs(["--stack", "dev", "--format", "markdown"]).format).to.equal("markdown");
+    expect(parseArgs(["--stack", "dev", "--json"]).format).to.equal("json");
+    expect(parseArgs(["--stack", "dev", "--diff-against=main"]).diffAgainst).to.equal("main");
+    expect(() => parseArgs(["--stack", "dev", "--format", "html"])).to.throw(/text, json, markdown/);
+    expect(() => parseArgs(["--stack", "dev", "--json", "--diff-against", "main"])).to.throw(
+      /without --json/,
+    );
+    expect(() => parseArgs(["--stack", "dev", "--diff-against"])).to.throw(/needs a value/);
+  });
+
   it("names a changed input by its path, quoting keys that are not identifiers", () => {
     const changes = valueChanges(
       { metadata: { labels: { "app.kubernetes.io/name": "a", tier: "x" } }, ports: [80] },

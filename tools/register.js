@@ -22,7 +22,7 @@ const ROOT = path.join(__dirname, "..");
 // esModuleInterop, importsNotUsedAsValues, ...) from tsconfig's compilerOptions.
 const tsconfigRaw = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
 // Transpiled files are kept by the hash of everything that determines them, so a warm run neither starts
-// esbuild nor transpiles: the plan loads about 150 of our files. Concurrent processes may write the same
+// esbuild nor transpiles any of the TypeScript files it loads. Concurrent processes may write the same
 // entry; each writes a temporary file and renames it, so a reader never sees half a file.
 const CACHE_DIR =
   process.env.DATAVIS_TRANSPILE_CACHE || path.join(ROOT, "node_modules", ".cache", "datavis-ts");
