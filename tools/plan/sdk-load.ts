@@ -1,6 +1,6 @@
 /**
  * Start-up and per-resource costs of the Pulumi SDK that the offline runtime does not need, removed
- * without changing what the program registers. Imported by offline.ts before `@pulumi/pulumi`; both
+ * without changing what the program registers. Imported by offline.ts before `@pulumi/pulumi`; these
  * changes apply to this process only (the plan, the tests, the benchmarks), never to `pulumi up`.
  *
  * 1. `@pulumi/pulumi` loads `runtime/closure/codePaths.js` at start-up, which loads `@npmcli/arborist`
