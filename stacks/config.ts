@@ -71,6 +71,10 @@ export interface AwsConfig {
   /** Retention (days) of the EKS control-plane (audit) logs in CloudWatch. */
   auditLogRetentionDays: number;
   flowLogRetentionDays: number;
+  /** Spawn latency on the autoscaled notebook nodes (components/platform/notebooks/spawn-latency.ts). */
+  notebookPrePuller: boolean;
+  notebookPlaceholders: number;
+  notebookPlaceholderProfile: "small" | "large" | "spark";
 }
 
 export interface EdgeConfig {
@@ -338,6 +342,24 @@ export const CONFIG_KEYS: KeySpec[] = [
     appliesTo: "aws",
     default: "30",
     description: "VPC flow log retention (days)",
+  },
+  {
+    key: "notebookPrePuller",
+    appliesTo: "aws",
+    default: "true",
+    description: "pull the notebook image on each new notebook node before users land there",
+  },
+  {
+    key: "notebookPlaceholders",
+    appliesTo: "aws",
+    default: "1 (prod: 2)",
+    description: "placeholder pods keeping room for this many servers warm (cost: see docs); 0 = off",
+  },
+  {
+    key: "notebookPlaceholderProfile",
+    appliesTo: "aws",
+    default: "small",
+    description: "profile whose size each placeholder reserves: small, large or spark",
   },
   {
     key: "kubeconfig",
@@ -818,6 +840,9 @@ function readAws(r: Reader, production: boolean): AwsConfig {
     acmeEmail,
     auditLogRetentionDays: r.int("auditLogRetentionDays", production ? 365 : 90, 1, 3653),
     flowLogRetentionDays: r.int("flowLogRetentionDays", 30, 1, 3653),
+    notebookPrePuller: r.bool("notebookPrePuller", true),
+    notebookPlaceholders: r.int("notebookPlaceholders", production ? 2 : 1, 0, 100),
+    notebookPlaceholderProfile: r.oneOf("notebookPlaceholderProfile", ["small", "large", "spark"], "small"),
   };
 }
 

@@ -18,6 +18,7 @@ import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
 import { DiffError, diffPlans, diffText, planOfRef, type PlanDiff, type PlanDoc } from "./diff";
 import { planMarkdown } from "./markdown";
+import { versionGateForPlan } from "../versions/plan-gate";
 
 export const FORMATS = ["text", "json", "markdown"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -121,7 +122,13 @@ export async function makePlan(args: PlanArgs): Promise<PlanResult> {
     secretOverrides: args.secretOverrides,
   });
   const violations = await evaluatePolicies(run);
-  return { run, violations, estimates: estimate(run) };
+  // The version gate and EKS support window (tools/versions/plan-gate.ts): violations and two estimates.
+  const gate = versionGateForPlan(run);
+  return {
+    run,
+    violations: [...violations, ...gate.violations],
+    estimates: { ...estimate(run), ...gate.estimates },
+  };
 }
 
 /** The contract's JSON document. */

@@ -63,7 +63,7 @@ function meta(r: RecordedResource): string {
 }
 
 /** Requests of raw workloads and pod-running custom resources. */
-function workloadRequests(
+export function workloadRequests(
   run: ProgramRun,
   nodeCount: number,
 ): { requests: ComponentRequest[]; unknown: UnknownRequest[]; excluded: string[] } {

@@ -100,6 +100,12 @@ export const IMAGES = {
 export const KUBERNETES_VERSION = "1.36";
 
 /**
+ * The k3s release edge clusters run (ansible-pi's `k3s_version` must equal it; a unit test compares them).
+ * The version gate (`npm run versions -- --check`) checks every edge chart's kubeVersion against it.
+ */
+export const K3S_VERSION = "v1.36.5+k3s1";
+
+/**
  * EKS add-ons the cluster manages (CoreDNS included, rather than the unmanaged bootstrap copy). Each is held
  * at the build EKS names as the default for KUBERNETES_VERSION (`aws eks describe-addon-versions
  * --kubernetes-version <minor>`, the build marked `defaultVersion`), resolved when the program runs and
@@ -109,3 +115,16 @@ export const KUBERNETES_VERSION = "1.36";
  */
 export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"] as const;
 export type EksAddon = (typeof EKS_ADDONS)[number];
+
+export * from "./matrix";
+export { acceptedK3sMinors, checkK3sVersion } from "./gate";
+
+/**
+ * The control plane the cluster suite builds (tools/cluster/build.sh) and runs (tests/cluster/): the patch of
+ * KUBERNETES_VERSION (k8s.io/kubernetes at this tag, its staging modules at v0.<minor>.<patch>), etcd (the 3.6
+ * line Kubernetes 1.36 is tested against, go.etcd.io/etcd/server/v3) and kwok (sigs.k8s.io/kwok: node and pod
+ * status without kubelets).
+ */
+export const KUBERNETES_PATCH_VERSION = "1.36.3";
+export const ETCD_VERSION = "3.6.16";
+export const KWOK_VERSION = "0.8.0";
