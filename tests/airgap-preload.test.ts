@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { IMAGES } from "../components/versions";
-import { archiveName, buildManifest, type Plan } from "../tools/airgap-bundle";
+import { archiveName, buildManifest, type Plan } from "../tools/airgap/bundle";
 import { runStack } from "./harness";
 
 const MIRROR = "registry.preload.test:5000";

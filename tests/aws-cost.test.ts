@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { awsCostEstimate, loadPricing } from "../tools/estimates/aws-cost";
+import { awsCostEstimate, loadPricing } from "../tools/plan/estimates/aws-cost";
 import { runStack, type ProgramRun } from "./harness";
 
 type Estimate = {

@@ -7,7 +7,7 @@ import {
   maxPods,
 } from "../components/aws/catalogue";
 import { parseConfig } from "../stacks/config";
-import { readRawConfig } from "../tools/offline";
+import { readRawConfig } from "../tools/plan/offline";
 
 describe("AWS catalogue", () => {
   it("max pods follow amazon-vpc-cni-k8s misc/eni-max-pods.txt (m6i.large 29, t3.medium 17, m5.24xlarge 737)", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, parseConfig, PROJECT } from "../stacks/config";
-import { readRawConfig, runOffline } from "../tools/offline";
+import { readRawConfig, runOffline } from "../tools/plan/offline";
 import { planCli } from "./harness";
 
 /** Values a hurried or hostile user might type, as Pulumi hands them to the program: strings. */

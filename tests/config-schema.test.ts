@@ -5,8 +5,8 @@ import * as path from "path";
 import Ajv from "ajv";
 import { stackConfigSchema, templateSection, withTemplate } from "../stacks/config/docs";
 import { CONFIG_KEYS, ConfigError, KEYS, parseConfig } from "../stacks/config";
-import { readRawConfig } from "../tools/offline";
-import { SCHEMA_FILE, stackConfigSchemaText } from "../tools/config-table";
+import { readRawConfig } from "../tools/plan/offline";
+import { SCHEMA_FILE, stackConfigSchemaText } from "../tools/docs/config-table";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = ["dev", "prod", "edge"];

@@ -3,11 +3,11 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { runStack, type ProgramRun, type RecordedResource } from "./harness";
-import { estimate } from "../tools/estimates";
-import { planText } from "../tools/plan";
+import { estimate } from "../tools/plan/estimates";
+import { planText } from "../tools/plan/plan";
 import { parseConfig } from "../stacks/config";
-import { edgeCapacityEstimate, K3S_RESERVE } from "../tools/estimates/edge-capacity";
-import { cpuMilli, memoryMi, spawnerMemoryMi } from "../tools/estimates/requests";
+import { edgeCapacityEstimate, K3S_RESERVE } from "../tools/plan/estimates/edge-capacity";
+import { cpuMilli, memoryMi, spawnerMemoryMi } from "../tools/plan/estimates/requests";
 
 /** A run with only the given resources, on `edge` config with these overrides (no program evaluated). */
 function fakeRun(

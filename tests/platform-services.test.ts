@@ -13,8 +13,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, type PlatformConfig } from "../stacks/config";
 import { platformSettings } from "../stacks/platform-args";
-import { readRawConfig } from "../tools/offline";
-import { mockCall, mockResource } from "../tools/mock-outputs";
+import { readRawConfig } from "../tools/plan/offline";
+import { mockCall, mockResource } from "../tools/plan/mock-outputs";
 import { CHARTS } from "../components/versions";
 import { IMAGES, SPARK_VERSION } from "../components/versions";
 import type {
@@ -45,8 +45,8 @@ import {
   sparkJobFiles,
 } from "../components/platform/services/spark";
 import { chartValuesErrors } from "./lib/chart-values";
-import type { RecordedResource } from "../tools/offline";
-import { evaluatePolicies } from "../tools/policy-eval";
+import type { RecordedResource } from "../tools/plan/offline";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 import { ofType as harnessOfType, releases as harnessReleases, runStack } from "./harness";
 
 // ---------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { ARM64_CHARTS, ARM64_IMAGES } from "../policies/arm64-images";
 import { imageKey, parseImage } from "../policies/lib-images";
 import { allPolicies, allRules } from "../policies/rules";
 import { IMAGES } from "../components/versions";
-import { evaluatePolicies } from "../tools/policy-eval";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 import { record } from "./fixtures/policies/record";
 import { runStack, type ProgramRun, type RecordedResource } from "./harness";
 

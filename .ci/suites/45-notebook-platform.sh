@@ -52,7 +52,7 @@ run_pytest "hub config and backup script (built-in settings)" components/platfor
 section "notebook platform: hub extra config with the values the program passes"
 node -r ./tools/register.js -e '
   const fs = require("fs");
-  const { runOffline } = require("./tools/offline");
+  const { runOffline } = require("./tools/plan/offline");
   const dir = process.argv[1];
   (async () => {
     const cases = [["dev", {}], ["edge", {}], ["dev", { maintenanceMode: "true", maintenanceMessage: "Back at ten" }]];

@@ -1,6 +1,6 @@
 /**
  * What the schema says to people and editors: the `template:` section of Pulumi.yaml (the questions
- * `pulumi new` asks) and the JSON Schema of a `Pulumi.<stack>.yaml` file. tools/config-table.ts writes
+ * `pulumi new` asks) and the JSON Schema of a `Pulumi.<stack>.yaml` file. tools/docs/config-table.ts writes
  * both; tests fail when the committed files and the schema disagree.
  */
 import { z } from "zod";

@@ -25,7 +25,7 @@ import {
   profiles,
   serverNamespaces,
 } from "../../tools/cluster/workloads";
-import { K3S_RESERVE } from "../../tools/estimates/edge-capacity";
+import { K3S_RESERVE } from "../../tools/plan/estimates/edge-capacity";
 
 const STACKS = (process.env.CLUSTER_STACKS || "dev,prod,edge").split(",").filter(Boolean);
 const CONFIG: string[] = JSON.parse(process.env.CLUSTER_CONFIG || "[]");

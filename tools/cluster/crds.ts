@@ -1,7 +1,7 @@
 /**
  * The CustomResourceDefinitions the platform's charts install, from the same pinned upstream sources the
  * artefact checks use: the module zips of the Go module proxy listed in CRD_MODULES of
- * tools/artefacts/pins.sh (or the folders in $CRD_DIRS when the artefacts setup already resolved them).
+ * tools/checks/pins.sh (or the folders in $CRD_DIRS when the artefacts setup already resolved them).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";

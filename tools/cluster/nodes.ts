@@ -8,7 +8,7 @@
  * Nodes carry the kwok annotation, so kwok keeps them Ready and runs the pods bound to them.
  */
 import { eksAllocatable, instanceShape, podsPerNode } from "../../components/aws/catalogue";
-import { K3S_RESERVE } from "../estimates/edge-capacity";
+import { K3S_RESERVE } from "../../components/edge/nodes";
 import type { Plan } from "./plan";
 
 export interface SimNode {

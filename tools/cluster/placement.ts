@@ -2,7 +2,7 @@
  * Placement: simulated nodes, pods created on them, and what the real kube-scheduler decided for each:
  * bound to a node, or Pending with the scheduler's own FailedScheduling message.
  */
-import { podSpecRequests } from "../estimates/requests";
+import { podSpecRequests } from "../plan/estimates/requests";
 import type { ControlPlane } from "./harness";
 import { nodeObject, type SimNode } from "./nodes";
 import type { PlacedPod } from "./workloads";

@@ -3,10 +3,10 @@
  * release's chart runs, as the capacity estimate reads it) and notebook servers shaped as KubeSpawner
  * builds them from the JupyterHub release's values.
  */
-import { releaseRequests, chartKeyOf } from "../estimates/chart-requests";
-import { workloadRequests } from "../estimates/edge-capacity";
-import type { ProgramRun } from "../offline";
-import { spawnerMemoryMi } from "../estimates/requests";
+import { releaseRequests, chartKeyOf } from "../plan/estimates/chart-requests";
+import { workloadRequests } from "../plan/estimates/edge-capacity";
+import type { ProgramRun } from "../plan/offline";
+import { spawnerMemoryMi } from "../plan/estimates/requests";
 import { manifests, releases, type Plan } from "./plan";
 import type { SimNode } from "./nodes";
 

@@ -11,9 +11,9 @@
  * else the clock.
  */
 import { checkMatrix, eksSupportVerdict, pinnedMatrix } from "../../components/versions/gate";
-import type { Violation } from "../policy-eval";
+import type { Violation } from "../plan/policy-eval";
 
-/** The part of a recorded program run this module reads (tools/offline.ts ProgramRun). */
+/** The part of a recorded program run this module reads (tools/plan/offline.ts ProgramRun). */
 export interface GateRun {
   config: { target: string };
   resources: { type: string; name: string; inputs: Record<string, any> }[];

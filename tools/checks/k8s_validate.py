@@ -293,7 +293,7 @@ class Validator:
         if validator is None:
             yield ["kind"], (
                 f"no schema for {kind} {api_version}: not a Kubernetes {self.schema_version} kind and "
-                "no pinned CRD defines it (add its CRD module to tools/artefacts/pins.sh)"
+                "no pinned CRD defines it (add its CRD module to tools/checks/pins.sh)"
             )
             return
         for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):

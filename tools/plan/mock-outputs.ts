@@ -5,7 +5,7 @@
  */
 import { createHash } from "crypto";
 import type { MockCallArgs, MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime";
-import type { PlatformConfig } from "../stacks/config";
+import type { PlatformConfig } from "../../stacks/config";
 
 export const MOCK_ACCOUNT = "210987654321";
 

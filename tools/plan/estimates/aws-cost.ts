@@ -129,7 +129,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   if (!a) return {};
   const price = loadPricing(a.region);
   if (!price)
-    return { note: `no pricing table for region ${a.region} (tools/estimates/pricing/aws-${a.region}.json)` };
+    return {
+      note: `no pricing table for region ${a.region} (tools/plan/estimates/pricing/aws-${a.region}.json)`,
+    };
   const H = price.hoursPerMonth;
   const as = price.assumptions;
   const users = cfg.activeUsers;
@@ -267,7 +269,7 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   return {
     currency: "USD per month",
     region: a.region,
-    pricing: `tools/estimates/pricing/aws-${a.region}.json (compiled ${price.compiled})`,
+    pricing: `tools/plan/estimates/pricing/aws-${a.region}.json (compiled ${price.compiled})`,
     activeUsers: users,
     idle,
     active: sum("active"),

@@ -1,34 +1,72 @@
 /**
  * Offline plan (contract 2 in ../shared/DESIGN.md):
  *
- *   npm run plan -- --stack <dev|prod|edge> [--json] [--config key=value ...] [--secret key=value ...]
+ *   npm run plan -- --stack <dev|prod|edge> [--json | --format text|json|markdown]
+ *                   [--diff-against <git-ref>] [--config key=value ...] [--secret key=value ...]
  *
  * Evaluates the program under the Pulumi mock runtime with Pulumi.<stack>.yaml and prints the resources
- * it would register, the policy verdicts and the estimates. Exit: 0 plan made with no mandatory
- * violation, 1 mandatory violations, 2 invalid config or arguments (one line on stderr naming the key),
- * 3 the program itself failed.
+ * it would register, the policy verdicts and the estimates (text), the contract's JSON document (json),
+ * or a report for a pull request (markdown.ts). `--diff-against` adds the diff against the plan of
+ * another commit (diff.ts); without `--format markdown` it prints that diff as text. Exit: 0 plan made
+ * with no mandatory violation, 1 mandatory violations, 2 invalid config or arguments (one line on stderr
+ * naming the key), 3 the program itself failed.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, REPO_ROOT, runOffline, type ProgramRun, type RecordedResource } from "./offline";
 import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
-import { versionGateForPlan } from "./versions/plan-gate";
+import { DiffError, diffPlans, diffText, planOfRef, type PlanDiff, type PlanDoc } from "./diff";
+import { planMarkdown } from "./markdown";
+import { versionGateForPlan } from "../versions/plan-gate";
+
+export const FORMATS = ["text", "json", "markdown"] as const;
+export type Format = (typeof FORMATS)[number];
 
 export interface PlanArgs {
   stack: string;
+  /** `--json`, kept for the contract; the same as `--format json`. */
   json: boolean;
+  format: Format;
+  /** `--diff-against <git-ref>`: compare with the plan of this commit. */
+  diffAgainst?: string;
   overrides: Record<string, string>;
   secretOverrides: string[];
+  /** The `--config`/`--secret` arguments as given, passed on to the other commit's plan. */
+  configArgs: string[];
 }
+
+const USAGE =
+  "usage: npm run plan -- --stack <dev|prod|edge> [--json | --format text|json|markdown] [--diff-against <git-ref>] [--config key=value ...] [--secret key=value ...]";
 
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): PlanArgs {
-  const args: PlanArgs = { stack: "", json: false, overrides: {}, secretOverrides: [] };
+  const args: PlanArgs = {
+    stack: "",
+    json: false,
+    format: "text",
+    overrides: {},
+    secretOverrides: [],
+    configArgs: [],
+  };
+  const value = (i: number, flag: string): string => {
+    if (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))
+      throw new UsageError(`${flag} needs a value`);
+    return argv[i + 1];
+  };
+  const setFormat = (f: string) => {
+    if (!(FORMATS as readonly string[]).includes(f))
+      throw new UsageError(`--format ${JSON.stringify(f)}: use one of ${FORMATS.join(", ")}`);
+    args.format = f as Format;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") args.json = true;
+    else if (a.startsWith("--format=")) setFormat(a.slice("--format=".length));
+    else if (a === "--format") setFormat(value(i++, a));
+    else if (a.startsWith("--diff-against=")) args.diffAgainst = a.slice("--diff-against=".length);
+    else if (a === "--diff-against") args.diffAgainst = value(i++, a);
     else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
     else if (a === "--stack") {
       if (argv[i + 1] === undefined) throw new UsageError("--stack needs a value");
@@ -40,12 +78,21 @@ export function parseArgs(argv: string[]): PlanArgs {
       const key = kv.slice(0, eq);
       args.overrides[key] = kv.slice(eq + 1);
       if (a === "--secret") args.secretOverrides.push(key);
+      args.configArgs.push(a, kv);
     } else if (a === "--help" || a === "-h") {
-      throw new UsageError(
-        "usage: npm run plan -- --stack <dev|prod|edge> [--json] [--config key=value ...] [--secret key=value ...]",
-      );
+      throw new UsageError(USAGE);
     } else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
   }
+  if (args.json) {
+    if (argv.some((a) => a === "--format" || a.startsWith("--format=")) && args.format !== "json")
+      throw new UsageError(`--json and --format ${args.format} disagree: give one of them`);
+    args.format = "json";
+  }
+  if (args.format === "json" && args.diffAgainst !== undefined)
+    throw new UsageError(
+      "--diff-against prints text or Markdown: use it without --json (or with --format markdown)",
+    );
+  if (args.diffAgainst === "") throw new UsageError("--diff-against needs a git ref, e.g. origin/main");
   if (!args.stack) throw new UsageError("--stack is required: npm run plan -- --stack <dev|prod|edge>");
   if (
     !/^[A-Za-z0-9_.-]+$/.test(args.stack) ||
@@ -191,7 +238,32 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     console.log = log;
   }
-  process.stdout.write(args.json ? JSON.stringify(planJson(plan), null, 2) + "\n" : planText(plan) + "\n");
+  let diff: PlanDiff | undefined;
+  if (args.diffAgainst !== undefined) {
+    try {
+      const base = planOfRef({
+        repo: REPO_ROOT,
+        ref: args.diffAgainst,
+        stack: args.stack,
+        configArgs: args.configArgs,
+      });
+      diff = diffPlans(base.doc, planJson(plan) as PlanDoc, args.diffAgainst, base.commit);
+      diff.baseMissing = base.baseMissing;
+    } catch (e) {
+      if (!(e instanceof DiffError)) throw e;
+      process.stderr.write(`error: ${e.message}\n`);
+      return /no such commit/.test(e.message) ? 2 : 3;
+    }
+  }
+  const out =
+    args.format === "json"
+      ? JSON.stringify(planJson(plan), null, 2)
+      : args.format === "markdown"
+        ? planMarkdown(plan, diff).trimEnd()
+        : diff
+          ? diffText(diff)
+          : planText(plan);
+  process.stdout.write(out + "\n");
   return plan.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 

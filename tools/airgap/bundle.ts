@@ -1,7 +1,7 @@
 /**
  * Air-gap bundle for ansible-pi and the edge stack, built on an ONLINE machine and carried to the site:
  *
- *   node -r ./tools/register.js tools/airgap-bundle.ts --mirror registry.lab.local:5000 [--out bundle]
+ *   node -r ./tools/register.js tools/airgap/bundle.ts --mirror registry.lab.local:5000 [--out bundle]
  *        [--download] [--plan airgapped.json --plain-plan online.json] [--strict]
  *
  * The list of charts and images is read from the program, never typed by hand: the edge plan is made
@@ -26,10 +26,10 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { mirrorImage } from "../components/shared/artifacts";
-import { CHARTS, IMAGES, KUBERNETES_VERSION } from "../components/versions";
+import { mirrorImage } from "../../components/shared/artifacts";
+import { CHARTS, IMAGES, KUBERNETES_VERSION } from "../../components/versions";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const HELM_RELEASE_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
 export const K3S_GROUP_VARS = path.join(REPO_ROOT, "ansible-pi/inventory/example/group_vars/all.yml");
 

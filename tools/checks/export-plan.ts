@@ -1,7 +1,7 @@
 /**
  * Writes what each stack would apply to a cluster, for the artefact checks:
  *
- *   node -r ./tools/register.js tools/artefacts/export-plan.ts --out <dir> [--stack dev ...]
+ *   node -r ./tools/register.js tools/checks/export-plan.ts --out <dir> [--stack dev ...]
  *
  * For each stack (default: every Pulumi.<stack>.yaml) it evaluates the program offline, exactly as
  * `npm run plan` does, and writes
@@ -18,7 +18,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigError, REPO_ROOT, runOffline, type RecordedResource } from "../offline";
+import { ConfigError, REPO_ROOT, runOffline, type RecordedResource } from "../plan/offline";
 
 /** Pulumi Kubernetes types that are not objects applied as such (releases, charts, YAML groups, lists). */
 const NOT_AN_OBJECT = /^kubernetes:(helm\.sh|yaml|kustomize)\/|List$/;

@@ -1,4 +1,4 @@
-# Versions of the tools the artefact checks use (sourced by tools/artefacts/setup.sh).
+# Versions of the tools the artefact checks use (sourced by tools/checks/setup.sh).
 
 # Helm 3 built from the Go module proxy (Pulumi's helm.v3.Release embeds Helm 3).
 HELM_VERSION=v3.22.0

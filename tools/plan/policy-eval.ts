@@ -25,7 +25,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { allPolicies } from "../policies/rules";
+import { allPolicies } from "../../policies/rules";
 import type { ProgramRun, RecordedResource } from "./offline";
 
 // The SDK's own proxy (internal module of the exactly pinned @pulumi/policy 1.21.0), so unknown values

@@ -3,7 +3,7 @@
  * values schema (../shared/chart-schemas), with the same check the platform tests use
  * (tests/lib/chart-values.ts: chart defaults merged with our values, as Helm does):
  *
- *   node -r ./tools/register.js tools/artefacts/chart-values.ts <dir>/<stack>/releases.json ...
+ *   node -r ./tools/register.js tools/checks/chart-values.ts <dir>/<stack>/releases.json ...
  *
  * (releases.json as written by export-plan.ts). Releases of the project's own charts (a path under
  * charts/) are left to `helm lint`/`helm template`; upstream charts with no schema are listed as such.

@@ -6,8 +6,8 @@
 # manifests are read from upstream module zips on the Go module proxy, Python tools come from PyPI.
 # Builds and downloads are cached outside the repository ($ARTEFACTS_CACHE, GOMODCACHE, GOCACHE).
 
-# shellcheck source=tools/artefacts/pins.sh
-source "$REPO_ROOT/tools/artefacts/pins.sh"
+# shellcheck source=tools/checks/pins.sh
+source "$REPO_ROOT/tools/checks/pins.sh"
 ARTEFACTS_CACHE="${ARTEFACTS_CACHE:-$HOME/.cache/datavis-artefacts}"
 
 find_go() {
@@ -42,8 +42,8 @@ ensure_python_tools() {
   fi
   ensure_venv || return 1
   local py="$REPO_ROOT/.venv/bin/python"
-  if ! "$py" -m pip install -q --disable-pip-version-check -r "$REPO_ROOT/tools/artefacts/requirements.txt"; then
-    echo "setup: pip install -r tools/artefacts/requirements.txt failed"; return 1
+  if ! "$py" -m pip install -q --disable-pip-version-check -r "$REPO_ROOT/tools/checks/requirements.txt"; then
+    echo "setup: pip install -r tools/checks/requirements.txt failed"; return 1
   fi
   export ARTEFACTS_PY="$py"
   echo "setup: $("$py" -m pip freeze 2>/dev/null | grep -Ei '^(kubernetes-validate|yamllint|jsonschema)==' | tr '\n' ' ')"

@@ -10,8 +10,8 @@ import type { ProgramRun, RecordedResource } from "../offline";
 import { releaseRequests, chartKeyOf, type ComponentRequest, type UnknownRequest } from "./chart-requests";
 import { containerRequests, cpuMilli, podSpecRequests, spawnerMemoryMi } from "./requests";
 
-export { K3S_RESERVE } from "../../components/edge/nodes";
-import { K3S_RESERVE } from "../../components/edge/nodes";
+export { K3S_RESERVE } from "../../../components/edge/nodes";
+import { K3S_RESERVE } from "../../../components/edge/nodes";
 
 /** The goal: the platform requests at most 2 GiB and a 3 x Pi 4 (4 GB) cluster keeps >= 70% for users. */
 export const PLATFORM_MEMORY_BUDGET_GI = 2;
