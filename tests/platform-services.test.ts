@@ -43,6 +43,7 @@ import {
   SparkPlatform,
   sparkJobFiles,
 } from "../components/platform/services/spark";
+import { SAMPLE_DATA_DIR, SPARK_IMAGE } from "../components/platform/services/spark-image";
 import { chartValuesErrors } from "./lib/chart-values";
 import type { RecordedResource } from "../tools/offline";
 import { evaluatePolicies } from "../tools/policy-eval";
@@ -532,7 +533,7 @@ describe("platform services: Spark", () => {
     });
     after(() => fs.rmSync(sparkJobsDir!, { recursive: true, force: true }));
 
-    it("a batch and a streaming SparkApplication run the pinned Spark image", async () => {
+    it("a batch and a streaming SparkApplication run the project's Spark image, built FROM the pinned apache/spark", async () => {
       const r = await run("spark-jobs");
       const apps = customResources(r, "SparkApplication");
       expect(apps.map((a) => a.inputs.metadata.name).sort()).to.deep.equal(
@@ -542,10 +543,14 @@ describe("platform services: Spark", () => {
       );
       for (const a of apps) {
         expect(a.inputs.apiVersion).to.equal("sparkoperator.k8s.io/v1beta2");
-        expect(a.inputs.spec.image).to.equal(IMAGES.spark);
+        expect(a.inputs.spec.image).to.equal(SPARK_IMAGE);
         expect(a.inputs.spec.sparkVersion).to.equal(SPARK_VERSION);
-        expect(IMAGES.spark).to.match(new RegExp(`apache/spark:${SPARK_VERSION}$`));
       }
+      // The image the workflow builds from images/spark/Dockerfile; its runtime stage is the pinned base.
+      const dockerfile = fs.readFileSync(path.join(__dirname, "..", "images", "spark", "Dockerfile"), "utf8");
+      const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+      expect(`docker.io/${froms.at(-1)}`).to.equal(IMAGES.spark);
+      expect(IMAGES.spark).to.match(new RegExp(`apache/spark:${SPARK_VERSION}$`));
     });
 
     it("the examples write to the database with the app role from a Secret and log events to the object store", async () => {
@@ -587,7 +592,6 @@ describe("platform services: Spark", () => {
         expect(c.command.at(-1)).to.equal(a.inputs.spec.sparkConf["spark.eventLog.dir"]);
         expect(c.command.at(-2)).to.equal("/opt/spark/work-dir/jobs/ensure_event_log_dir.py");
         expect(c.command).to.include("spark.eventLog.enabled=false");
-        expect(c.command).to.include(`spark.jars.packages=${a.inputs.spec.sparkConf["spark.jars.packages"]}`);
         expect(c.envFrom).to.deep.equal(a.inputs.spec.driver.envFrom);
         expect(c.securityContext.allowPrivilegeEscalation).to.equal(false);
         expect(c.resources.limits.memory).to.be.a("string");
@@ -604,6 +608,63 @@ describe("platform services: Spark", () => {
       }
     });
 
+    it("no Spark process downloads jars when it starts: no spark.jars.packages or ivy anywhere", async () => {
+      const r = await run("spark-jobs");
+      const job = ofType(r, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("spark-stage-sample-data"))!;
+      const commands = [
+        ...customResources(r, "SparkApplication").flatMap((a) => [
+          ...Object.keys(a.inputs.spec.sparkConf),
+          ...a.inputs.spec.driver.initContainers.flatMap((c: any) => c.command),
+        ]),
+        ...job.inputs.spec.template.spec.containers[0].command,
+      ];
+      expect(commands.filter((x: string) => /spark\.jars\.(packages|ivy|repositories)|--packages/.test(x))).to.be
+        .empty;
+    });
+
+    it("no example is resubmitted forever: OnFailure with bounded retries and intervals, streaming ends by itself", async () => {
+      const r = await run("spark-jobs");
+      for (const a of customResources(r, "SparkApplication")) {
+        const p = a.inputs.spec.restartPolicy;
+        expect(p.type, a.inputs.metadata.name).to.equal("OnFailure");
+        for (const k of ["onFailureRetries", "onSubmissionFailureRetries"]) {
+          expect(p[k], `${a.inputs.metadata.name} ${k}`).to.be.within(1, 5);
+        }
+        for (const k of ["onFailureRetryInterval", "onSubmissionFailureRetryInterval"]) {
+          expect(p[k], `${a.inputs.metadata.name} ${k}`).to.be.at.least(30);
+        }
+      }
+      const streaming = customResources(r, "SparkApplication").find(
+        (a) => a.inputs.metadata.name === SPARK_EXAMPLES.streaming.name,
+      )!;
+      expect(streaming.inputs.spec.arguments).to.include("--stop-at-end");
+    });
+
+    it("a Job stages the image's sample data into raw/ of the datasets bucket before the examples start", async () => {
+      const r = await run("spark-jobs");
+      const jobs = ofType(r, "kubernetes:batch/v1:Job").filter((j) => j.name.startsWith("spark-stage-sample-data"));
+      expect(jobs).to.have.lengthOf(1);
+      const [job] = jobs;
+      const pod = job.inputs.spec.template.spec;
+      const [c] = pod.containers;
+      expect(c.image).to.equal(SPARK_IMAGE);
+      expect(c.command.slice(-3)).to.deep.equal([
+        "/opt/spark/work-dir/jobs/stage_sample_data.py",
+        SAMPLE_DATA_DIR,
+        "s3a://dv-datasets/raw",
+      ]);
+      expect(pod.serviceAccountName).to.equal("spark");
+      expect(pod.restartPolicy).to.equal("Never");
+      expect(job.inputs.spec.backoffLimit).to.be.within(1, 5);
+      const batch = customResources(r, "SparkApplication").find(
+        (a) => a.inputs.metadata.name === SPARK_EXAMPLES.batch.name,
+      )!;
+      expect(batch.inputs.spec.arguments).to.deep.equal(["--input", c.command.at(-1)]);
+      for (const a of customResources(r, "SparkApplication")) {
+        expect(a.dependencies, a.inputs.metadata.name).to.include(job.urn);
+      }
+    });
+
     it("the job files are mounted from a ConfigMap built from notebooks/spark", async () => {
       const r = await run("spark-jobs");
       const cm = ofType(r, "kubernetes:core/v1:ConfigMap").find(
@@ -612,6 +673,7 @@ describe("platform services: Spark", () => {
       expect(Object.keys(cm.inputs.data).sort()).to.deep.equal([
         "batch_etl.py",
         "ensure_event_log_dir.py",
+        "stage_sample_data.py",
         "streaming_flights.py",
       ]);
       for (const a of customResources(r, "SparkApplication")) {
