@@ -186,9 +186,13 @@ class SeaweedS3:
         args = [
             self.weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={self.workdir / 'data'}",
             f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
+            # No anonymous usage report (weed/command/server.go: -master.telemetry defaults to true).
+            "-master.telemetry=false",
             f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
-            f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
+            "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
             "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+            # Fixed default ports (8181, 9101) would collide between parallel servers: off.
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
