@@ -21,7 +21,7 @@ from conftest import REPO, flight_truth, read_frame
 from test_etl import expected_performance
 
 sys.path.insert(0, str(REPO / "tools" / "checks" / "s3"))
-from seaweedfs_harness import SeaweedS3, weed_binary  # noqa: E402
+from seaweedfs_harness import s3_server  # noqa: E402
 
 ADMIN = ("datavis-admin", "datavis-admin-secret")
 SPARK_KEYS = ("spark-tenant-lab", "spark-tenant-lab-secret")
@@ -77,7 +77,7 @@ def plan():
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    with SeaweedS3(weed_binary(), IDENTITIES, tmp_path_factory.mktemp("seaweedfs")) as server:
+    with s3_server(IDENTITIES, tmp_path_factory.mktemp("s3")) as server:
         yield server
 
 

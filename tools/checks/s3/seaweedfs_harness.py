@@ -239,6 +239,41 @@ class SeaweedS3:
         self.stop()
 
 
+class MotoS3(SeaweedS3):
+    """Fallback where SeaweedFS cannot be built: moto's server mode (`moto_server`, from PyPI) on a free
+    loopback port, same interface. moto accepts any key pair and enforces no identity: use it only for
+    tests of S3 semantics, never for access-control tests."""
+
+    def start(self, timeout: float = 120) -> "MotoS3":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (port,) = free_ports(1)
+        self.endpoint = f"http://127.0.0.1:{port}"
+        moto = Path(sys.executable).parent / "moto_server"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        client = self.client(*self._admin_keys())
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.proc.returncode}: {self.tail()}")
+            try:
+                client.list_buckets()
+                return self
+            except (OSError, S3Error):
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"moto did not answer within {timeout:.0f} s: {self.tail()}")
+                time.sleep(0.3)
+
+
+def s3_server(identities: dict, workdir: str | Path | None = None) -> SeaweedS3:
+    """SeaweedFS, or moto where $DATAVIS_S3_SERVER=moto (the documented fallback)."""
+    if os.environ.get("DATAVIS_S3_SERVER") == "moto":
+        return MotoS3("", identities, workdir)
+    return SeaweedS3(weed_binary(), identities, workdir)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="SeaweedFS S3 on loopback for tests")
     sub = p.add_subparsers(dest="cmd", required=True)
