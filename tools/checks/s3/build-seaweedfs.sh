@@ -8,6 +8,7 @@
 # `go list -m github.com/seaweedfs/seaweedfs@v0.0.0-20260822074101-3563738699f2` answers 403 "not
 # available". The pin is therefore the newest commit the proxy serves, from the 4.x line after 4.44;
 # the S3 API the tests use (SigV4, buckets, objects, multipart, -s3.config identities) is the same.
+# `weed version` of this build: "version 30GB 4.53 linux amd64".
 # Its go.mod carries a `replace`, so `go install pkg@version` refuses it: it is built from a throwaway
 # module in the cache that requires it, with the same replace.
 set -euo pipefail
