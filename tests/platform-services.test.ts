@@ -610,7 +610,9 @@ describe("platform services: Spark", () => {
 
     it("no Spark process downloads jars when it starts: no spark.jars.packages or ivy anywhere", async () => {
       const r = await run("spark-jobs");
-      const job = ofType(r, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("spark-stage-sample-data"))!;
+      const job = ofType(r, "kubernetes:batch/v1:Job").find((j) =>
+        j.name.startsWith("spark-stage-sample-data"),
+      )!;
       const commands = [
         ...customResources(r, "SparkApplication").flatMap((a) => [
           ...Object.keys(a.inputs.spec.sparkConf),
@@ -618,8 +620,8 @@ describe("platform services: Spark", () => {
         ]),
         ...job.inputs.spec.template.spec.containers[0].command,
       ];
-      expect(commands.filter((x: string) => /spark\.jars\.(packages|ivy|repositories)|--packages/.test(x))).to.be
-        .empty;
+      expect(commands.filter((x: string) => /spark\.jars\.(packages|ivy|repositories)|--packages/.test(x))).to
+        .be.empty;
     });
 
     it("no example is resubmitted forever: OnFailure with bounded retries and intervals, streaming ends by itself", async () => {
@@ -642,7 +644,9 @@ describe("platform services: Spark", () => {
 
     it("a Job stages the image's sample data into raw/ of the datasets bucket before the examples start", async () => {
       const r = await run("spark-jobs");
-      const jobs = ofType(r, "kubernetes:batch/v1:Job").filter((j) => j.name.startsWith("spark-stage-sample-data"));
+      const jobs = ofType(r, "kubernetes:batch/v1:Job").filter((j) =>
+        j.name.startsWith("spark-stage-sample-data"),
+      );
       expect(jobs).to.have.lengthOf(1);
       const [job] = jobs;
       const pod = job.inputs.spec.template.spec;
