@@ -5,10 +5,17 @@
  * Nothing here assumes Pi hardware: the node model only feeds the plan's capacity estimate.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { CloudNativePgBackups, CloudNativePgDatabase, SeaweedFsObjectStore } from "../components/edge";
-import type { ArtifactSource } from "../components/platform/helm";
+import {
+  CloudNativePgBackups,
+  CloudNativePgDatabase,
+  largestEdgeNode,
+  SeaweedFsObjectStore,
+} from "../components/edge";
+import { notebookSizingFor } from "../components/platform/notebooks/profile-fit";
+import type { ArtifactSource } from "../components/shared/artifacts";
 import { ClusterInput, Platform, TlsIssuerInput } from "../components/platform";
 import type { EdgeConfig, PlatformConfig } from "./config";
+import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
 
 export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
@@ -43,7 +50,11 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
     database: database.input,
     objectStore: objectStore.input,
     tls,
-    settings: cfg,
+    ...platformSettings(cfg),
+    // Sized for the node model: a 4 GB Pi cannot hold the defaults' 4G and 6G guarantees.
+    notebookSizing: notebookSizingFor(
+      largestEdgeNode({ cpu: e.nodeCpu, memoryGi: e.nodeMemoryGi }, e.nodeCount),
+    ),
   });
 
   // After the platform (the plugin's certificates come from its cert-manager) and the operator it joins.
@@ -90,8 +101,7 @@ export function clusterInput(e: EdgeConfig, provider: k8s.Provider): ClusterInpu
     installIngress: e.installIngress,
     ingressClass: "traefik",
     nodePools: {},
-    imageRegistry: source.imageRegistry,
-    localChartsDir: source.localChartsDir,
+    artifacts: source,
   };
 }
 

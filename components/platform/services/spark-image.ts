@@ -1,17 +1,16 @@
 /**
  * The project's Spark image (images/spark/Dockerfile): the pinned apache/spark image (IMAGES.spark) with the
  * S3A and PostgreSQL JDBC jars in /opt/spark/jars and the example sample data in SAMPLE_DATA_DIR, so no
- * Spark process downloads anything at start (air-gapped sites included). The image workflow builds every
- * images/<name>/Dockerfile from the repository root; this is the tag it publishes for images/spark.
- * Kept in a file of its own while components/platform/versions.ts moves (see the Dockerfile's header).
+ * Spark process downloads anything at start (air-gapped sites included). Its reference is IMAGES.sparkJobs
+ * in the versions module, where the images workflow (tools/release/pin-image.ts) re-pins what it builds.
  */
-import { SPARK_VERSION } from "../versions";
+import { IMAGES } from "../../versions";
 
 /** hadoop-aws: the Hadoop that Spark 4.0.x is built with (its hadoop-client jars are 3.4.1). */
 export const HADOOP_AWS_VERSION = "3.4.1";
 
-/** The SparkApplications' and the sample-data Job's image; `-1` is the image's own revision. */
-export const SPARK_IMAGE = `ghcr.io/datavis-platform/spark:${SPARK_VERSION}-hadoop${HADOOP_AWS_VERSION}-1`;
+/** The SparkApplications' and the sample-data Job's image. */
+export const SPARK_IMAGE = IMAGES.sparkJobs;
 
 /** Where the image holds the sample data the examples read (vega-datasets files, checksum-verified). */
 export const SAMPLE_DATA_DIR = "/opt/datavis/sample-data";

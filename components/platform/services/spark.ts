@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { mirrorImage, releaseArgs, type ArtifactSource } from "../helm";
-import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../inputs";
-import { NAMESPACES } from "../naming";
-import { SPARK_VERSION } from "../versions";
+import { imageRef, releaseArgs, type ArtifactSource } from "../../shared/artifacts";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../../shared/inputs";
+import { NAMESPACES } from "../../shared/naming";
+import { SPARK_VERSION } from "../../versions";
 import { DB_CA_PATH, libpqEnv } from "./database-roles";
 import { SIZES, type SizeProfile } from "./sizing";
 import { SAMPLE_DATA_DIR, SPARK_IMAGE } from "./spark-image";
@@ -242,7 +242,7 @@ export class SparkPlatform extends pulumi.ComponentResource {
     const store = args.objectStore;
     const pool = args.cluster.nodePools.spark;
     // The project's image: jars and sample data inside, nothing fetched when a driver starts.
-    const image = mirrorImage(SPARK_IMAGE, registry);
+    const image = imageRef(SPARK_IMAGE, args.source);
 
     tenants.forEach(([tenant, namespace], i) => {
       const labels = { "datavis.io/tenant": tenant, "app.kubernetes.io/part-of": "datavis" };

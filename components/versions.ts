@@ -68,6 +68,12 @@ export const SPARK_VERSION = "4.0.4";
 /** Images the platform references directly (chart-internal images are pinned by the chart version). */
 export const IMAGES = {
   spark: `docker.io/apache/spark:${SPARK_VERSION}`,
+  /**
+   * The SparkApplications' and sample-data Job's image (images/spark): FROM `spark` above plus hadoop-aws,
+   * the AWS SDK v2 bundle and the PostgreSQL driver in /opt/spark/jars and the example sample data, so
+   * nothing is downloaded at start. Built for amd64 + arm64 by the images workflow, which re-pins this.
+   */
+  sparkJobs: `ghcr.io/datavis-platform/spark:${SPARK_VERSION}-hadoop3.4.1-1`,
   /** psql and pg_dump for database bootstrap jobs. */
   postgres: "docker.io/library/postgres:17.6-alpine",
   /** Prometheus exporter for PostgreSQL (`pg_up`: the DatabaseUnreachable alert); amd64 + arm64. */
@@ -98,3 +104,14 @@ export const IMAGES = {
 // 1.36: the newest minor in EKS standard support as of November 2026 (on EKS since 2 June 2026, standard
 // support to 2 August 2027; EKS user guide "Review release notes for Kubernetes versions on standard support").
 export const KUBERNETES_VERSION = "1.36";
+
+/**
+ * EKS add-ons the cluster manages (CoreDNS included, rather than the unmanaged bootstrap copy). Each is held
+ * at the build EKS names as the default for KUBERNETES_VERSION (`aws eks describe-addon-versions
+ * --kubernetes-version <minor>`, the build marked `defaultVersion`), resolved when the program runs and
+ * recorded in the plan: a new default reaches the cluster only through a reviewed `pulumi preview` diff,
+ * never by the add-on floating on its own. EKS publishes those builds per Kubernetes minor; no build list
+ * for 1.36 is reachable from here, so the exact strings are not written down in this file.
+ */
+export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"] as const;
+export type EksAddon = (typeof EKS_ADDONS)[number];
