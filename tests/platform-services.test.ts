@@ -430,7 +430,7 @@ describe("platform services: database roles", () => {
   for (const kind of TARGETS) {
     it(`the roles Job runs psql non-root with resources set and connects as the database admin (${kind})`, async () => {
       const r = await run(kind);
-      const [job] = ofType(r, "kubernetes:batch/v1:Job");
+      const job = ofType(r, "kubernetes:batch/v1:Job").find((j) => j.name === "db-roles")!;
       const pod = job.inputs.spec.template.spec;
       const c = pod.containers[0];
       expect(c.image).to.equal(IMAGES.postgres);
@@ -449,7 +449,7 @@ describe("platform services: database roles", () => {
   }
 
   it("a password or script change replaces the roles Job, so it runs again", async () => {
-    const [job] = ofType(await run("edge"), "kubernetes:batch/v1:Job");
+    const job = ofType(await run("edge"), "kubernetes:batch/v1:Job").find((j) => j.name === "db-roles")!;
     // Pod templates are immutable: a changed annotation there makes Pulumi replace the Job.
     expect(job.inputs.spec.template.metadata.annotations["datavis.io/revision"]).to.match(/^[0-9a-f]{16}$/);
   });
