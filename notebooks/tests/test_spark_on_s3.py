@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -160,8 +161,8 @@ def test_the_batch_example_reads_the_staged_data_and_logs_events_to_the_spark_bu
     # Object keys only (SeaweedFS lists folders as keys ending in "/").
     logs = {k for k in admin.list_keys(buckets["spark"], "tenants/lab/event-logs/") if not k.endswith("/")} - before
     assert logs, "no event log written under s3a://<spark>/tenants/lab/event-logs/"
-    # The application's log is named by its id; Spark 4 compresses event logs with zstd by default.
-    apps = [k for k in logs if k.rsplit("/", 1)[1].startswith("local-") and k.endswith(".zstd")]
+    # Spark 4 rolls event logs by default: eventlog_v2_<app id>/events_<n>_<app id>.zstd (zstd by default).
+    apps = [k for k in logs if re.fullmatch(r"tenants/lab/event-logs/eventlog_v2_(local-\d+)/events_\d+_\1\.zstd", k)]
     assert len(apps) == 1, sorted(logs)
     assert admin.get_object(buckets["spark"], apps[0])[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
 
