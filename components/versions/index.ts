@@ -68,6 +68,12 @@ export const SPARK_VERSION = "4.0.4";
 /** Images the platform references directly (chart-internal images are pinned by the chart version). */
 export const IMAGES = {
   spark: `docker.io/apache/spark:${SPARK_VERSION}`,
+  /**
+   * The SparkApplications' and sample-data Job's image (images/spark): FROM `spark` above plus hadoop-aws,
+   * the AWS SDK v2 bundle and the PostgreSQL driver in /opt/spark/jars and the example sample data, so
+   * nothing is downloaded at start. Built for amd64 + arm64 by the images workflow, which re-pins this.
+   */
+  sparkJobs: `ghcr.io/datavis-platform/spark:${SPARK_VERSION}-hadoop3.4.1-1`,
   /** psql and pg_dump for database bootstrap jobs. */
   postgres: "docker.io/library/postgres:17.6-alpine",
   /** Prometheus exporter for PostgreSQL (`pg_up`: the DatabaseUnreachable alert); amd64 + arm64. */
