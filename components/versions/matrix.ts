@@ -273,6 +273,12 @@ export const IMAGE_FACTS: Record<string, { arches: Arch[]; targets: TargetName[]
     targets: ["aws", "edge"],
     source: "this project's images/singleuser, built for linux/amd64 and linux/arm64 by the fork's CI",
   },
+  sparkJobs: {
+    arches: AMD_ARM,
+    targets: ["aws", "edge"],
+    source:
+      "this project's images/spark (FROM apache/spark, itself amd64 + arm64), built for linux/amd64 and linux/arm64 by the fork's CI",
+  },
   clusterAutoscaler: {
     arches: ["amd64", "arm64", "s390x"],
     targets: ["aws"],

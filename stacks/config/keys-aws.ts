@@ -55,8 +55,11 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "text",
     schema: instanceType(EC2_FAMILIES),
     appliesTo: "aws",
-    default: "t3.medium",
-    doc: { default: "t3.medium", description: "on-demand system node group" },
+    // The platform requests about 3.2 GiB in dev and 7.6 GiB in prod (the plan's systemPool estimate): a
+    // t3.large holds dev's with headroom, two t3.xlarge prod's (a t3.medium keeps only 2.5 GiB for pods
+    // once the AMI reserves memory for 110 pod slots).
+    default: (v) => (prod(v) ? "t3.xlarge" : "t3.large"),
+    doc: { default: "t3.large (prod: t3.xlarge)", description: "on-demand system node group" },
   }),
   key({
     key: "dbInstanceClass",

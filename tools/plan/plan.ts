@@ -14,6 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, REPO_ROOT, runOffline, type ProgramRun, type RecordedResource } from "./offline";
+import { systemPoolFit } from "./estimates/system-pool";
 import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
 import { DiffError, diffPlans, diffText, planOfRef, type PlanDiff, type PlanDoc } from "./diff";
@@ -124,10 +125,25 @@ export async function makePlan(args: PlanArgs): Promise<PlanResult> {
   const violations = await evaluatePolicies(run);
   // The version gate and EKS support window (tools/versions/plan-gate.ts): violations and two estimates.
   const gate = versionGateForPlan(run);
+  // AWS: the platform's pods against the system pool's minimum size (estimates/system-pool.ts).
+  const pool = systemPoolFit(run);
+  const poolViolations: Violation[] =
+    pool && !pool.fits
+      ? [
+          {
+            policy: "system-pool-capacity",
+            level: "mandatory",
+            resource: "cluster-system",
+            message:
+              `the platform does not fit the system pool's minimum size: ${pool.summary}. Set ` +
+              `systemNodeInstanceType to a larger type or raise the pool's size`,
+          },
+        ]
+      : [];
   return {
     run,
-    violations: [...violations, ...gate.violations],
-    estimates: { ...estimate(run), ...gate.estimates },
+    violations: [...violations, ...gate.violations, ...poolViolations],
+    estimates: { ...estimate(run), ...gate.estimates, ...(pool ? { systemPool: pool } : {}) },
   };
 }
 
