@@ -111,9 +111,18 @@ export function authenticatorConfig(
     case "local":
       // NativeAuthenticator (shipped in the z2jh 4.4.0 hub image): accounts in the hub's own database, for
       // sites without internet. Users sign up, an admin authorizes them; admins are authorized at once.
+      //
+      // Who gets in is NativeAuthenticator's own decision: its authenticate() returns a name only for an
+      // account an admin has authorized (nativeauthenticator.py 1.3.0, `authenticate`, lines 229-249);
+      // admins are authorized at sign-up (`create_user` / `get_authed_users`, lines 271-314). JupyterHub 5.5's
+      // check_allowed then runs on top (jupyterhub/auth.py 5.5.0 lines 654-656, 742-746): with
+      // `allow_all: false` and no `allowed_users` it refuses everyone, admins included, because admins join
+      // `allowed_users` only when that list is non-empty (jupyterhub/app.py 5.5.0, init_users: "if
+      // self.authenticator.allowed_users and self.authenticator.admin_users"). So: allow everyone the
+      // authenticator accepts, unless `authAllowedUsers` narrows it further (then admins are added to it).
       return {
         JupyterHub: { authenticator_class: "native" },
-        Authenticator: { ...common, allow_all: false },
+        Authenticator: { ...common, allow_all: auth.allowedUsers.length === 0 },
         NativeAuthenticator: {
           open_signup: false,
           enable_signup: true,
