@@ -164,7 +164,25 @@ export interface HubValuesInput {
   nodeSelector?: Record<string, string>;
   tolerations?: k8s.types.input.core.v1.Toleration[];
   production: boolean;
+  /**
+   * The example notebooks and library delivered into every server (examples.ts): their ConfigMap volumes,
+   * mounts, environment (PYTHONPATH) and the postStart hook that copies the notebooks into the home.
+   */
+  examples?: {
+    volumes: k8s.types.input.core.v1.Volume[];
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    env: Record<string, string>;
+    postStart: string[];
+  };
+  /**
+   * Grafana signs in through the hub (JupyterHub as OAuth2 provider, hub service `grafana`): Grafana's
+   * callback URL and the client secret both sides share. Unset: no such client.
+   */
+  grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
 }
+
+/** OAuth client id of Grafana at the hub (JupyterHub requires the `service-` prefix; services/service.py). */
+export const GRAFANA_HUB_CLIENT_ID = "service-grafana";
 
 const profile = (slug: string, name: string, description: string, s: ServerSize, isDefault = false) => ({
   display_name: name,
@@ -200,6 +218,8 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   };
   // Every chart-internal image through the mirror on air-gapped sites (tags stay the chart's pins).
   const imageName = (name: string) => (i.imageRegistry ? { image: { name: mirror(name) } } : {});
+  const volumes = [...i.volumes, ...(i.examples?.volumes ?? [])];
+  const volumeMounts = [...i.volumeMounts, ...(i.examples?.volumeMounts ?? [])];
   return {
     hub: {
       config: authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
@@ -218,6 +238,22 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
           }
         : {}),
       extraConfig: hubExtraConfig(),
+      ...(i.grafanaClient
+        ? {
+            // An OAuth client without a server of its own (JupyterHub 5.5 app.py init_services: a service
+            // with oauth_redirect_uri gets a client whose secret is its api_token). Grafana reads
+            // /hub/api/user with the token it gets; the consent page is skipped for this trusted client.
+            services: {
+              grafana: {
+                oauth_client_id: GRAFANA_HUB_CLIENT_ID,
+                oauth_redirect_uri: i.grafanaClient.redirectUri,
+                oauth_no_confirm: true,
+                display: false,
+                apiToken: i.grafanaClient.clientSecret,
+              },
+            },
+          }
+        : {}),
       // The banner on every hub page; empty outside maintenance.
       templateVars: i.maintenance.enabled ? { announcement: i.maintenance.message } : {},
       db: { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
@@ -264,15 +300,16 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         profile("large", "Large", "Bigger data sets in pandas", i.sizing.large),
         profile("spark", "Spark", "PySpark in local mode on the notebook's own cores", i.sizing.spark),
       ],
+      ...(i.examples ? { lifecycleHooks: { postStart: { exec: { command: i.examples.postStart } } } } : {}),
       storage: {
         type: "dynamic",
         capacity: `${i.notebookStorageGi}Gi`,
         dynamic: { storageClass: i.storageClass },
         // Lets the backup job find every user's volume.
         extraLabels: { "datavis.io/notebook-home": "true" },
-        ...(i.volumes.length > 0 ? { extraVolumes: i.volumes, extraVolumeMounts: i.volumeMounts } : {}),
+        ...(volumes.length > 0 ? { extraVolumes: volumes, extraVolumeMounts: volumeMounts } : {}),
       },
-      extraEnv: i.env,
+      extraEnv: { ...i.env, ...(i.examples?.env ?? {}) },
       ...(i.nodeSelector && Object.keys(i.nodeSelector).length > 0 ? { nodeSelector: i.nodeSelector } : {}),
       ...(i.tolerations && i.tolerations.length > 0 ? { extraTolerations: i.tolerations } : {}),
       extraPodConfig: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } },
