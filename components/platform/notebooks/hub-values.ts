@@ -252,6 +252,12 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
                 apiToken: i.grafanaClient.clientSecret,
               },
             },
+            // Signing in to a service's OAuth client needs `access:services!service=<name>` (JupyterHub 5.5
+            // docs, "Authenticating a service": the default `user` role has only `self`); every hub user
+            // may open the dashboards.
+            loadRoles: {
+              user: { description: "Hub users", scopes: ["self", "access:services!service=grafana"] },
+            },
           }
         : {}),
       // The banner on every hub page; empty outside maintenance.

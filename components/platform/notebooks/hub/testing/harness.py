@@ -14,9 +14,11 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urljoin
@@ -100,15 +102,11 @@ def plan_config_maps(plan_doc, namespace="jupyterhub"):
 class Hub:
     """One JupyterHub process (and its proxy) on 127.0.0.1, configured from chart values."""
 
-    def __init__(self, values, state_dir, config_maps=None, config_overrides=None, pod_namespace="jupyterhub"):
-        self.state = Path(state_dir)
-        self.state.mkdir(parents=True, exist_ok=True)
+    def __init__(self, values, config_maps=None, config_overrides=None, pod_namespace="jupyterhub"):
+        # Its own folder in /tmp, readable on the way down by the servers' uid 1000 (pytest's are not).
+        self.state = Path(tempfile.mkdtemp(prefix="datavis-hub-"))
         os.chmod(self.state, 0o755)
-        # The hub pod's volume (/srv/jupyterhub) is this hub's state directory.
-        values = json.loads(json.dumps(values))
-        log = values["custom"]["datavis"]["activityLog"]
-        log["directory"] = log["directory"].replace("/srv/jupyterhub", str(self.state), 1)
-        self.values = values
+        self._set_values(values)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # The chart's Secret: every service's api token (the values' own, or generated as z2jh does).
@@ -116,7 +114,6 @@ class Hub:
             f"hub.services.{k}.apiToken": (s.get("apiToken") if s.get("apiToken") not in (None, "[secret]") else secrets.token_hex(32))
             for k, s in (values["hub"].get("services") or {}).items()
         }
-        (self.state / "values.json").write_text(json.dumps(values))
         (self.state / "secrets.json").write_text(json.dumps(self.secrets))
         (self.state / "configmaps.json").write_text(json.dumps(config_maps or {}))
         runtime = {
@@ -133,6 +130,21 @@ class Hub:
         (self.state / "runtime.json").write_text(json.dumps(runtime))
         self.proc = None
         self.log_path = self.state / "hub.log"
+
+    def _set_values(self, values):
+        # The hub pod's volume (/srv/jupyterhub) is this hub's state directory.
+        values = json.loads(json.dumps(values))
+        log = values["custom"]["datavis"]["activityLog"]
+        log["directory"] = log["directory"].replace("/srv/jupyterhub", str(self.state), 1)
+        self.values = values
+        (self.state / "values.json").write_text(json.dumps(values))
+
+    def upgrade(self, values):
+        """`helm upgrade` with new values: the hub pod restarts with them (its database and volume stay,
+        user servers keep running, as z2jh's cleanup_servers=False and the pod's checksum/secret do)."""
+        self._stop_hub()
+        self._set_values(values)
+        return self.start()
 
     def start(self, timeout=120):
         env = {
@@ -163,7 +175,7 @@ class Hub:
             time.sleep(0.5)
         raise RuntimeError(f"the hub did not answer in {timeout}s:\n{self.tail()}")
 
-    def stop(self):
+    def _stop_hub(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -173,6 +185,18 @@ class Hub:
                 self.proc.wait()
         if self.proc:
             self.log.close()
+
+    def stop(self):
+        """Stops the hub and every server it left running (cleanup_servers is off, as in z2jh)."""
+        self._stop_hub()
+        for environ in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if f"HOME={self.state}/".encode() in environ.read_bytes():
+                    os.kill(int(environ.parent.name), 15)
+            except (OSError, ValueError):
+                pass
+        if not os.environ.get("DATAVIS_KEEP_HUB"):
+            shutil.rmtree(self.state, ignore_errors=True)
 
     def tail(self, n=80):
         if not self.log_path.exists():
@@ -243,12 +267,19 @@ class Browser:
     def server_api(self, username, method, path, **kw):
         """The single-user server's REST API (Jupyter Server) through the proxy, with the user's cookies."""
         base = f"/user/{username}"
-        # The first visit goes through the hub's OAuth and sets the server's cookie.
-        self.get(base + "/api/status")
-        token = self.s.cookies.get("_xsrf", path=base + "/") or self.s.cookies.get("_xsrf") or ""
-        headers = {"X-XSRFToken": token, **kw.pop("headers", {})}
+        headers = kw.pop("headers", {})
         kw.setdefault("timeout", 60)
-        return self.s.request(method, self.url(base + "/api" + path), headers=headers, **kw)
+        for attempt in range(2):
+            token = next((c.value for c in self.s.cookies if c.name == "_xsrf" and c.path.startswith(base)), "")
+            r = self.s.request(
+                method, self.url(base + "/api" + path), headers={"X-XSRFToken": token, **headers}, **kw
+            )
+            if r.status_code != 403 or attempt:
+                return r
+            # No valid cookie for this server (first visit, or a new server since): the person opens
+            # JupyterLab, and the hub's OAuth sets the server's cookie on the way.
+            lab = self.get(base + "/lab")
+            assert lab.status_code == 200, f"{base}/lab answered {lab.status_code}"
 
 
 def wait_until(predicate, timeout=120, every=0.5, what="condition"):

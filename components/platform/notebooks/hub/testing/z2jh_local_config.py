@@ -43,6 +43,11 @@ c.JupyterHub.db_url = f"sqlite:///{runtime['state_dir']}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = os.path.join(runtime["state_dir"], "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(runtime["state_dir"], "hub.pid")
 
+# z2jh lines 50-59: user servers outlive a hub restart; no wait before the progress page.
+c.JupyterHub.cleanup_servers = False
+c.JupyterHub.last_activity_interval = 60
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+
 # -- z2jh's mapping, lines 81-95 ------------------------------------------------------------------------
 for trait, cfg_key in (
     ("base_url", None),
