@@ -102,7 +102,11 @@ def plan_config_maps(plan_doc, namespace="jupyterhub"):
 class Hub:
     """One JupyterHub process (and its proxy) on 127.0.0.1, configured from chart values."""
 
-    def __init__(self, values, config_maps=None, config_overrides=None, pod_namespace="jupyterhub"):
+    def __init__(self, values, config_maps=None, config_overrides=None, pod_namespace="jupyterhub", env=None):
+        """`config_overrides`: {Section: {trait: value}} this machine supplies instead of the outside world
+        (an identity provider's URLs); "{hub_url}" in a string is this hub's URL. `env`: the hub pod's
+        environment from Secrets (hub.extraEnv's valueFrom entries), e.g. OAUTH_CLIENT_SECRET."""
+        self.extra_env = dict(env or {})
         # Its own folder in /tmp, readable on the way down by the servers' uid 1000 (pytest's are not).
         self.state = Path(tempfile.mkdtemp(prefix="datavis-hub-"))
         os.chmod(self.state, 0o755)
@@ -153,6 +157,7 @@ class Hub:
             "DATAVIS_HUB_SECRETS": str(self.state / "secrets.json"),
             "DATAVIS_HUB_RUNTIME": str(self.state / "runtime.json"),
             "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(16),
+            **self.extra_env,
             "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
         }
         self.log = open(self.log_path, "ab")

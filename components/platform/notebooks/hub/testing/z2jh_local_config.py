@@ -136,8 +136,9 @@ for section, cfg in get_config("hub.config", {}).items():
     c[section].update(cfg)
 
 # What this machine supplies instead of the outside world (e.g. a stand-in identity provider's URLs).
+_hub_url = f"http://127.0.0.1:{runtime['port']}"
 for section, cfg in runtime.get("config_overrides", {}).items():
-    c[section].update(cfg)
+    c[section].update({k: v.replace("{hub_url}", _hub_url) if isinstance(v, str) else v for k, v in cfg.items()})
 
 # lines 539-542: hub.extraConfig, sorted by key, exec'd in this file's scope.
 for key, config_py in sorted(get_config("hub.extraConfig", {}).items()):
