@@ -212,7 +212,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     key: "maintenanceMode",
     appliesTo: "all",
     default: "false",
-    description: "read-only mode: no new servers or scheduled runs",
+    description: "read-only mode: homes read-only, servers restarted, scheduled runs paused",
   },
   {
     key: "maintenanceMessage",
