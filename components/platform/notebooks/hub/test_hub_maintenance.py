@@ -52,7 +52,7 @@ def site():
 
 
 def test_servers_running_before_maintenance_are_stopped(site):
-    wait_until(lambda: not running(site.admin, STUDENT), timeout=180, what="the earlier server stopped")
+    wait_until(lambda: not running(site.admin, STUDENT), timeout=300, what="the earlier server stopped")
     pid = site.before["pid"]
     wait_until(lambda: not Path(f"/proc/{pid}").exists(), what="its process gone")
 
@@ -64,7 +64,7 @@ def test_every_hub_page_shows_why(site):
 
 
 def test_a_server_started_in_maintenance_shows_the_users_files(site):
-    wait_until(lambda: not running(site.admin, STUDENT), timeout=180, what="the earlier server stopped")
+    wait_until(lambda: not running(site.admin, STUDENT), timeout=300, what="the earlier server stopped")
     r = site.student.start_server("small")
     assert r.status_code == 200, site.tail()
     wait_until(lambda: running(site.admin, STUDENT).get("ready"), what="maintenance server ready")

@@ -287,7 +287,7 @@ class Browser:
             assert lab.status_code == 200, f"{base}/lab answered {lab.status_code}"
 
 
-def wait_until(predicate, timeout=120, every=0.5, what="condition"):
+def wait_until(predicate, timeout=300, every=0.5, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

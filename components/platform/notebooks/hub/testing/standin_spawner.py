@@ -12,7 +12,8 @@ What a kubelet would do is emulated as closely as a single machine allows:
 - every `mountPath` in the environment and in the postStart command is rewritten to where the volume lives
   on this machine; the postStart hook runs before the server starts (a kubelet does not mark the
   container ready before postStart returns);
-- the server runs as uid 1000 / gid 100, the single-user image's user, never as root.
+- the server runs as uid 1000 / gid 100, the single-user image's user, never as root;
+- a pod's own empty /tmp: environment values under /tmp/ and TMPDIR point into a fresh folder per start.
 
 The profile the user picked (KubeSpawner's form field `profile`) applies its `kubespawner_override` the
 way KubeSpawner does (kubespawner/spawner.py `_load_profile`), and the resulting resources and namespace
@@ -200,6 +201,14 @@ class PlanSpawner(LocalProcessSpawner):
         self.ip = "127.0.0.1"
         env = self.get_env()
         env = {k: self._rewrite(str(v), mounts) for k, v in env.items()}
+        # A pod's /tmp is its own and empty at start: paths under /tmp in the environment get this pod's.
+        pod_tmp = Path(self.local_root) / "pods" / namespace / self.user.name / "tmp"
+        if pod_tmp.exists():
+            shutil.rmtree(pod_tmp)
+        pod_tmp.mkdir(parents=True)
+        os.chown(pod_tmp, SERVER_UID, SERVER_GID)
+        env = {k: str(pod_tmp) + v[4:] if v.startswith("/tmp/") else v for k, v in env.items()}
+        env["TMPDIR"] = str(pod_tmp)
         env["HOME"] = home
         env["PATH"] = os.path.dirname(self.singleuser_python) + ":/usr/bin:/bin"
 

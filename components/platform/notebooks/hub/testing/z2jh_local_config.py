@@ -155,5 +155,5 @@ for trait, value in c.KubeSpawner.items():
 c.PlanSpawner.config_maps_file = runtime["config_maps_file"]
 c.PlanSpawner.local_root = runtime["state_dir"]
 c.PlanSpawner.singleuser_python = runtime["singleuser_python"]
-c.PlanSpawner.http_timeout = 120
-c.PlanSpawner.start_timeout = 120
+c.PlanSpawner.http_timeout = 300
+c.PlanSpawner.start_timeout = 300
