@@ -150,7 +150,7 @@ class Hub:
         self._set_values(values)
         return self.start()
 
-    def start(self, timeout=120):
+    def start(self, timeout=300):
         env = {
             **os.environ,
             "DATAVIS_HUB_VALUES": str(self.state / "values.json"),
