@@ -31,6 +31,16 @@ def site():
     """A site used normally: the student has a running server with a notebook they saved."""
     normal = plan("edge")
     hub = Hub(hub_values(normal), plan_config_maps(normal)).start()
+    try:
+        before_maintenance(hub)
+    except BaseException:
+        hub.stop()  # a failed setup must not leave the hub and its servers running
+        raise
+    yield hub
+    hub.stop()
+
+
+def before_maintenance(hub):
     admin, student = Browser(hub), Browser(hub)
     admin.sign_up(ADMIN, ADMIN_PASSWORD)
     admin.sign_in(ADMIN, ADMIN_PASSWORD)
@@ -47,8 +57,6 @@ def site():
     hub.upgrade(hub_values(maintenance))
     # Sessions survive the restart (the cookie secret is on the hub's volume).
     hub.admin, hub.student = admin, student
-    yield hub
-    hub.stop()
 
 
 def test_servers_running_before_maintenance_are_stopped(site):

@@ -61,7 +61,7 @@ def plan(stack="edge", **config):
         for k, v in sorted(config.items()):
             args += ["--config", f"{k}={v}"]
         done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
-        if done.returncode not in (0, 1):
+        if done.returncode not in (0, 1) or not done.stdout.strip():
             raise RuntimeError(f"plan failed ({done.returncode}): {done.stderr[-2000:]}")
         _plans[key] = json.loads(done.stdout)
     return _plans[key]
@@ -178,7 +178,9 @@ class Hub:
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"the hub did not answer in {timeout}s:\n{self.tail()}")
+        tail = self.tail()
+        self.stop()
+        raise RuntimeError(f"the hub did not answer in {timeout}s:\n{tail}")
 
     def _stop_hub(self):
         if self.proc and self.proc.poll() is None:
