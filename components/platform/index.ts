@@ -12,6 +12,7 @@ import { Notebooks, type NotebookSettings, type NotebookSizing } from "./noteboo
 import type { SizeProfile } from "./services/sizing";
 import type { SignIn } from "./sign-in";
 import { HttpsRedirect, PlatformServices, tlsIngressAnnotations } from "./services";
+import { hubSignInClient } from "./services/grafana-hub-oauth";
 import { Tenants, type TenantSpec } from "./tenants";
 
 export * from "../shared/inputs";
@@ -60,6 +61,8 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.tenantNamespaces = tenants.namespaces;
 
+    // Local accounts: Grafana signs in through the hub (one account for notebooks and dashboards).
+    const hubSignIn = hubSignInClient(args.signIn, d, this);
     const services = new PlatformServices(
       "services",
       {
@@ -73,6 +76,7 @@ export class Platform extends pulumi.ComponentResource {
         tenants: args.tenants,
         profile: args.profile,
         tenantNamespaces: tenants.namespaces,
+        hubSignIn,
       },
       inCluster,
     );
@@ -96,6 +100,7 @@ export class Platform extends pulumi.ComponentResource {
           annotations: tlsIngressAnnotations(services.clusterIssuerName),
         },
         sizing: args.notebookSizing,
+        grafanaClient: hubSignIn,
         dependsOn: services.ready,
       },
       inCluster,

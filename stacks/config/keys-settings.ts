@@ -45,7 +45,10 @@ export const SETTINGS_KEYS: KeyDef[] = [
     schema: bool(),
     appliesTo: "all",
     default: false,
-    doc: { default: "false", description: "read-only mode: no new servers or scheduled runs" },
+    doc: {
+      default: "false",
+      description: "read-only mode: homes read-only, servers restarted, scheduled runs paused",
+    },
   }),
   key({
     key: "maintenanceMessage",

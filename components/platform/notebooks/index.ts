@@ -21,6 +21,7 @@ import {
   objectStoreEnv,
   type EnvValue,
 } from "./environment";
+import { exampleConfigMaps, examplesPodConfig } from "./examples";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
 import { withSpawnLatency, type SpawnLatencySettings } from "./spawn-latency";
@@ -47,6 +48,8 @@ export interface NotebooksArgs {
   ingress: { className: string; annotations: Record<string, string> };
   /** Profile sizes; defaults NOTEBOOK_SIZING_DEFAULTS. */
   sizing?: Partial<NotebookSizing>;
+  /** Grafana's OAuth client at the hub (sign-in to dashboards with hub accounts); unset: none. */
+  grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -180,6 +183,12 @@ export class Notebooks extends pulumi.ComponentResource {
         )
       : [];
 
+    // The example notebooks and the datavis_data library, copied into each home on start (examples.ts).
+    const exampleMaps = Object.entries(exampleConfigMaps()).map(
+      ([name, data]) =>
+        new k8s.core.v1.ConfigMap(name, { metadata: { name, namespace: hubNs.metadata.name }, data }, child),
+    );
+
     const identity = store.identity;
     const notebookSa = new k8s.core.v1.ServiceAccount(
       "notebook-sa",
@@ -237,6 +246,8 @@ export class Notebooks extends pulumi.ComponentResource {
       nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
       tolerations: args.cluster.nodePools.notebooks?.tolerations,
       production: args.production,
+      examples: examplesPodConfig(),
+      grafanaClient: args.grafanaClient,
     });
     const hubReleaseValues = withSpawnLatency(values, s.spawnLatency);
 
@@ -252,7 +263,14 @@ export class Notebooks extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [notebookSa, ...hubSecrets, ...configMaps, ...oauthSecret, ...(args.dependsOn ?? [])],
+        dependsOn: [
+          notebookSa,
+          ...hubSecrets,
+          ...configMaps,
+          ...exampleMaps,
+          ...oauthSecret,
+          ...(args.dependsOn ?? []),
+        ],
       },
     );
     this.hubUrl = args.hubUrl;

@@ -13,6 +13,7 @@ import type { TenantSpec } from "../tenants";
 import { DatabaseRoles } from "./database-roles";
 import { DeploymentUi } from "./headlamp";
 import { IngressTls } from "./ingress-tls";
+import type { HubSignIn } from "./grafana-hub-oauth";
 import { Dashboards, Metrics } from "./monitoring";
 import { replicasFor, type SizeProfile } from "./sizing";
 import { SparkPlatform } from "./spark";
@@ -41,6 +42,8 @@ export interface PlatformServicesArgs {
   profile: SizeProfile;
   /** Tenant name -> namespace (from the tenants component): Spark job namespaces and deploy rights. */
   tenantNamespaces: Record<string, pulumi.Input<string>>;
+  /** Grafana sign-in through the hub (local accounts; grafana-hub-oauth.ts); unset: Grafana's own config. */
+  hubSignIn?: HubSignIn;
 }
 
 export class PlatformServices extends pulumi.ComponentResource {
@@ -124,6 +127,7 @@ export class PlatformServices extends pulumi.ComponentResource {
         profile,
         replicas,
         source,
+        hubSignIn: args.hubSignIn,
       },
       child,
     );
