@@ -204,6 +204,9 @@ const profile = (slug: string, name: string, description: string, s: ServerSize,
   },
 });
 
+/** Group of the notebook user (jovyan's gid 100): owns the home volume so the server can write it. */
+export const NOTEBOOK_FS_GID = 100;
+
 /** The z2jh chart values. */
 export function hubValues(i: HubValuesInput): Record<string, any> {
   const mirror = (name: string) => imageRef(name, { imageRegistry: i.imageRegistry });
@@ -318,7 +321,17 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
       extraEnv: { ...i.env, ...(i.examples?.env ?? {}) },
       ...(i.nodeSelector && Object.keys(i.nodeSelector).length > 0 ? { nodeSelector: i.nodeSelector } : {}),
       ...(i.tolerations && i.tolerations.length > 0 ? { extraTolerations: i.tolerations } : {}),
-      extraPodConfig: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } },
+      // KubeSpawner merges extra_pod_config over the pod spec it built, so this securityContext replaces the
+      // one it made from fs_gid (kubespawner/objects.py make_pod: `fsGroup=fs_gid`, then
+      // update_k8s_model(pod.spec, extra_pod_config)): without fsGroup here a fresh EBS (or local-path)
+      // home is root-owned and jovyan (uid 1000, gid 100) cannot write it. 100 is z2jh's singleuser.fsGid.
+      extraPodConfig: {
+        securityContext: {
+          runAsNonRoot: true,
+          fsGroup: NOTEBOOK_FS_GID,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+      },
       networkTools: imageName("quay.io/jupyterhub/k8s-network-tools"),
     },
     scheduling: {
