@@ -19,7 +19,7 @@ describe("air-gap bundle: images preloaded into k3s (edge runs no pre-puller)", 
   it("preloads the notebook image and the Spark image under the mirror names the pods ask for", async () => {
     const m = await manifest();
     expect(m.preload).to.deep.equal(
-      [IMAGES.singleuser, IMAGES.spark]
+      [IMAGES.singleuser, IMAGES.sparkJobs]
         .map((source) => m.images.find((i) => i.source === source)!)
         .sort((a, b) => a.source.localeCompare(b.source)),
     );

@@ -601,7 +601,7 @@ describe("notebook platform: workload identity contract with the AWS target", ()
 describe("notebook platform: outputs", () => {
   it("the hub URL is a stack output on both targets", async () => {
     expect((await runStack("dev")).outputs.hubUrl).to.equal("https://hub.dev.datavis.example.org");
-    expect(((await runStack("edge")).outputs.urls as any).hub).to.equal("https://hub.datavis.lab.local");
+    expect(((await runStack("edge")).outputs.urls as any).hub).to.equal("https://hub.datavis.internal");
   });
 });
 

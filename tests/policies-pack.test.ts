@@ -309,7 +309,10 @@ describe("policy pack judges the shipped stacks' real resources (one change trip
     [
       "prod",
       "eks-endpoint-not-open-to-internet",
-      editFirst("eks:index:Cluster", (r) => (r.inputs.publicAccessCidrs = ["0.0.0.0/0"])),
+      editFirst("eks:index:Cluster", (r) => {
+        r.inputs.endpointPublicAccess = true;
+        r.inputs.publicAccessCidrs = ["0.0.0.0/0"];
+      }),
     ],
     [
       "prod",

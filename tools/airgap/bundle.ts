@@ -229,7 +229,7 @@ export function buildManifest(args: {
 export function preloadImages(images: ImageEntry[], online: Plan): ImageEntry[] {
   const hub = online.resources.find((r) => HELM_RELEASE_TYPES.includes(r.type) && r.name === "jupyterhub");
   const su = (hub?.inputs.values as any)?.singleuser?.image;
-  const wanted = new Set<string>([IMAGES.spark]);
+  const wanted = new Set<string>([IMAGES.sparkJobs]);
   if (su && typeof su.name === "string" && su.tag !== undefined) wanted.add(`${su.name}:${su.tag}`);
   return images.filter((i) => wanted.has(i.source));
 }

@@ -12,7 +12,7 @@ import type { ControlPlane } from "./harness";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Where the CRD sources are pinned (one line to change when tools/ is reorganised). */
-export const CRD_PINS = path.join(REPO_ROOT, "tools", "artefacts", "pins.sh");
+export const CRD_PINS = path.join(REPO_ROOT, "tools", "checks", "pins.sh");
 
 /** `"module@version folder"` entries of CRD_MODULES in pins.sh. */
 export function crdModules(pins = CRD_PINS): { module: string; folder: string }[] {

@@ -20,6 +20,7 @@ interface Pricing {
   natGateway: { perHour: number; perGbProcessed: number };
   publicIpv4PerHour: number;
   networkLoadBalancer: { perHour: number };
+  classicLoadBalancer: { perHour: number; perGbProcessed: number };
   ebs: { gp3PerGbMonth: number };
   s3: { standardPerGbMonth: number };
   kms: { perKeyMonth: number };
@@ -55,6 +56,9 @@ export interface CostLine {
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
+
+/** The one system node of the naive floor. */
+export const NAIVE_FLOOR_SYSTEM_NODE = "t3.medium";
 
 /** Parses Kubernetes quantities such as "10Gi" / "500Mi" to GiB. */
 function gib(q: unknown): number {
@@ -236,8 +240,21 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     );
   }
 
-  // The platform's ingress: Traefik's Service of type LoadBalancer becomes one Network Load Balancer.
-  add("ingress Network Load Balancer (Traefik)", "platform ingress", price.networkLoadBalancer.perHour * H);
+  // The platform's ingress: Traefik's Service of type LoadBalancer, with no load balancer controller
+  // installed and no `aws-load-balancer-type` annotation, becomes a Classic Load Balancer made by the in-tree
+  // cloud provider, internet-facing in every public subnet: one public IPv4 address per zone, each billed.
+  add(
+    "ingress Classic Load Balancer (Traefik, in-tree controller)",
+    "platform ingress",
+    price.classicLoadBalancer.perHour * H,
+  );
+  const publicSubnets = of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
+  if (publicSubnets > 0)
+    add(
+      `ingress load balancer's public IPv4 addresses (${publicSubnets}, one per zone)`,
+      "platform ingress",
+      publicSubnets * price.publicIpv4PerHour * H,
+    );
 
   // Storage that persists per user: the notebook volume and their objects in S3.
   const perUserStorage =
@@ -254,9 +271,10 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   const sum = (k: "idle" | "active"): number => round(lines.reduce((s, l) => s + l[k], 0));
   const idle = sum("idle");
 
-  // The floor a careful architect cannot go below: control plane, one NAT gateway, the smallest RDS and
-  // one system node.
-  const systemType = a.systemNodeInstanceType;
+  // The naive floor (issue: EKS control plane + one NAT gateway + the smallest RDS + one on-demand system
+  // node, $147.90/month in us-east-1): with the smallest system node a platform could be imagined on. The
+  // system pool the platform really needs (estimates/system-pool.ts) is priced above, not here.
+  const systemType = NAIVE_FLOOR_SYSTEM_NODE;
   const floorParts = {
     eksControlPlane: round(price.eks.controlPlanePerHour * H),
     natGateway: round(price.natGateway.perHour * H),

@@ -269,7 +269,7 @@ def grafana_sign_in(site, browser):
 
 def test_grafana_signs_in_a_hub_user_as_viewer_and_an_admin_as_admin(site, admin, student):
     as_student, _ = grafana_sign_in(site, student)
-    assert as_student == {"login": STUDENT, "email": f"{STUDENT}@hub.datavis.lab.local", "role": "Viewer"}
+    assert as_student == {"login": STUDENT, "email": f"{STUDENT}@hub.datavis.internal", "role": "Viewer"}
     as_admin, _ = grafana_sign_in(site, admin)
     assert as_admin["login"] == ADMIN and as_admin["role"] == "Admin"
 
