@@ -12,11 +12,21 @@ export interface ChartPin {
   repo: string;
   /** Exact chart version. */
   version: string;
+  /**
+   * The `kubeVersion` constraint the chart's Chart.yaml declares at this version (Helm refuses to install
+   * it on another cluster); ansible-pi's k3s version gate is generated from it.
+   */
+  kubeVersion?: string;
 }
 
 export const CHARTS = {
-  /** zero-to-jupyterhub; declares Kubernetes >= 1.28. */
-  jupyterhub: { chart: "jupyterhub", repo: "https://hub.jupyter.org/helm-chart/", version: "4.4.0" },
+  /** zero-to-jupyterhub; kubeVersion from jupyterhub/Chart.yaml line 11 at tag 4.4.0. */
+  jupyterhub: {
+    chart: "jupyterhub",
+    repo: "https://hub.jupyter.org/helm-chart/",
+    version: "4.4.0",
+    kubeVersion: ">=1.28.0-0",
+  },
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1" },
   /** Ingress on both targets (ingress-nginx was retired upstream in March 2026). */
   traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "41.3.0" },
@@ -40,6 +50,8 @@ export const CHARTS = {
     chart: "cloudnative-pg",
     repo: "https://cloudnative-pg.github.io/charts",
     version: "0.29.0",
+    // cloudnative-pg/charts charts/cloudnative-pg/Chart.yaml line 22 at tag cloudnative-pg-v0.29.0.
+    kubeVersion: ">=1.29.0-0",
   },
   /** Edge S3-compatible object store with multi-arch images. */
   seaweedfs: { chart: "seaweedfs", repo: "https://seaweedfs.github.io/seaweedfs/helm", version: "4.44.0" },
