@@ -86,11 +86,11 @@ export function renderMatrix(m: Matrix = buildMatrix()): string {
     "",
     "# Newest Kubernetes minor the platform is built and tested for (KUBERNETES_VERSION): a k3s_version on a",
     "# later minor is refused until the versions module moves.",
-    `version_matrix_kubernetes: ${q(m.kubernetes)}`,
+    `preflight_matrix_kubernetes: ${q(m.kubernetes)}`,
     "",
     "# Every chart's kubeVersion constraint (Chart.yaml at the pinned version): a k3s_version that breaks one",
     "# is refused, naming the chart.",
-    "version_matrix_charts:",
+    "preflight_matrix_charts:",
   ];
   for (const c of m.charts) {
     lines.push(`  - name: ${q(c.name)}`, `    version: ${q(c.version)}`, `    kube_version: ${q(c.kubeVersion)}`);
