@@ -93,7 +93,11 @@ export function renderMatrix(m: Matrix = buildMatrix()): string {
     "preflight_matrix_charts:",
   ];
   for (const c of m.charts) {
-    lines.push(`  - name: ${q(c.name)}`, `    version: ${q(c.version)}`, `    kube_version: ${q(c.kubeVersion)}`);
+    lines.push(
+      `  - name: ${q(c.name)}`,
+      `    version: ${q(c.version)}`,
+      `    kube_version: ${q(c.kubeVersion)}`,
+    );
     lines.push("    requires:");
     for (const r of c.requires) lines.push(`      - { op: ${q(r.op)}, version: ${q(r.version)} }`);
   }

@@ -9,7 +9,11 @@ const ANSIBLE_PI = path.join(__dirname, "..");
 const REPO_ROOT = path.join(ANSIBLE_PI, "..");
 
 /** Runs a playbook of ansible-pi the way an operator does, with extra vars; returns its exit code and output. */
-function playbook(book: string, inventory: string, extraVars: Record<string, string>): { rc: number; out: string } {
+function playbook(
+  book: string,
+  inventory: string,
+  extraVars: Record<string, string>,
+): { rc: number; out: string } {
   const venvBin = path.join(REPO_ROOT, ".venv", "bin");
   const args = ["-i", path.join("tests", "inventories", inventory), book];
   for (const [k, v] of Object.entries(extraVars)) args.push("-e", `${k}=${v}`);
@@ -89,7 +93,9 @@ describe("version matrix: the gate in upgrade.yml and site.yml", function () {
     const next = `v1.${Number(KUBERNETES_VERSION.split(".")[1]) + 1}.0+k3s1`;
     const r = playbook("upgrade.yml", "amd64.yml", { k3s_version: next });
     expect(r.rc).to.not.equal(0);
-    expect(r.out).to.match(new RegExp(`built for Kubernetes ${KUBERNETES_VERSION.replace(".", "\\.")} at most`));
+    expect(r.out).to.match(
+      new RegExp(`built for Kubernetes ${KUBERNETES_VERSION.replace(".", "\\.")} at most`),
+    );
   });
 
   it("site.yml lets the pinned k3s_version through the gate (it stops later, at the x86_64 host)", () => {
