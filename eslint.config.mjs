@@ -12,6 +12,24 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
     },
   },
+  // One-way architecture: components declare their own inputs; only stacks/ maps config onto them.
+  {
+    files: ["components/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/stacks", "**/stacks/**"],
+              message:
+                "components never import from stacks/: declare the input in the component's Args and map it in stacks/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   // chai's property assertions (`expect(x).to.be.empty`) are expressions by design.
   { files: ["tests/**/*.ts"], rules: { "@typescript-eslint/no-unused-expressions": "off" } },
 );

@@ -16,8 +16,10 @@ import {
   type ObjectStoreWorkload,
   type TlsIssuerInput,
 } from "../components/platform";
-import { KUBERNETES_VERSION } from "../components/platform/versions";
+import { KUBERNETES_VERSION } from "../components/versions";
+import { ONLINE } from "../components/shared/artifacts";
 import type { PlatformConfig } from "./config";
+import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
 
 /** Let's Encrypt's production ACME directory. */
@@ -49,6 +51,8 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
       maxSize: a.notebookMaxNodes,
       diskGb: 50,
       dedicated: true,
+      // Homes are zonal EBS volumes: one group per zone so the autoscaler can add a node where the volume is.
+      perZone: true,
     },
     spark: {
       instanceTypes: a.sparkInstanceTypes,
@@ -80,6 +84,8 @@ export function clusterInput(
     installIngress: true,
     ingressClass: "traefik",
     nodePools: { notebooks: pool("notebooks"), spark: pool("spark") },
+    // Online: charts from their repositories, images from their registries.
+    artifacts: ONLINE,
   };
 }
 
@@ -131,6 +137,10 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   });
   const opts = { providers: [provider] };
 
+  // Who runs `pulumi up`: EKS makes that principal a cluster admin itself (see EksClusterArgs.deployerArn).
+  const caller = await aws.getCallerIdentity({}, { provider });
+  const deployer = await aws.iam.getSessionContext({ arn: caller.arn }, { provider });
+
   const vpc = new Vpc(
     "network",
     {
@@ -154,6 +164,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       privateSubnetIds: vpc.privateSubnetIds,
       apiAllowedCidrs: a.apiAllowedCidrs,
       clusterAdminArns: a.clusterAdminArns,
+      deployerArn: deployer.issuerArn,
       auditLogRetentionDays: a.auditLogRetentionDays,
       logTypes: prod ? ALL_CONTROL_PLANE_LOGS : DEV_CONTROL_PLANE_LOGS,
       nodeGroups: nodeGroups(cfg),
@@ -213,7 +224,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       database: databaseInput(database, a.region),
       objectStore: objectStoreInput(buckets, roleArns, a.region),
       tls: tlsInput(a.acmeEmail),
-      settings: cfg,
+      ...platformSettings(cfg),
     },
     { dependsOn: [cluster, database, buckets] },
   );

@@ -464,11 +464,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i;
 
-/** Architecture an EC2 instance type runs: Graviton families end in `g`. */
-export function instanceArch(instanceType: string): "arm64" | "x86_64" {
-  const family = instanceType.split(".")[0];
-  return /\dg[a-z]*$/.test(family) ? "arm64" : "x86_64";
-}
+export { instanceArch } from "../components/aws/catalogue";
+import { instanceArch } from "../components/aws/catalogue";
 
 /** Raw config as Pulumi hands it over: every value a string, structured values as JSON text. */
 export interface RawConfig {

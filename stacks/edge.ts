@@ -6,9 +6,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { CloudNativePgBackups, CloudNativePgDatabase, SeaweedFsObjectStore } from "../components/edge";
-import type { ArtifactSource } from "../components/platform/helm";
+import type { ArtifactSource } from "../components/shared/artifacts";
 import { ClusterInput, Platform, TlsIssuerInput } from "../components/platform";
 import type { EdgeConfig, PlatformConfig } from "./config";
+import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
 
 export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
@@ -43,7 +44,7 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
     database: database.input,
     objectStore: objectStore.input,
     tls,
-    settings: cfg,
+    ...platformSettings(cfg),
   });
 
   // After the platform (the plugin's certificates come from its cert-manager) and the operator it joins.
@@ -90,8 +91,7 @@ export function clusterInput(e: EdgeConfig, provider: k8s.Provider): ClusterInpu
     installIngress: e.installIngress,
     ingressClass: "traefik",
     nodePools: {},
-    imageRegistry: source.imageRegistry,
-    localChartsDir: source.localChartsDir,
+    artifacts: source,
   };
 }
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/platform/versions";
+import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/versions";
 import { ofType, one, releaseValues, runStack, type ProgramRun } from "./harness";
 
 /** Same overrides as aws-network.test.ts, so the harness evaluates this variant once. */
@@ -8,7 +8,8 @@ const EKS = "eks:index:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 
 function group(run: ProgramRun, pool: string) {
-  return one(run, NODE_GROUP, `cluster-${pool}`).inputs;
+  // Notebook groups are one per zone (cluster-notebooks-0, -1, ...): the first stands for them all here.
+  return one(run, NODE_GROUP, pool === "notebooks" ? "cluster-notebooks-0" : `cluster-${pool}`).inputs;
 }
 
 describe("aws cluster (dev)", () => {
@@ -70,10 +71,13 @@ describe("aws cluster (dev)", () => {
     const run = await runStack("dev");
     const tags = ofType(run, "aws:autoscaling/tag:Tag").map((t) => t.inputs);
     for (const pool of ["notebooks", "spark"]) {
+      const groups = ofType(run, NODE_GROUP).filter(
+        (g) => g.inputs.labels["datavis.io/pool"] === pool,
+      ).length;
       const asg = tags.filter((t) => t.tag.key.endsWith("datavis.io/pool") && t.tag.value.startsWith(pool));
       expect(asg.map((t) => t.tag.key).sort(), pool).to.deep.equal([
-        "k8s.io/cluster-autoscaler/node-template/label/datavis.io/pool",
-        "k8s.io/cluster-autoscaler/node-template/taint/datavis.io/pool",
+        ...Array(groups).fill("k8s.io/cluster-autoscaler/node-template/label/datavis.io/pool"),
+        ...Array(groups).fill("k8s.io/cluster-autoscaler/node-template/taint/datavis.io/pool"),
       ]);
       expect(asg.every((t) => t.autoscalingGroupName.startsWith("eks-"))).to.equal(true);
     }
@@ -170,5 +174,63 @@ describe("aws cluster (prod)", () => {
     expect(
       one(run, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3-encrypted").inputs.reclaimPolicy,
     ).to.equal("Retain");
+  });
+
+  it("the explicit AWS provider (defaultTags, credentials) reaches the EKS control plane, not the default one", async () => {
+    const run = await runStack("dev");
+    const eks = one(run, EKS);
+    const provider = one(run, "pulumi:providers:aws", "aws");
+    expect(eks.providers?.aws, "providers given to eks:index:Cluster").to.be.a("string");
+    // A provider reference is `<urn>::<id>`.
+    const ref = eks.providers!.aws;
+    expect(ref.slice(0, ref.lastIndexOf("::"))).to.equal(provider.urn);
+  });
+
+  it("the VPC CNI enforces the tenants' NetworkPolicies and hands out prefixes (110 pods on a system node)", async () => {
+    const eks = one(await runStack("dev"), EKS).inputs;
+    expect(eks.useDefaultVpcCni).to.equal(false);
+    expect(eks.vpcCniOptions).to.include({ enableNetworkPolicy: true, enablePrefixDelegation: true });
+  });
+
+  it("the cluster stays in standard support and every add-on (CoreDNS included) is managed and held at a version", async () => {
+    const run = await runStack("dev");
+    const eks = one(run, EKS).inputs;
+    expect(eks.upgradePolicy).to.deep.equal({ supportType: "STANDARD" });
+    expect(eks.vpcCniOptions.addonVersion).to.be.a("string").and.not.be.empty;
+    expect(eks.corednsAddonOptions).to.include({ enabled: true });
+    expect(eks.corednsAddonOptions.version).to.be.a("string").and.not.be.empty;
+    expect(eks.kubeProxyAddonOptions.version).to.be.a("string").and.not.be.empty;
+    expect(one(run, "aws:eks/addon:Addon", "cluster-ebs-csi").inputs.addonVersion).to.be.a("string").and.not
+      .be.empty;
+  });
+
+  it("a returning user's zonal home volume can get a node in its zone: one notebook group per zone", async () => {
+    const run = await runStack("dev");
+    const notebookGroups = ofType(run, NODE_GROUP).filter(
+      (g) => g.inputs.labels["datavis.io/pool"] === "notebooks",
+    );
+    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet").filter((s) =>
+      s.name.startsWith("network-private"),
+    );
+    expect(notebookGroups).to.have.lengthOf(privateSubnets.length);
+    for (const g of notebookGroups) expect(g.inputs.subnetIds, g.name).to.have.lengthOf(1);
+    expect(new Set(notebookGroups.map((g) => g.inputs.subnetIds[0])).size).to.equal(privateSubnets.length);
+  });
+
+  it("the principal running pulumi up gets no access entry of ours (EKS makes the creator's, a second collides)", async () => {
+    const run = await runStack("dev", {
+      clusterAdminArns: '["arn:aws:iam::210987654321:user/offline-plan"]',
+    });
+    expect(one(run, EKS).inputs.accessEntries).to.deep.equal({});
+  });
+
+  it("subnets are placed by zone ID, never in a zone where EKS cannot run a control plane", async () => {
+    const run = await runStack("dev");
+    const subnets = ofType(run, "aws:ec2/subnet:Subnet");
+    expect(subnets.length).to.be.greaterThan(0);
+    for (const s of subnets) {
+      expect(s.inputs.availabilityZoneId, s.name).to.match(/^use1-az\d$/);
+      expect(s.inputs.availabilityZoneId, s.name).to.not.equal("use1-az3");
+    }
   });
 });

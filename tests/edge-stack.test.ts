@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import { configError, ofType, one, releases, releaseValues, runStack, type ProgramRun } from "./harness";
 import { chartValuesErrors } from "./lib/chart-values";
-import { IMAGES } from "../components/platform/versions";
+import { IMAGES } from "../components/versions";
 import { ARM64_IMAGES } from "../policies/arm64-images";
 import { artifactSource, clusterInput, tlsIssuer } from "../stacks/edge";
 import { parseConfig } from "../stacks/config";
@@ -281,8 +281,7 @@ describe("edge stack: in-cluster database and object store on an existing cluste
       installIngress: false,
       ingressClass: "traefik",
       nodePools: {},
-      imageRegistry: undefined,
-      localChartsDir: undefined,
+      artifacts: {},
     });
     const privateCloud = cfg({
       edgeNodeModel: "custom",
@@ -301,9 +300,9 @@ describe("edge stack: in-cluster database and object store on an existing cluste
       localChartsDir: "/srv/bundle/charts",
       imageRegistry: "registry.lab.local:5000",
     });
-    expect(clusterInput(airGapped.edge!, provider)).to.deep.include({
-      imageRegistry: "registry.lab.local:5000",
+    expect(clusterInput(airGapped.edge!, provider).artifacts).to.deep.equal({
       localChartsDir: "/srv/bundle/charts",
+      imageRegistry: "registry.lab.local:5000",
     });
   });
 });

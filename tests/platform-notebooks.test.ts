@@ -9,7 +9,7 @@ import { expect } from "chai";
 import * as yaml from "js-yaml";
 import { configError, one, ofType, releases, releaseValues, runStack, type ProgramRun } from "./harness";
 import { chartValuesErrors, mergeValues, chartDefaults } from "./lib/chart-values";
-import { IMAGES, SPARK_VERSION } from "../components/platform/versions";
+import { IMAGES, SPARK_VERSION } from "../components/versions";
 import { WORKLOAD_SERVICE_ACCOUNTS } from "../components/aws/identity";
 import {
   scheduledNotebooksChartVersion,

@@ -12,16 +12,17 @@ import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, type PlatformConfig } from "../stacks/config";
+import { platformSettings } from "../stacks/platform-args";
 import { readRawConfig } from "../tools/offline";
 import { mockCall, mockResource } from "../tools/mock-outputs";
-import { CHARTS } from "../components/platform/versions";
-import { IMAGES, SPARK_VERSION } from "../components/platform/versions";
+import { CHARTS } from "../components/versions";
+import { IMAGES, SPARK_VERSION } from "../components/versions";
 import type {
   ClusterInput,
   DatabaseInput,
   ObjectStoreInput,
   TlsIssuerInput,
-} from "../components/platform/inputs";
+} from "../components/shared/inputs";
 import { PlatformServices } from "../components/platform/services";
 import { ADMIN_SQL, APP_SQL, DATABASE_ROLES } from "../components/platform/services/database-roles";
 import { DEPLOYER_ROLE, engineerAccountName } from "../components/platform/services/headlamp";
@@ -98,6 +99,7 @@ function awsInputs(settings: PlatformConfig) {
         tolerations: [{ key: "datavis.io/pool", value: "spark", effect: "NoSchedule" }],
       },
     },
+    artifacts: {},
   };
   const database: DatabaseInput = {
     host: "datavis-dev.cabc.us-east-1.rds.amazonaws.com",
@@ -131,6 +133,7 @@ function edgeInputs() {
     installIngress: false,
     ingressClass: "traefik",
     nodePools: {},
+    artifacts: {},
   };
   const database: DatabaseInput = {
     host: "datavis-db-rw.datavis-db.svc",
@@ -220,7 +223,16 @@ async function evaluate(kind: Kind): Promise<ServicesRun> {
       });
       return {};
     }
-    services = new PlatformServices("platform-services", { ...inputs, settings, tenantNamespaces });
+    const { domain, signIn, admins, tenants, profile } = platformSettings(settings);
+    services = new PlatformServices("platform-services", {
+      ...inputs,
+      domain,
+      signIn,
+      admins,
+      tenants,
+      profile,
+      tenantNamespaces,
+    });
     return {};
   });
   await (pulumi.runtime as any).waitForRPCs();
@@ -869,11 +881,39 @@ describe("platform services: Headlamp deployment UI", () => {
   });
 
   it("Headlamp signs in with OIDC where the identity provider speaks it (Google), with tokens otherwise", async () => {
-    const google = values(await run("google"), "headlamp").config.oidc;
-    expect(google.issuerURL).to.equal("https://accounts.google.com");
+    const googleRun = await run("google");
+    const google = values(googleRun, "headlamp").config.oidc;
+    const secret = googleRun.resources.find(
+      (x) => x.type === "kubernetes:core/v1:Secret" && x.name === "headlamp-oidc",
+    );
+    expect(secret?.inputs.stringData.OIDC_ISSUER_URL).to.equal("https://accounts.google.com");
     expect(google.callbackURL).to.equal("https://headlamp.dev.datavis.example.org/oidc-callback");
+    expect(google.externalSecret).to.deep.equal({ enabled: true, name: "headlamp-oidc", hasScopes: true });
     expect(values(await run("aws-dev"), "headlamp").config.oidc).to.be.undefined; // GitHub OAuth is not OIDC
     expect(values(await run("edge"), "headlamp").config.oidc).to.be.undefined;
+  });
+
+  it("Headlamp's OIDC client secret is read from a Kubernetes Secret, never written into the chart values", async () => {
+    const r = await run("google");
+    const release = r.resources.find(
+      (x) => x.type === "kubernetes:helm.sh/v3:Release" && x.name === "headlamp",
+    )!;
+    const secret = r.resources.find(
+      (x) => x.type === "kubernetes:core/v1:Secret" && x.name === "headlamp-oidc",
+    )!;
+    const clientSecret: string = secret.inputs.stringData.OIDC_CLIENT_SECRET;
+    expect(clientSecret).to.be.a("string").and.not.be.empty;
+    // The Helm release's values land in Pulumi state and in Helm's release Secret in plain text.
+    expect(JSON.stringify(release.inputs.values)).to.not.include(clientSecret);
+    expect(JSON.stringify(release.inputs.values)).to.not.match(/clientSecret/);
+    expect(Object.keys(secret.inputs.stringData).sort()).to.deep.equal([
+      "OIDC_CALLBACK_URL",
+      "OIDC_CLIENT_ID",
+      "OIDC_CLIENT_SECRET",
+      "OIDC_ISSUER_URL",
+      "OIDC_SCOPES",
+      "OIDC_USE_PKCE",
+    ]);
   });
 });
 

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { ARM64_CHARTS, ARM64_IMAGES } from "../policies/arm64-images";
 import { imageKey, parseImage } from "../policies/lib";
 import { allPolicies, allRules } from "../policies/rules";
-import { IMAGES } from "../components/platform/versions";
+import { IMAGES } from "../components/versions";
 import { evaluatePolicies } from "../tools/policy-eval";
 import { record } from "./fixtures/policies/record";
 import { runStack, type ProgramRun, type RecordedResource } from "./harness";

@@ -24,8 +24,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { mirrorImage } from "../components/platform/helm";
-import { CHARTS, IMAGES, KUBERNETES_VERSION } from "../components/platform/versions";
+import { mirrorImage } from "../components/shared/artifacts";
+import { CHARTS, IMAGES, KUBERNETES_VERSION } from "../components/versions";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 export const HELM_RELEASE_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];

@@ -7,7 +7,7 @@ import { createHash } from "crypto";
 import type { MockCallArgs, MockResourceArgs, MockResourceResult } from "@pulumi/pulumi/runtime";
 import type { PlatformConfig } from "../stacks/config";
 
-export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_ACCOUNT = "210987654321";
 
 function hex(seed: string, len: number): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, len);
@@ -237,6 +237,15 @@ export function mockCall(args: MockCallArgs, cfg: PlatformConfig): Record<string
         accountId: MOCK_ACCOUNT,
         arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/offline-plan`,
         userId: "AIDAOFFLINEPLAN",
+      };
+    case "aws:iam/getSessionContext:getSessionContext":
+      // An IAM user's ARN is its own issuer; an assumed-role session's issuer is the role.
+      return { arn: args.inputs.arn, issuerArn: args.inputs.arn };
+    case "aws:eks/getAddonVersion:getAddonVersion":
+      return {
+        addonName: args.inputs.addonName,
+        kubernetesVersion: args.inputs.kubernetesVersion,
+        version: `${args.inputs.addonName}-default-for-${args.inputs.kubernetesVersion}`,
       };
     case "aws:index/getRegion:getRegion":
       return { name: r, region: r, id: r };

@@ -34,6 +34,8 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   /** URN of the explicit provider, if any. */
   provider?: string;
+  /** Package -> provider reference given to a component (what a remote component such as eks.Cluster gets). */
+  providers?: Record<string, string>;
   dependencies: string[];
 }
 
@@ -191,6 +193,7 @@ export async function recordProgram(
         protect: req.getProtect() === true,
         retainOnDelete: req.getRetainondelete() === true,
         provider: req.getProvider() || undefined,
+        providers: Object.fromEntries(req.getProvidersMap().toArray()),
         dependencies: req.getDependenciesList(),
       });
     }

@@ -12,7 +12,7 @@ import {
   type BundleManifest,
   type Plan,
 } from "../../tools/airgap-bundle";
-import { CHARTS, KUBERNETES_VERSION } from "../../components/platform/versions";
+import { CHARTS, KUBERNETES_VERSION } from "../../components/versions";
 
 const fixture = (name: string): Plan =>
   JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8")) as Plan;

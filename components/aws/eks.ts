@@ -8,9 +8,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { instanceArch } from "../../stacks/config";
-import { releaseArgs, splitImage } from "../platform/helm";
-import { IMAGES } from "../platform/versions";
+import { releaseArgs, splitImage } from "../shared/artifacts";
+import { IMAGES, type EksAddon } from "../versions";
+import { instanceArch } from "./catalogue";
 import { IrsaRole, SYSTEM_SERVICE_ACCOUNTS } from "./identity";
 import { kmsKey } from "./kms";
 
@@ -30,6 +30,11 @@ export interface NodeGroupSpec {
   diskGb: number;
   /** Taint `datavis.io/pool=<name>:NoSchedule` so only pods that tolerate it land here. */
   dedicated: boolean;
+  /**
+   * One node group per availability zone instead of one across all: a returning user's EBS home volume is
+   * pinned to its zone, and Cluster Autoscaler can only grow a group it knows lands in that zone.
+   */
+  perZone?: boolean;
 }
 
 export interface EksClusterArgs {
@@ -44,6 +49,11 @@ export interface EksClusterArgs {
   apiAllowedCidrs: string[];
   /** IAM principals given cluster-admin through access entries. */
   clusterAdminArns: string[];
+  /**
+   * IAM principal (role or user ARN, not an STS session) that runs `pulumi up`. EKS gives the cluster's
+   * creator admin access itself; an access entry for the same principal would collide, so it is skipped.
+   */
+  deployerArn?: string;
   /** Days the control-plane (audit) logs are kept. */
   auditLogRetentionDays: number;
   /** Control-plane log types; audit and authenticator at least. */
@@ -119,6 +129,17 @@ export class EksCluster extends pulumi.ComponentResource {
     );
 
     const publicEndpoint = args.apiAllowedCidrs.length > 0;
+    const admins = args.clusterAdminArns.filter((arn) => arn !== args.deployerArn);
+    // A remote component gets only the providers given to it, not those its parents inherit (the Node SDK
+    // forwards `opts.providers` of the resource itself to the component provider): without this the
+    // control plane, its IAM role, the OIDC provider and the add-ons use the default AWS provider (no
+    // defaultTags, other credentials than the VPC's when aws:profile or assumeRoles is set).
+    const awsProvider = this.getProvider("aws::");
+    const addonVersion = (addon: EksAddon) =>
+      aws.eks.getAddonVersionOutput(
+        { addonName: addon, kubernetesVersion: args.version, mostRecent: false },
+        { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
+      ).version;
     const cluster = new eks.Cluster(
       `${name}-eks`,
       {
@@ -134,7 +155,7 @@ export class EksCluster extends pulumi.ComponentResource {
         authenticationMode: eks.AuthenticationMode.Api,
         instanceRoles: [nodeRole],
         accessEntries: Object.fromEntries(
-          args.clusterAdminArns.map((arn, i) => [
+          admins.map((arn, i) => [
             `admin-${i}`,
             {
               principalArn: arn,
@@ -156,8 +177,26 @@ export class EksCluster extends pulumi.ComponentResource {
         deletionProtection: args.protect,
         // The gp2 class EKS used to create is replaced by the encrypted gp3 class below.
         storageClasses: {},
+        // STANDARD: when the pinned minor leaves standard support the cluster is upgraded, instead of
+        // silently moving to extended support (six times the control-plane price).
+        upgradePolicy: { supportType: "STANDARD" },
+        // The VPC CNI as a managed add-on that enforces NetworkPolicy (it does not unless asked: the
+        // tenants' default-deny and the hub's policies would be decorative) and hands out /28 prefixes,
+        // so a small system node holds 110 pods instead of 17 (t3.medium: 3 ENIs x 5 addresses + 2).
+        useDefaultVpcCni: false,
+        vpcCniOptions: {
+          addonVersion: addonVersion("vpc-cni"),
+          enableNetworkPolicy: true,
+          enablePrefixDelegation: true,
+        },
+        corednsAddonOptions: { enabled: true, version: addonVersion("coredns") },
+        kubeProxyAddonOptions: { enabled: true, version: addonVersion("kube-proxy") },
       },
-      { parent: this, dependsOn: [controlPlaneLogs] },
+      {
+        parent: this,
+        dependsOn: [controlPlaneLogs],
+        ...(awsProvider ? { providers: { aws: awsProvider } } : {}),
+      },
     );
 
     this.clusterName = pulumi.output(cluster.eksCluster).apply((c) => c.name);
@@ -177,6 +216,10 @@ export class EksCluster extends pulumi.ComponentResource {
     const archs = new Set<"amd64" | "arm64">();
     for (const [pool, spec] of Object.entries(args.nodeGroups) as [PoolName, NodeGroupSpec][]) {
       const arch = instanceArch(spec.instanceTypes[0]);
+      // One group per zone (`<pool>-0`, `<pool>-1`, ...) or one across every private subnet (`<pool>`).
+      const placements = spec.perZone
+        ? args.privateSubnetIds.map((subnet, i) => ({ suffix: `-${i}`, subnets: [subnet] }))
+        : [{ suffix: "", subnets: args.privateSubnetIds }];
       archs.add(arch === "arm64" ? "arm64" : "amd64");
       const template = new aws.ec2.LaunchTemplate(
         `${name}-${pool}`,
@@ -214,39 +257,41 @@ export class EksCluster extends pulumi.ComponentResource {
           ? { [`k8s.io/cluster-autoscaler/node-template/taint/${POOL_LABEL}`]: `${pool}:NoSchedule` }
           : {}),
       };
-      const group = new aws.eks.NodeGroup(
-        `${name}-${pool}`,
-        {
-          clusterName: this.clusterName,
-          nodeGroupNamePrefix: `${pool}-`,
-          nodeRoleArn: nodeRole.arn,
-          subnetIds: args.privateSubnetIds,
-          amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
-          capacityType: spec.capacityType,
-          instanceTypes: spec.instanceTypes,
-          scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
-          updateConfig: { maxUnavailable: 1 },
-          launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-          labels: { [POOL_LABEL]: pool },
-          taints,
-          tags: {
-            ...templateTags,
-            "k8s.io/cluster-autoscaler/enabled": "true",
-            [`k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned",
+      for (const placement of placements) {
+        const group = new aws.eks.NodeGroup(
+          `${name}-${pool}${placement.suffix}`,
+          {
+            clusterName: this.clusterName,
+            nodeGroupNamePrefix: `${pool}${placement.suffix}-`,
+            nodeRoleArn: nodeRole.arn,
+            subnetIds: placement.subnets,
+            amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
+            capacityType: spec.capacityType,
+            instanceTypes: spec.instanceTypes,
+            scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+            updateConfig: { maxUnavailable: 1 },
+            launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+            labels: { [POOL_LABEL]: pool },
+            taints,
+            tags: {
+              ...templateTags,
+              "k8s.io/cluster-autoscaler/enabled": "true",
+              [`k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned",
+            },
           },
-        },
-        // The autoscaler owns the desired size once the group exists.
-        { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
-      );
-      // EKS does not copy node-group tags to the Auto Scaling group, where the autoscaler looks.
-      const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
-      Object.entries(templateTags).forEach(([key, value], i) => {
-        new aws.autoscaling.Tag(
-          `${name}-${pool}-asg-tag-${i}`,
-          { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
-          p,
+          // The autoscaler owns the desired size once the group exists.
+          { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
         );
-      });
+        // EKS does not copy node-group tags to the Auto Scaling group, where the autoscaler looks.
+        const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
+        Object.entries(templateTags).forEach(([key, value], i) => {
+          new aws.autoscaling.Tag(
+            `${name}-${pool}${placement.suffix}-asg-tag-${i}`,
+            { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
+            p,
+          );
+        });
+      }
     }
     this.architectures = [...archs];
 
@@ -267,6 +312,7 @@ export class EksCluster extends pulumi.ComponentResource {
       {
         clusterName: this.clusterName,
         addonName: "aws-ebs-csi-driver",
+        addonVersion: addonVersion("aws-ebs-csi-driver"),
         serviceAccountRoleArn: ebsRole.arn,
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "PRESERVE",

@@ -8,8 +8,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ObjectStoreWorkload } from "../platform/inputs";
-import { NAMESPACES } from "../platform/naming";
+import type { ObjectStoreWorkload } from "../shared/inputs";
+import { NAMESPACES } from "../shared/naming";
 
 export type BucketKey = "notebooks" | "datasets" | "spark";
 

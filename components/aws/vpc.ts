@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { EKS_UNSUPPORTED_ZONE_IDS } from "./catalogue";
 import { planSubnets } from "./cidr";
 
 export interface VpcArgs {
@@ -42,8 +43,24 @@ export class Vpc extends pulumi.ComponentResource {
     if (typeof plan === "string") throw new Error(`vpc ${name}: ${plan}`);
     const p = { parent: this };
 
-    const azs = aws.getAvailabilityZonesOutput({ state: "available" }, p).names;
-    const az = (i: number) => azs.apply((names) => names[i]);
+    // Zones by ID, not by name: a name maps to a different physical zone in every account, and some zone
+    // IDs cannot host an EKS control plane. Local Zones and Wavelength zones are left out.
+    const zoneIds = aws.getAvailabilityZonesOutput(
+      {
+        state: "available",
+        excludeZoneIds: EKS_UNSUPPORTED_ZONE_IDS,
+        filters: [{ name: "zone-type", values: ["availability-zone"] }],
+      },
+      p,
+    ).zoneIds;
+    const az = (i: number) =>
+      zoneIds.apply((ids) => {
+        if (ids.length < args.azCount)
+          throw new Error(
+            `vpc ${name}: the region offers ${ids.length} EKS-capable zones, azCount asks ${args.azCount}`,
+          );
+        return ids[i];
+      });
 
     const vpc = new aws.ec2.Vpc(
       name,
@@ -86,7 +103,7 @@ export class Vpc extends pulumi.ComponentResource {
           {
             vpcId: vpc.id,
             cidrBlock: cidr,
-            availabilityZone: az(i),
+            availabilityZoneId: az(i),
             // Nothing launched here gets a public address by default: only NAT gateways (with EIPs) and
             // load balancers live in these subnets.
             mapPublicIpOnLaunch: false,
@@ -137,7 +154,7 @@ export class Vpc extends pulumi.ComponentResource {
           {
             vpcId: vpc.id,
             cidrBlock: cidr,
-            availabilityZone: az(i),
+            availabilityZoneId: az(i),
             mapPublicIpOnLaunch: false,
             tags: {
               Name: `${name}-private-${i}`,
@@ -170,7 +187,7 @@ export class Vpc extends pulumi.ComponentResource {
           {
             vpcId: vpc.id,
             cidrBlock: cidr,
-            availabilityZone: az(i),
+            availabilityZoneId: az(i),
             mapPublicIpOnLaunch: false,
             tags: { Name: `${name}-database-${i}` },
           },

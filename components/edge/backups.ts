@@ -11,9 +11,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactSource, releaseArgs } from "../platform/helm";
-import { IMAGES } from "../platform/versions";
-import { ContainerResources, imageParts } from "./artifacts";
+import { ArtifactSource, ContainerResources, imageParts, releaseArgs } from "../shared/artifacts";
+import { IMAGES } from "../versions";
 
 /** Plugin name CloudNativePG knows the Barman Cloud plugin by. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";

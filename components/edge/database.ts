@@ -6,10 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ArtifactSource, releaseArgs } from "../platform/helm";
-import type { DatabaseInput } from "../platform/inputs";
-import { IMAGES } from "../platform/versions";
-import { ContainerResources, image, imageRef } from "./artifacts";
+import { ArtifactSource, ContainerResources, imageRef, imageRepoTag, releaseArgs } from "../shared/artifacts";
+import type { DatabaseInput } from "../shared/inputs";
+import { IMAGES } from "../versions";
 
 export interface CloudNativePgDatabaseArgs {
   /** StorageClass of the PostgreSQL data volume (`local-path` on k3s). */
@@ -138,7 +137,7 @@ export class CloudNativePgDatabase extends pulumi.ComponentResource {
         metadata: { name: d.clusterName, namespace: ns.metadata.name },
         spec: {
           instances,
-          imageName: image(IMAGES.cnpgPostgres, args.source),
+          imageName: imageRef(IMAGES.cnpgPostgres, args.source),
           // The platform creates its app and read-only roles with the superuser.
           enableSuperuserAccess: true,
           superuserSecret: { name: superuserSecret.metadata.name },
@@ -173,7 +172,7 @@ export function cloudnativePgValues(
   source: ArtifactSource,
   resources: ContainerResources = CLOUDNATIVE_PG_DEFAULTS.operatorResources,
 ): Record<string, unknown> {
-  const img = imageRef(IMAGES.cnpgOperator, source);
+  const img = imageRepoTag(IMAGES.cnpgOperator, source);
   return {
     replicaCount: 1,
     image: { repository: img.repository, tag: img.tag },

@@ -2,7 +2,6 @@
  * What the edge target provides to the platform layer, in-cluster: PostgreSQL through CloudNativePG (with
  * backups to the object store) and S3-compatible storage through SeaweedFS, all on multi-arch images.
  */
-export * from "./artifacts";
 export * from "./backups";
 export * from "./database";
 export * from "./object-store";

@@ -8,10 +8,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ArtifactSource, releaseArgs } from "../platform/helm";
-import type { ObjectStoreInput } from "../platform/inputs";
-import { IMAGES } from "../platform/versions";
-import { ContainerResources, imageRef } from "./artifacts";
+import { ArtifactSource, ContainerResources, imageRepoTag, releaseArgs } from "../shared/artifacts";
+import type { ObjectStoreInput } from "../shared/inputs";
+import { IMAGES } from "../versions";
 
 export interface SeaweedFsObjectStoreArgs {
   /** StorageClass of the data volume (`local-path` on k3s). */
@@ -161,7 +160,7 @@ export interface SeaweedFsValuesArgs {
 
 /** Values for the seaweedfs 4.44.0 chart (no schema upstream: tests check each key against its values.yaml). */
 export function seaweedFsValues(a: SeaweedFsValuesArgs): Record<string, unknown> {
-  const img = imageRef(IMAGES.seaweedfs, a.source);
+  const img = imageRepoTag(IMAGES.seaweedfs, a.source);
   return {
     // With `image.repository` set the chart uses it whole (registry included) with `image.tag`.
     image: { repository: img.repository, tag: img.tag },

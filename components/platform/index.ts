@@ -1,27 +1,42 @@
 /**
  * The shared platform layer: everything on the cluster, written once for both targets. It takes the four
- * target inputs (cluster, database, object storage, TLS issuer) plus settings from config, and never asks
- * which target it runs on.
+ * target inputs (cluster, database, object storage, TLS issuer) plus its own declared settings (below), and
+ * never asks which target it runs on. The stacks map the validated config onto PlatformArgs.
  *
  * Composition: Tenants (namespaces, quotas, isolation) -> platform services (ingress + TLS, Spark,
  * monitoring, Headlamp, database roles) -> notebooks (JupyterHub, backups, scheduled runs).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../stacks/config";
-import type { ClusterInput, DatabaseInput, ObjectStoreInput, TlsIssuerInput } from "./inputs";
-import { Notebooks, type NotebookSizing } from "./notebooks";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput, TlsIssuerInput } from "../shared/inputs";
+import { Notebooks, type NotebookSettings, type NotebookSizing } from "./notebooks";
+import type { SizeProfile } from "./services/sizing";
+import type { SignIn } from "./sign-in";
 import { HttpsRedirect, PlatformServices, tlsIngressAnnotations } from "./services";
-import { Tenants } from "./tenants";
+import { Tenants, type TenantSpec } from "./tenants";
 
-export * from "./inputs";
+export * from "../shared/inputs";
+export { NOTEBOOK_SETTINGS_DEFAULTS, type NotebookSettings, type NotebookSizing } from "./notebooks";
+export type { SizeProfile } from "./services/sizing";
+export type { SignIn, SignInProvider } from "./sign-in";
+export type { TenantSpec } from "./tenants";
 
 export interface PlatformArgs {
   cluster: ClusterInput;
   database: DatabaseInput;
   objectStore: ObjectStoreInput;
   tls: TlsIssuerInput;
-  /** The validated stack config: domain, tenants, sign-in, maintenance mode, retention, production. */
-  settings: PlatformConfig;
+  /** DNS domain of the endpoints: hub.<domain>, grafana.<domain>, headlamp.<domain>. */
+  domain: string;
+  /** Teams or classes sharing the cluster, each fenced off in its own namespace. */
+  tenants: TenantSpec[];
+  /** Identity provider and who may sign in (hub, Grafana, Headlamp). */
+  signIn: SignIn;
+  /** Administrators of the hub and Grafana (identity-provider user names). */
+  admins: string[];
+  /** Requests, limits and replicas of the platform services: `edge` (a few Pis), `standard`, `production`. */
+  profile: SizeProfile;
+  /** Notebook servers: storage, culling, image, maintenance mode, retention, scheduled runs. */
+  notebooks: NotebookSettings;
   /** Notebook server profile sizes (small / large / Spark); cheap defaults fit 8 GiB nodes. */
   notebookSizing?: Partial<NotebookSizing>;
 }
@@ -34,13 +49,13 @@ export class Platform extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:platform:Platform", name, {}, opts);
-    const d = args.settings.domain;
+    const d = args.domain;
     // Every Kubernetes resource of the layer goes to the target's cluster.
     const inCluster = { parent: this, providers: [args.cluster.provider] };
 
     const tenants = new Tenants(
       "tenants",
-      { tenants: args.settings.tenants, database: args.database, objectStore: args.objectStore },
+      { tenants: args.tenants, database: args.database, objectStore: args.objectStore },
       inCluster,
     );
     this.tenantNamespaces = tenants.namespaces;
@@ -52,7 +67,11 @@ export class Platform extends pulumi.ComponentResource {
         database: args.database,
         objectStore: args.objectStore,
         tls: args.tls,
-        settings: args.settings,
+        domain: d,
+        signIn: args.signIn,
+        admins: args.admins,
+        tenants: args.tenants,
+        profile: args.profile,
         tenantNamespaces: tenants.namespaces,
       },
       inCluster,
@@ -67,7 +86,10 @@ export class Platform extends pulumi.ComponentResource {
         // The platform's app role (made by the services' database-roles Job), never the administrator.
         databaseUser: services.appDatabase,
         objectStore: args.objectStore,
-        settings: args.settings,
+        signIn: args.signIn,
+        admins: args.admins,
+        settings: args.notebooks,
+        production: args.profile === "production",
         hubUrl,
         ingress: {
           className: services.ingressClass,

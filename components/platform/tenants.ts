@@ -9,14 +9,27 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { TenantConfig } from "../../stacks/config";
-import type { DatabaseInput, ObjectStoreInput } from "./inputs";
-import { NAMESPACES, tenantNamespace } from "./naming";
-import { KUBERNETES_VERSION } from "./versions";
+import type { DatabaseInput, ObjectStoreInput } from "../shared/inputs";
+import { NAMESPACES, tenantNamespace } from "../shared/naming";
+import { KUBERNETES_VERSION } from "../versions";
+
+/** One tenant: a team or a class, with its share of the cluster and the engineers who deploy into it. */
+export interface TenantSpec {
+  /** DNS label; the namespace is `tenant-<name>`. */
+  name: string;
+  /** CPU cores the whole tenant may request. */
+  cpu: number;
+  /** Memory (GiB) the whole tenant may request. */
+  memoryGi: number;
+  /** Persistent storage (GiB) the tenant may claim. */
+  storageGi: number;
+  /** Identity-provider user names (or e-mails) of the engineers who may deploy into this tenant. */
+  owners: string[];
+}
 
 export interface TenantsArgs {
   /** The tenants from config: name, quota (cpu, memoryGi, storageGi) and owners. */
-  tenants: TenantConfig[];
+  tenants: TenantSpec[];
   /** Tenants' pods may reach the database on its port (and nothing else of it). */
   database: Pick<DatabaseInput, "port">;
   /** Tenants' pods may reach object storage on its endpoint's port (443 for AWS S3). */

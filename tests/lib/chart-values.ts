@@ -8,7 +8,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv from "ajv";
 import Ajv2020 from "ajv/dist/2020";
-import { CHARTS, ChartKey } from "../../components/platform/versions";
+import { CHARTS, ChartKey } from "../../components/versions";
 
 export const CHART_SCHEMAS_DIR = path.resolve(__dirname, "..", "..", "..", "shared", "chart-schemas");
 

@@ -12,7 +12,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS, type ChartKey } from "../../components/platform/versions";
+import { CHARTS, type ChartKey } from "../../components/versions";
 import { chartValuesErrors, hasSchema } from "../../tests/lib/chart-values";
 import type { ExportedRelease } from "./export-plan";
 

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS, ChartKey } from "../../components/platform/versions";
+import { CHARTS, ChartKey } from "../../components/versions";
 import { containerRequests } from "./requests";
 
 /** Requests of one component of the platform (all its replicas). */

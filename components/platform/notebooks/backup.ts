@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ObjectStoreInput } from "../inputs";
+import type { ObjectStoreInput } from "../../shared/inputs";
 import { CONFIG_MOUNT, configVolume, envList, type EnvValue } from "./environment";
 
 export interface NotebookBackupArgs {

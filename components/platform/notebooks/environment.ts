@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DatabaseInput, ObjectStoreInput } from "../inputs";
+import type { DatabaseInput, ObjectStoreInput } from "../../shared/inputs";
 
 /**
  * Files pods read, from one ConfigMap (`datavis-config`) mounted at /etc/datavis: the database server's CA

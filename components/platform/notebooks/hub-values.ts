@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthConfig } from "../../../stacks/config";
-import { mirrorImage, splitImage } from "../helm";
+import type { SignIn } from "../sign-in";
+import { imageRef, splitImage } from "../../shared/artifacts";
 
 /** CPU (cores) and memory (bytes with a unit, `2G`) of one notebook server profile. */
 export interface ServerSize {
@@ -62,7 +62,7 @@ export function hubExtraConfig(): Record<string, string> {
 
 /** JupyterHub authenticator entry-point name and its pass-through config for the configured provider. */
 export function authenticatorConfig(
-  auth: AuthConfig,
+  auth: SignIn,
   admins: string[],
   callbackUrl: string,
 ): Record<string, Record<string, unknown>> {
@@ -129,7 +129,7 @@ export function authenticatorConfig(
 export interface HubValuesInput {
   /** https URL the hub is served at (`https://hub.<domain>`). */
   hubHost: string;
-  auth: AuthConfig;
+  auth: SignIn;
   admins: string[];
   /** Single-user image (registry/path:tag). */
   image: string;
@@ -179,7 +179,7 @@ const profile = (slug: string, name: string, description: string, s: ServerSize,
 
 /** The z2jh chart values. */
 export function hubValues(i: HubValuesInput): Record<string, any> {
-  const mirror = (name: string) => mirrorImage(name, i.imageRegistry);
+  const mirror = (name: string) => imageRef(name, { imageRegistry: i.imageRegistry });
   const image = splitImage(mirror(i.image));
   const cullSeconds = i.cullIdleMinutes * 60;
   const oauth = i.auth.provider !== "local";

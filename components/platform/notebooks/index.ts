@@ -5,12 +5,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../../stacks/config";
-import { mirrorImage, releaseArgs } from "../helm";
-import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../inputs";
-import { NAMESPACES } from "../naming";
+import { imageRef, releaseArgs } from "../../shared/artifacts";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../../shared/inputs";
+import type { SignIn } from "../sign-in";
+import { NAMESPACES } from "../../shared/naming";
 import { objectStorePort } from "../tenants";
-import { IMAGES, KUBERNETES_VERSION } from "../versions";
+import { IMAGES, KUBERNETES_VERSION } from "../../versions";
 import { NotebookBackup } from "./backup";
 import {
   CONFIG_MAP_NAME,
@@ -32,8 +32,14 @@ export interface NotebooksArgs {
   /** The role notebooks and scheduled runs connect as (the platform's app role, not the administrator). */
   databaseUser: { username: pulumi.Input<string>; password: pulumi.Input<string> };
   objectStore: ObjectStoreInput;
-  /** Sign-in, admins, maintenance, retention, storage size and culling from the stack config. */
-  settings: PlatformConfig;
+  /** Identity provider and who may sign in. */
+  signIn: SignIn;
+  /** Hub (and Grafana) administrators: user names of the identity provider. */
+  admins: string[];
+  /** Storage, culling, image, maintenance, retention and scheduled runs; see NOTEBOOK_SETTINGS_DEFAULTS. */
+  settings: NotebookSettings;
+  /** Production: the hub and proxy get disruption budgets and replicated services. */
+  production: boolean;
   /** https URL of the hub. */
   hubUrl: string;
   /** Ingress class of the hub's Ingress and its annotations (cert-manager issuer, Traefik TLS router). */
@@ -43,6 +49,35 @@ export interface NotebooksArgs {
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
+
+/** What a platform operator tunes about notebook servers. */
+export interface NotebookSettings {
+  /** Size (GiB) of each user's home volume. */
+  storageGi: number;
+  /** Days the daily backups of home volumes (and noncurrent object versions) are kept. */
+  backupRetentionDays: number;
+  /** Idle servers are stopped after this many minutes. */
+  cullIdleMinutes: number;
+  /** Single-user image (registry/path:tag); empty means the pinned IMAGES.singleuser. */
+  image: string;
+  /** Read-only maintenance mode and the banner that says why. */
+  maintenance: { enabled: boolean; message: string };
+  /** Days the hub's activity log is kept. */
+  activityLogRetentionDays: number;
+  /** Scheduled Papermill runs (charts/scheduled-notebooks `runs`). */
+  scheduledRuns: Record<string, unknown>[];
+}
+
+/** Cheap, safe defaults: 10 GiB homes, a week of backups, idle servers stopped after an hour. */
+export const NOTEBOOK_SETTINGS_DEFAULTS: NotebookSettings = {
+  storageGi: 10,
+  backupRetentionDays: 7,
+  cullIdleMinutes: 60,
+  image: "",
+  maintenance: { enabled: false, message: "" },
+  activityLogRetentionDays: 90,
+  scheduledRuns: [],
+};
 
 /** Service account of the notebook servers (bound to the notebooks bucket's role on AWS). */
 export const NOTEBOOK_SERVICE_ACCOUNT = "notebook";
@@ -69,8 +104,8 @@ export class Notebooks extends pulumi.ComponentResource {
     super("datavis:platform:Notebooks", name, {}, opts);
     const s = args.settings;
     const store = args.objectStore;
-    const registry = args.cluster.imageRegistry;
-    const image = mirrorImage(s.singleUserImage || IMAGES.singleuser, registry);
+    const registry = args.cluster.artifacts.imageRegistry;
+    const image = imageRef(s.image || IMAGES.singleuser, args.cluster.artifacts);
     const child = { parent: this };
 
     // The hub's namespace enforces `baseline`: the chart's image-puller daemonset is not `restricted`.
@@ -160,14 +195,14 @@ export class Notebooks extends pulumi.ComponentResource {
     );
 
     const oauthSecret =
-      s.auth.provider !== "local" && s.auth.clientSecret
+      args.signIn.provider !== "local" && args.signIn.clientSecret
         ? [
             new k8s.core.v1.Secret(
               "hub-oauth",
               {
                 metadata: { name: NOTEBOOK_SECRETS.oauth.name, namespace: hubNs.metadata.name },
                 type: "Opaque",
-                stringData: { [NOTEBOOK_SECRETS.oauth.clientSecretKey]: s.auth.clientSecret },
+                stringData: { [NOTEBOOK_SECRETS.oauth.clientSecretKey]: args.signIn.clientSecret },
               },
               child,
             ),
@@ -180,12 +215,12 @@ export class Notebooks extends pulumi.ComponentResource {
     ] as pulumi.Input<number>[];
     const values = hubValues({
       hubHost: args.hubUrl,
-      auth: s.auth,
-      admins: s.admins,
+      auth: args.signIn,
+      admins: args.admins,
       image,
       imageRegistry: registry,
       storageClass: args.cluster.storageClass,
-      notebookStorageGi: s.notebookStorageGi,
+      notebookStorageGi: s.storageGi,
       cullIdleMinutes: s.cullIdleMinutes,
       sizing: { ...NOTEBOOK_SIZING_DEFAULTS, ...args.sizing },
       maintenance: s.maintenance,
@@ -198,14 +233,14 @@ export class Notebooks extends pulumi.ComponentResource {
       egressPorts,
       nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
       tolerations: args.cluster.nodePools.notebooks?.tolerations,
-      production: s.production,
+      production: args.production,
     });
 
     this.release = new k8s.helm.v3.Release(
       "jupyterhub",
       {
         name: "jupyterhub",
-        ...releaseArgs("jupyterhub", { namespace: hubNs.metadata.name, values }, args.cluster),
+        ...releaseArgs("jupyterhub", { namespace: hubNs.metadata.name, values }, args.cluster.artifacts),
       },
       {
         parent: this,
@@ -221,7 +256,7 @@ export class Notebooks extends pulumi.ComponentResource {
         objectStore: store,
         image,
         env: objectStoreEnv(store, NOTEBOOK_SECRETS.objectStoreKeys),
-        retentionDays: s.notebookBackupRetentionDays,
+        retentionDays: s.backupRetentionDays,
         configKeys,
       },
       { parent: this, dependsOn: [...hubSecrets, ...configMaps] },

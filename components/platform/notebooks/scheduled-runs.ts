@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ObjectStoreInput } from "../inputs";
-import { splitImage } from "../helm";
+import type { ObjectStoreInput } from "../../shared/inputs";
+import { splitImage } from "../../shared/artifacts";
 import { CONFIG_MOUNT, configVolume, envList, type EnvValue } from "./environment";
 
 /** Folder of the chart, relative to the project root (where Pulumi runs the program). */

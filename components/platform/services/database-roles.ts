@@ -8,9 +8,9 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { mirrorImage } from "../helm";
-import type { DatabaseInput } from "../inputs";
-import { IMAGES } from "../versions";
+import { imageRef, type ArtifactSource } from "../../shared/artifacts";
+import type { DatabaseInput } from "../../shared/inputs";
+import { IMAGES } from "../../versions";
 import { SIZES, type SizeProfile } from "./sizing";
 
 /** Role names, fixed so that BI tools and docs can name them. */
@@ -32,7 +32,8 @@ export const DB_CA_PATH = "/etc/datavis/db-ca/ca.crt";
 export interface DatabaseRolesArgs {
   database: DatabaseInput;
   profile: SizeProfile;
-  imageRegistry?: string;
+  /** Where the psql image comes from (the cluster's artifact source). */
+  source: ArtifactSource;
 }
 
 /** psql script run by the Job as the administrator: creates or updates the three roles and their grants. */
@@ -184,7 +185,7 @@ export class DatabaseRoles extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "psql",
-                  image: mirrorImage(IMAGES.postgres, args.imageRegistry),
+                  image: imageRef(IMAGES.postgres, args.source),
                   command: ["/bin/sh", "/sql/bootstrap.sh"],
                   envFrom: [{ secretRef: { name: credentials.metadata.name } }],
                   env: [{ name: "HOME", value: "/tmp" }],

@@ -6,9 +6,10 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthConfig, TenantConfig } from "../../../stacks/config";
-import { releaseArgs, type ArtifactSource } from "../helm";
-import { NAMESPACES } from "../naming";
+import type { SignIn } from "../sign-in";
+import type { TenantSpec } from "../tenants";
+import { releaseArgs, type ArtifactSource } from "../../shared/artifacts";
+import { NAMESPACES } from "../../shared/naming";
 import { HttpsRedirect, tlsIngressAnnotations } from "./ingress-tls";
 import { SIZES, type SizeProfile } from "./sizing";
 
@@ -74,7 +75,7 @@ export function engineerAccountName(user: string): string {
 }
 
 /** OIDC issuer of the identity provider, where it has one (GitHub OAuth does not speak OIDC). */
-export function oidcIssuer(auth: AuthConfig): string | undefined {
+export function oidcIssuer(auth: SignIn): string | undefined {
   if (auth.provider === "google") return "https://accounts.google.com";
   if (auth.provider === "entra") return `https://login.microsoftonline.com/${auth.entraTenantId}/v2.0`;
   return undefined;
@@ -86,7 +87,7 @@ export function headlampValues(a: {
   ingressClass: string;
   profile: SizeProfile;
   replicas: number;
-  auth: AuthConfig;
+  auth: SignIn;
   imageRegistry?: string;
 }): Record<string, unknown> {
   const issuer = oidcIssuer(a.auth);
@@ -99,12 +100,16 @@ export function headlampValues(a: {
       inCluster: true,
       ...(issuer
         ? {
+            // The client secret never enters the chart values (Pulumi state, the Helm release Secret):
+            // the chart reads every OIDC setting from HEADLAMP_OIDC_SECRET through `envFrom` when
+            // externalSecret is enabled (charts/headlamp/templates/deployment.yaml, the
+            // `$oidc.externalSecret.enabled` branches: envFrom secretRef, then -oidc-client-id=$(OIDC_CLIENT_ID),
+            // -oidc-client-secret=$(OIDC_CLIENT_SECRET), -oidc-idp-issuer-url=$(OIDC_ISSUER_URL), and the
+            // scopes, callback URL and PKCE flags when hasScopes / callbackURL / usePKCE are set).
             oidc: {
-              clientID: a.auth.clientId,
-              clientSecret: a.auth.clientSecret,
-              issuerURL: issuer,
-              scopes: "openid email profile",
-              callbackURL: `https://${a.host}/oidc-callback`,
+              secret: { create: false },
+              externalSecret: { enabled: true, name: HEADLAMP_OIDC_SECRET, hasScopes: true },
+              callbackURL: headlampCallbackUrl(a.host),
               usePKCE: true,
             },
           }
@@ -133,10 +138,34 @@ export function headlampValues(a: {
   };
 }
 
+/** Kubernetes Secret holding Headlamp's OIDC client settings, the client secret included. */
+export const HEADLAMP_OIDC_SECRET = "headlamp-oidc";
+
+function headlampCallbackUrl(host: string): string {
+  return `https://${host}/oidc-callback`;
+}
+
+/** The environment the Headlamp container reads its OIDC client from (keys the chart's args name). */
+export function headlampOidcEnv(
+  auth: SignIn,
+  host: string,
+): Record<string, pulumi.Input<string>> | undefined {
+  const issuer = oidcIssuer(auth);
+  if (!issuer || !auth.clientSecret) return undefined;
+  return {
+    OIDC_CLIENT_ID: auth.clientId,
+    OIDC_CLIENT_SECRET: auth.clientSecret,
+    OIDC_ISSUER_URL: issuer,
+    OIDC_SCOPES: "openid email profile",
+    OIDC_CALLBACK_URL: headlampCallbackUrl(host),
+    OIDC_USE_PKCE: "true",
+  };
+}
+
 export interface DeploymentUiArgs {
   domain: string;
-  auth: AuthConfig;
-  tenants: TenantConfig[];
+  auth: SignIn;
+  tenants: TenantSpec[];
   tenantNamespaces: Record<string, pulumi.Input<string>>;
   clusterIssuer: string;
   ingressClass: string;
@@ -161,6 +190,14 @@ export class DeploymentUi extends pulumi.ComponentResource {
       { parent: this },
     );
     const namespace = ns.metadata.name;
+    const oidcEnv = headlampOidcEnv(args.auth, host);
+    const oidcSecret = oidcEnv
+      ? new k8s.core.v1.Secret(
+          "headlamp-oidc",
+          { metadata: { name: HEADLAMP_OIDC_SECRET, namespace }, type: "Opaque", stringData: oidcEnv },
+          { parent: this },
+        )
+      : undefined;
     const release = new k8s.helm.v3.Release(
       "headlamp",
       {
@@ -182,7 +219,7 @@ export class DeploymentUi extends pulumi.ComponentResource {
           args.source,
         ),
       },
-      { parent: this, dependsOn: args.ingressReady },
+      { parent: this, dependsOn: [...args.ingressReady, ...(oidcSecret ? [oidcSecret] : [])] },
     );
     new HttpsRedirect(
       "headlamp",

@@ -7,13 +7,14 @@
  * then everything that serves an Ingress.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../../stacks/config";
-import type { ClusterInput, DatabaseInput, ObjectStoreInput, TlsIssuerInput } from "../inputs";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput, TlsIssuerInput } from "../../shared/inputs";
+import type { SignIn } from "../sign-in";
+import type { TenantSpec } from "../tenants";
 import { DatabaseRoles } from "./database-roles";
 import { DeploymentUi } from "./headlamp";
 import { IngressTls } from "./ingress-tls";
 import { Dashboards, Metrics } from "./monitoring";
-import { replicasFor, sizeProfile } from "./sizing";
+import { replicasFor, type SizeProfile } from "./sizing";
 import { SparkPlatform } from "./spark";
 
 export { platformServicesRequests, type ReleaseRequest } from "./sizing";
@@ -28,8 +29,16 @@ export interface PlatformServicesArgs {
   objectStore: ObjectStoreInput;
   /** ACME (public) or private CA issuer for every endpoint's certificate. */
   tls: TlsIssuerInput;
-  /** Validated stack config: domain, tenants and owners, sign-in, target and production. */
-  settings: PlatformConfig;
+  /** Endpoints are grafana.<domain> and headlamp.<domain>. */
+  domain: string;
+  /** Identity provider for Grafana and Headlamp. */
+  signIn: SignIn;
+  /** Grafana administrators. */
+  admins: string[];
+  /** Tenants and their owners (Headlamp deploy rights per tenant namespace). */
+  tenants: TenantSpec[];
+  /** Requests, limits and replicas of every service (`production` replicates with disruption budgets). */
+  profile: SizeProfile;
   /** Tenant name -> namespace (from the tenants component): Spark job namespaces and deploy rights. */
   tenantNamespaces: Record<string, pulumi.Input<string>>;
 }
@@ -57,17 +66,12 @@ export class PlatformServices extends pulumi.ComponentResource {
         providers: { ...providerMap(opts?.providers), kubernetes: args.cluster.provider },
       },
     );
-    const s = args.settings;
-    const profile = sizeProfile(s);
-    const replicas = replicasFor(s);
-    const source = { localChartsDir: args.cluster.localChartsDir, imageRegistry: args.cluster.imageRegistry };
+    const profile = args.profile;
+    const replicas = replicasFor({ production: profile === "production" });
+    const source = args.cluster.artifacts;
     const child = { parent: this };
 
-    const roles = new DatabaseRoles(
-      "database-roles",
-      { database: args.database, profile, imageRegistry: source.imageRegistry },
-      child,
-    );
+    const roles = new DatabaseRoles("database-roles", { database: args.database, profile, source }, child);
     this.appDatabase = roles.app;
     this.readerDatabase = roles.reader;
 
@@ -105,7 +109,9 @@ export class PlatformServices extends pulumi.ComponentResource {
     const dashboards = new Dashboards(
       "dashboards",
       {
-        settings: s,
+        domain: args.domain,
+        signIn: args.signIn,
+        admins: args.admins,
         database: args.database,
         namespace: metrics.namespace,
         caConfigMap: metrics.caConfigMap,
@@ -142,9 +148,9 @@ export class PlatformServices extends pulumi.ComponentResource {
     const ui = new DeploymentUi(
       "deployment-ui",
       {
-        domain: s.domain,
-        auth: s.auth,
-        tenants: s.tenants,
+        domain: args.domain,
+        auth: args.signIn,
+        tenants: args.tenants,
         tenantNamespaces: args.tenantNamespaces,
         clusterIssuer: this.clusterIssuerName,
         ingressClass: this.ingressClass,

@@ -5,9 +5,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseArgs, type ArtifactSource } from "../helm";
-import type { TlsIssuerInput } from "../inputs";
-import { NAMESPACES } from "../naming";
+import { releaseArgs, type ArtifactSource } from "../../shared/artifacts";
+import type { TlsIssuerInput } from "../../shared/inputs";
+import { NAMESPACES } from "../../shared/naming";
 import { SIZES, type SizeProfile } from "./sizing";
 
 export interface IngressTlsArgs {

@@ -4,7 +4,6 @@
  * The values builders read requests and limits from here, and `platformServicesRequests` lists the same
  * figures per release for the edge capacity estimate, so the estimate and what is deployed cannot drift.
  */
-import type { PlatformConfig } from "../../../stacks/config";
 
 /** `edge`: a few Raspberry Pis (the whole platform must request <= 2 GiB); `standard`: AWS dev; `production`. */
 export type SizeProfile = "edge" | "standard" | "production";
@@ -14,7 +13,15 @@ export interface ContainerSize {
   limits: { cpu: string; memory: string };
 }
 
-export function sizeProfile(settings: Pick<PlatformConfig, "target" | "production">): SizeProfile {
+/** What decides the size profile: production first, then whether the target is a small edge cluster. */
+export interface SizingTarget {
+  /** Where the platform runs (`edge`: a few small nodes). */
+  target: "aws" | "edge";
+  /** Production: replicated services with disruption budgets. */
+  production: boolean;
+}
+
+export function sizeProfile(settings: SizingTarget): SizeProfile {
   if (settings.production) return "production";
   return settings.target === "edge" ? "edge" : "standard";
 }
@@ -110,7 +117,7 @@ export const PROMETHEUS_STORAGE: Record<
 };
 
 /** Replicas of what can run replicated: two in production (with a PodDisruptionBudget), else one. */
-export function replicasFor(settings: Pick<PlatformConfig, "production">): number {
+export function replicasFor(settings: Pick<SizingTarget, "production">): number {
   return settings.production ? 2 : 1;
 }
 
@@ -130,10 +137,7 @@ export interface ReleaseRequest {
  * edge capacity estimate (jobs and hooks that run to completion are left out). `installIngress` false
  * means the cluster's own Traefik (k3s) serves ingress and is not ours to count.
  */
-export function platformServicesRequests(
-  settings: Pick<PlatformConfig, "target" | "production">,
-  installIngress: boolean,
-): ReleaseRequest[] {
+export function platformServicesRequests(settings: SizingTarget, installIngress: boolean): ReleaseRequest[] {
   const s = SIZES[sizeProfile(settings)];
   const n = replicasFor(settings);
   const row = (release: string, container: ServiceContainer, replicas: number, perNode = false) => ({

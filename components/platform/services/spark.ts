@@ -7,10 +7,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { mirrorImage, releaseArgs, type ArtifactSource } from "../helm";
-import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../inputs";
-import { NAMESPACES } from "../naming";
-import { IMAGES, SPARK_VERSION } from "../versions";
+import { imageRef, releaseArgs, type ArtifactSource } from "../../shared/artifacts";
+import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../../shared/inputs";
+import { NAMESPACES } from "../../shared/naming";
+import { IMAGES, SPARK_VERSION } from "../../versions";
 import { DB_CA_PATH, libpqEnv } from "./database-roles";
 import { SIZES, type SizeProfile } from "./sizing";
 
@@ -186,7 +186,7 @@ export class SparkPlatform extends pulumi.ComponentResource {
     const jobFiles = sparkJobFiles(args.jobsDir);
     const store = args.objectStore;
     const pool = args.cluster.nodePools.spark;
-    const image = mirrorImage(IMAGES.spark, registry);
+    const image = imageRef(IMAGES.spark, args.source);
 
     tenants.forEach(([tenant, namespace], i) => {
       const labels = { "datavis.io/tenant": tenant, "app.kubernetes.io/part-of": "datavis" };

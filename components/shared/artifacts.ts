@@ -1,11 +1,13 @@
 /**
- * Helm releases from the pinned chart list, from the chart repository or, on air-gapped sites, from a
- * local folder of chart archives; and image references rewritten to a site's registry mirror.
+ * Where every chart and image comes from. One artifact source per cluster (online: the charts' own
+ * repositories and the images' own registries; air-gapped: a folder of chart archives and the site's
+ * registry mirror), applied here and only here: every Helm release is made by `releaseArgs` and every image
+ * reference by `imageRef`, so no component has to know whether the site is air-gapped.
  */
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS, ChartKey } from "./versions";
+import { CHARTS, ChartKey } from "../versions";
 
 /** Where charts and images come from (air-gapped sites: a local folder and a registry mirror). */
 export interface ArtifactSource {
@@ -14,6 +16,9 @@ export interface ArtifactSource {
   /** host[:port] of a registry mirror that serves every upstream image under its original path. */
   imageRegistry?: string;
 }
+
+/** The online source: every chart from its repository, every image from its registry. */
+export const ONLINE: ArtifactSource = {};
 
 export interface ChartReleaseArgs {
   namespace: pulumi.Input<string>;
@@ -43,6 +48,11 @@ export function releaseArgs(
   };
 }
 
+/** The full image reference through the source's mirror when one is set (identity online). */
+export function imageRef(image: string, source: ArtifactSource): string {
+  return mirrorImage(image, source.imageRegistry);
+}
+
 /** Rewrites `registry/path:tag` to the mirror, keeping path and tag (docker.io is the default registry). */
 export function mirrorImage(image: string, registry?: string): string {
   if (!registry) return image;
@@ -58,4 +68,25 @@ export function splitImage(image: string): { repository: string; tag: string } {
   const at = image.lastIndexOf(":");
   if (at <= image.lastIndexOf("/")) throw new Error(`image ${image} has no tag; pin one in versions.ts`);
   return { repository: image.slice(0, at), tag: image.slice(at + 1) };
+}
+
+/** `repository` (with registry) and `tag` of a pinned image through the source's mirror. */
+export function imageRepoTag(image: string, source: ArtifactSource): { repository: string; tag: string } {
+  return splitImage(imageRef(image, source));
+}
+
+/** `registry`, `repository` (without registry) and `tag`, for charts that template `registry/repository:tag`. */
+export function imageParts(
+  image: string,
+  source: ArtifactSource,
+): { registry: string; repository: string; tag: string } {
+  const { repository, tag } = imageRepoTag(image, source);
+  const slash = repository.indexOf("/");
+  return { registry: repository.slice(0, slash), repository: repository.slice(slash + 1), tag };
+}
+
+/** A container's CPU/memory requests and limits, as Kubernetes and most charts take them. */
+export interface ContainerResources {
+  requests: { cpu: string; memory: string };
+  limits?: { cpu?: string; memory?: string };
 }

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ArtifactSource } from "./artifacts";
 
 export interface ClusterInput {
   /** Kubernetes provider for the cluster every platform resource is created in. */
@@ -26,12 +27,11 @@ export interface ClusterInput {
     spark?: { nodeSelector: Record<string, string>; tolerations: k8s.types.input.core.v1.Toleration[] };
   };
   /**
-   * Rewrites an upstream image reference for this cluster (the air-gapped registry mirror); identity
-   * elsewhere.
+   * Where this cluster's charts and images come from: online repositories, or an air-gapped site's
+   * chart folder and registry mirror. Every release and image reference of every layer goes through it
+   * (`releaseArgs`, `imageRef` in ./artifacts).
    */
-  imageRegistry?: string;
-  /** Folder of chart archives (`<name>-<version>.tgz`) to install from instead of the chart repositories. */
-  localChartsDir?: string;
+  artifacts: ArtifactSource;
 }
 
 export interface DatabaseInput {

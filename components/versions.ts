@@ -110,3 +110,14 @@ export const IMAGES = {
 // 1.36: the newest minor in EKS standard support as of November 2026 (on EKS since 2 June 2026, standard
 // support to 2 August 2027; EKS user guide "Review release notes for Kubernetes versions on standard support").
 export const KUBERNETES_VERSION = "1.36";
+
+/**
+ * EKS add-ons the cluster manages (CoreDNS included, rather than the unmanaged bootstrap copy). Each is held
+ * at the build EKS names as the default for KUBERNETES_VERSION (`aws eks describe-addon-versions
+ * --kubernetes-version <minor>`, the build marked `defaultVersion`), resolved when the program runs and
+ * recorded in the plan: a new default reaches the cluster only through a reviewed `pulumi preview` diff,
+ * never by the add-on floating on its own. EKS publishes those builds per Kubernetes minor; no build list
+ * for 1.36 is reachable from here, so the exact strings are not written down in this file.
+ */
+export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"] as const;
+export type EksAddon = (typeof EKS_ADDONS)[number];

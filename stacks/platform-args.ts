@@ -1,0 +1,29 @@
+/**
+ * The one place where the validated config meets the platform layer: config keys in, PlatformArgs out.
+ * Both targets call it, so the platform is configured the same way on AWS and on edge.
+ */
+import type { PlatformArgs } from "../components/platform";
+import { sizeProfile } from "../components/platform/services/sizing";
+import type { PlatformConfig } from "./config";
+
+/** Everything of PlatformArgs that comes from config (the four target inputs come from the target). */
+export type PlatformSettings = Omit<PlatformArgs, "cluster" | "database" | "objectStore" | "tls">;
+
+export function platformSettings(cfg: PlatformConfig): PlatformSettings {
+  return {
+    domain: cfg.domain,
+    tenants: cfg.tenants,
+    signIn: cfg.auth,
+    admins: cfg.admins,
+    profile: sizeProfile(cfg),
+    notebooks: {
+      storageGi: cfg.notebookStorageGi,
+      backupRetentionDays: cfg.notebookBackupRetentionDays,
+      cullIdleMinutes: cfg.cullIdleMinutes,
+      image: cfg.singleUserImage,
+      maintenance: cfg.maintenance,
+      activityLogRetentionDays: cfg.activityLogRetentionDays,
+      scheduledRuns: cfg.scheduledRuns,
+    },
+  };
+}
