@@ -12,10 +12,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS, KUBERNETES_VERSION } from "../components/platform/versions";
+import { CHARTS, KUBERNETES_VERSION } from "../components/versions";
 
 export const MATRIX_FILE = path.join(__dirname, "vars", "version-matrix.yml");
-const SOURCE = "components/platform/versions.ts";
+const SOURCE = "components/versions.ts";
 
 /** One comparator of a Helm `kubeVersion` constraint, in the operators Ansible's `version` test takes. */
 export interface Requirement {

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { MATRIX_FILE, buildMatrix, parseKubeVersion, renderMatrix } from "../version-matrix";
-import { KUBERNETES_VERSION } from "../../components/platform/versions";
+import { KUBERNETES_VERSION } from "../../components/versions";
 
 const ANSIBLE_PI = path.join(__dirname, "..");
 const REPO_ROOT = path.join(ANSIBLE_PI, "..");
