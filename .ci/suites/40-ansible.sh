@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # ansible-pi converge test: builds a Debian bookworm arm64 root filesystem (debootstrap under qemu-user),
-# converges site.yml into it through the community.general.chroot connection (air-gap mode, stub k3s
-# from a generated bundle, `boot`-tagged tasks skipped: nothing can start in a chroot), checks the files
-# and settings it expects, converges again and requires changed=0, then checks that broken inventories
-# fail early with their message. Also: ansible-lint (production profile), the pinned collections, and
-# the air-gap bundle tool (manifest from the plan).
+# converges site.yml into it through the community.general.chroot connection (air-gap mode with an https
+# mirror and its CA, stub k3s from a generated bundle, `boot`-tagged tasks skipped: nothing can start in a
+# chroot), checks the files and settings it expects, converges again and requires changed=0, then checks
+# that broken inventories and nodes (cgroup v1, no memory controller) fail early with their message.
+# Also: ansible-lint (production profile), the pinned collections, the mocha tests in ansible-pi/tests
+# (air-gap bundle tool, version gate, kubelet reservations), site.yml's k3s plays rendered for a
+# three-server HA inventory (one-at-a-time restarts, etcd snapshots), registries.yaml for each mirror form
+# against k3s's documented format, and the upgrade drain against a real kube-apiserver on 127.0.0.1.
 set -uo pipefail
 source "$REPO_ROOT/.ci/lib.sh"
 cd "$REPO_ROOT" || exit 1
@@ -33,7 +36,7 @@ suite_start=$SECONDS
 
 section "tools"
 t=$SECONDS
-apt_install qemu-user-static binfmt-support debootstrap || { failed=$((failed + 1)); finish; }
+apt_install qemu-user-static binfmt-support debootstrap openssl || { failed=$((failed + 1)); finish; }
 # binfmt_misc lets the kernel run arm64 binaries through qemu (F flag: works inside the chroot too).
 if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
   $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
@@ -179,7 +182,6 @@ if [ -z "$k8s_bin" ] && [ -f "$REPO_ROOT/tools/cluster/build.sh" ]; then
   k8s_bin="$(bash "$REPO_ROOT/tools/cluster/build.sh" 2>"$CI_RESULTS/.k8s-build.log" | tail -1)"
 fi
 if [ -n "$k8s_bin" ] && [ -x "$k8s_bin/kube-apiserver" ] && [ -x "$k8s_bin/kubectl" ]; then
-  apt_install openssl >/dev/null
   drain_log="$CI_RESULTS/.drain.log"
   $SUDO env "PATH=$PATH" python3 ansible-pi/tests/drain_test.py "$k8s_bin" >"$drain_log" 2>&1
   cat "$drain_log"
