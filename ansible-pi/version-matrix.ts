@@ -12,16 +12,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS, KUBERNETES_VERSION } from "../components/versions";
+import { KUBERNETES_VERSION } from "../components/versions";
+import { acceptedK3sMinors, clusterVersion, pinnedMatrix } from "../components/versions/gate";
+import { satisfies } from "../components/versions/semver";
 
 export const MATRIX_FILE = path.join(__dirname, "vars", "version-matrix.yml");
-const SOURCE = "components/versions.ts";
-
-/** One comparator of a Helm `kubeVersion` constraint, in the operators Ansible's `version` test takes. */
-export interface Requirement {
-  op: ">=" | ">" | "<=" | "<" | "==";
-  version: string;
-}
+const SOURCE = "components/versions (matrix.ts facts, gate.ts acceptedK3sMinors)";
 
 export interface ChartConstraint {
   /** Chart name as Helm and the charts' users know it (`jupyterhub`, `cloudnative-pg`). */
@@ -29,50 +25,40 @@ export interface ChartConstraint {
   version: string;
   /** The constraint exactly as Chart.yaml declares it. */
   kubeVersion: string;
-  /** The same constraint as comparators, all of which must hold. */
-  requires: Requirement[];
+  /** Kubernetes minors ("1.28", ...) up to the pinned one on which the constraint holds. */
+  minors: string[];
 }
 
 export interface Matrix {
   kubernetes: string;
+  /** Minors the version gate accepts for k3s (every edge chart holds, not newer than the pin). */
+  accepted: string[];
   charts: ChartConstraint[];
 }
 
-/**
- * Parses the subset of Helm's semver ranges charts use for kubeVersion: space- or comma-separated
- * comparators that must all hold (">=1.28.0-0", ">= 1.24.0-0 < 1.33.0"). The "-0" pre-release suffix only
- * makes Helm accept pre-release cluster versions (k3s reports plain versions), so it is dropped.
- * Anything else (||, ~, ^, x-ranges) throws: the gate would otherwise silently accept too much.
- */
-export function parseKubeVersion(constraint: string): Requirement[] {
-  const tokens = constraint
-    .replace(/(>=|<=|==|=|>|<)\s+/g, "$1")
-    .split(/[\s,]+/)
-    .filter((t) => t !== "");
-  if (tokens.length === 0) throw new Error(`kubeVersion "${constraint}" is empty`);
-  return tokens.map((t) => {
-    const m = /^(>=|<=|==|=|>|<)?v?(\d+)\.(\d+)(?:\.(\d+))?(?:-[0-9A-Za-z.]+)?$/.exec(t);
-    if (!m) {
-      throw new Error(
-        `kubeVersion "${constraint}": cannot read "${t}" (only comparators >=, >, <=, <, = joined by spaces)`,
-      );
-    }
-    const op = (m[1] === "=" || m[1] === undefined ? "==" : m[1]) as Requirement["op"];
-    return { op, version: `${m[2]}.${m[3]}.${m[4] ?? "0"}` };
-  });
+/** The minors from 1.20 up to the pinned KUBERNETES_VERSION (the range acceptedK3sMinors walks). */
+function minorsUpToPin(): string[] {
+  const [major, pinned] = KUBERNETES_VERSION.split(".").map(Number);
+  const out: string[] = [];
+  for (let minor = 20; minor <= pinned; minor++) out.push(`${major}.${minor}`);
+  return out;
 }
 
 export function buildMatrix(): Matrix {
-  const charts = Object.values(CHARTS)
-    .filter((c): c is typeof c & { kubeVersion: string } => typeof (c as any).kubeVersion === "string")
+  const m = pinnedMatrix();
+  const charts = m.charts
+    .filter((c) => c.facts?.kubeVersion && c.facts.targets.includes("edge"))
     .map((c) => ({
       name: c.chart,
-      version: c.version,
-      kubeVersion: c.kubeVersion,
-      requires: parseKubeVersion(c.kubeVersion),
+      version: c.pinned,
+      kubeVersion: c.facts!.kubeVersion!,
+      // The same test the gate applies: the edge cluster version (k3s as pinned) against the constraint.
+      minors: minorsUpToPin().filter((minor) =>
+        satisfies(clusterVersion({ ...m, k3s: `v${minor}.0+k3s1` }, "edge"), c.facts!.kubeVersion!),
+      ),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { kubernetes: KUBERNETES_VERSION, charts };
+  return { kubernetes: KUBERNETES_VERSION, accepted: acceptedK3sMinors(), charts };
 }
 
 /** The vars file's text (YAML written by hand: stable order and comments, no dependency). */
@@ -87,9 +73,11 @@ export function renderMatrix(m: Matrix = buildMatrix()): string {
     "# Newest Kubernetes minor the platform is built and tested for (KUBERNETES_VERSION): a k3s_version on a",
     "# later minor is refused until the versions module moves.",
     `preflight_matrix_kubernetes: ${q(m.kubernetes)}`,
+    "# Minors the gate accepts (acceptedK3sMinors): every edge chart's kubeVersion holds.",
+    `preflight_matrix_accepted: [${m.accepted.map(q).join(", ")}]`,
     "",
-    "# Every chart's kubeVersion constraint (Chart.yaml at the pinned version): a k3s_version that breaks one",
-    "# is refused, naming the chart.",
+    "# Every edge chart's kubeVersion constraint (Chart.yaml at the pinned version) and the minors it allows:",
+    "# a k3s_version on another minor is refused, naming the chart.",
     "preflight_matrix_charts:",
   ];
   for (const c of m.charts) {
@@ -98,8 +86,7 @@ export function renderMatrix(m: Matrix = buildMatrix()): string {
       `    version: ${q(c.version)}`,
       `    kube_version: ${q(c.kubeVersion)}`,
     );
-    lines.push("    requires:");
-    for (const r of c.requires) lines.push(`      - { op: ${q(r.op)}, version: ${q(r.version)} }`);
+    lines.push(`    minors: [${c.minors.map(q).join(", ")}]`);
   }
   return lines.join("\n") + "\n";
 }

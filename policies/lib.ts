@@ -1,5 +1,7 @@
 /**
- * Helpers shared by the rules: stack tags, IAM policy documents, pod specs, image references.
+ * Helpers shared by the rules: stack tags, control references, reading values, relating resources.
+ *
+ * IAM documents are in lib-iam.ts, pod specs in lib-k8s.ts, image references in lib-images.ts.
  *
  * Everything here is pure and reads only what the engine hands a policy: a resource's registered inputs
  * (`validateResource`) or every resource's state (`validateStack`). During `pulumi preview` some of those
@@ -77,6 +79,26 @@ export function present(read: () => unknown): boolean {
   }
 }
 
+/** Whether `e` is the SDK's error for reading a value that is unknown during preview. */
+export function isUnknownValue(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === "UnknownValueError";
+}
+
+/**
+ * Runs `visit` on each item; an item whose values are unknown during preview (e.g. a rule's CIDR taken
+ * from the VPC) is skipped and judged at `pulumi up`, instead of aborting the whole stack rule and
+ * hiding every other finding behind the SDK's "can't run policy".
+ */
+export function eachKnown<T>(items: Iterable<T>, visit: (item: T) => void): void {
+  for (const item of items) {
+    try {
+      visit(item);
+    } catch (e) {
+      if (!isUnknownValue(e)) throw e;
+    }
+  }
+}
+
 /** Plain property access that tolerates missing intermediate objects. */
 export function get(obj: unknown, ...path: (string | number)[]): any {
   let cur: any = obj;
@@ -92,252 +114,19 @@ export function asArray<T>(v: T | T[] | undefined | null): T[] {
   return Array.isArray(v) ? v : [v];
 }
 
-// ---------------------------------------------------------------------------------------------------
-// IAM policy documents
-
-export interface Statement {
-  Effect?: string;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-  Principal?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
+/** A stack rule with its control (the type checker keeps `framework` required). */
+export function stackPolicy(p: StackValidationPolicy & Pick<Rule, "framework">): Rule {
+  return p;
 }
 
-/** Statements of a policy document given as JSON text or as an object; [] when it cannot be read. */
-export function statements(doc: unknown): Statement[] {
-  let d: any = doc;
-  if (typeof d === "string") {
-    try {
-      d = JSON.parse(d);
-    } catch {
-      return [];
-    }
-  }
-  if (!d || typeof d !== "object") return [];
-  return asArray(d.Statement ?? d.statement ?? d.statements).filter((s) => s && typeof s === "object");
+/** A resource rule with its control. */
+export function resourcePolicy(p: ResourceValidationPolicy & Pick<Rule, "framework">): Rule {
+  return p;
 }
 
-function actionsOf(s: Statement): string[] {
-  return asArray(s.Action).map((a) => String(a).toLowerCase());
-}
-
-/** An Allow statement granting every action on every resource (`*` or `*:*` on `*`), or NotAction on `*`. */
-export function isFullAdmin(s: Statement): boolean {
-  if ((s.Effect ?? "Allow") !== "Allow") return false;
-  const resources = asArray(s.Resource).map(String);
-  if (!resources.includes("*")) return false;
-  if (s.NotAction !== undefined) return true;
-  return actionsOf(s).some((a) => a === "*" || a === "*:*");
-}
-
-/** Service-wide wildcard actions (`s3:*`, `iam:*`, `*`) an Allow statement grants. */
-export function wildcardActions(s: Statement): string[] {
-  if ((s.Effect ?? "Allow") !== "Allow") return [];
-  return actionsOf(s).filter((a) => a === "*" || a === "*:*" || /^[a-z0-9-]+:\*$/.test(a));
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Kubernetes workloads
-
-const TEMPLATE_KINDS = new Set([
-  "Deployment",
-  "StatefulSet",
-  "DaemonSet",
-  "ReplicaSet",
-  "ReplicationController",
-  "Job",
-  "PodTemplate",
-]);
-
-/** The pod spec of a Kubernetes workload resource (`kubernetes:apps/v1:Deployment`, ...), if it has one. */
-export function podSpecOf(type: string, props: any): any | undefined {
-  if (!type.startsWith("kubernetes:")) return undefined;
-  const kind = type.split(":")[2];
-  if (kind === "Pod") return props?.spec;
-  if (kind === "CronJob") return get(props, "spec", "jobTemplate", "spec", "template", "spec");
-  if (kind === "PodTemplate") return get(props, "template", "spec");
-  if (TEMPLATE_KINDS.has(kind)) return get(props, "spec", "template", "spec");
-  return undefined;
-}
-
-export interface Container {
-  name?: string;
-  image?: string;
-  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-  securityContext?: Record<string, any>;
-}
-
-export function containersOf(spec: any): Container[] {
-  return [
-    ...asArray(spec?.initContainers),
-    ...asArray(spec?.containers),
-    ...asArray(spec?.ephemeralContainers),
-  ].filter((c) => c && typeof c === "object");
-}
-
-/** Keys under which Helm charts commonly take extra container specs in their values. */
-const VALUES_CONTAINER_KEYS = new Set([
-  "containers",
-  "initContainers",
-  "extraContainers",
-  "extraInitContainers",
-  "sidecars",
-  "sidecarContainers",
-]);
-
-export interface Found<T> {
-  /** Dotted path inside the values, for messages. */
-  path: string;
-  value: T;
-}
-
-/** Visits every object and array element of `root`, with its dotted path and the key it sits under. */
-export function walk(root: unknown, visit: (value: any, path: string, key: string) => void): void {
-  const seen = new Set<unknown>();
-  const go = (v: any, path: string, key: string): void => {
-    if (v === null || typeof v !== "object" || seen.has(v)) return;
-    seen.add(v);
-    if (Array.isArray(v)) {
-      v.forEach((x, i) => {
-        visit(x, `${path}[${i}]`, key);
-        go(x, `${path}[${i}]`, key);
-      });
-      return;
-    }
-    for (const [k, x] of Object.entries(v)) {
-      const p = path ? `${path}.${k}` : k;
-      visit(x, p, k);
-      go(x, p, k);
-    }
-  };
-  go(root, "", "");
-}
-
-/** Container specs inside Helm values (charts' `extraContainers`, `initContainers`, `sidecars`, ...). */
-export function containersInValues(values: unknown): Found<Container>[] {
-  const out: Found<Container>[] = [];
-  walk(values, (v, path, key) => {
-    if (
-      VALUES_CONTAINER_KEYS.has(key) &&
-      v &&
-      typeof v === "object" &&
-      !Array.isArray(v) &&
-      typeof v.name === "string" &&
-      typeof v.image === "string"
-    ) {
-      out.push({ path, value: v });
-    }
-  });
-  return out;
-}
-
-/** Objects inside Helm values that Kubernetes reads as a pod or container securityContext. */
-export function securityContextsInValues(values: unknown): Found<Record<string, any>>[] {
-  const out: Found<Record<string, any>>[] = [];
-  walk(values, (v, path, key) => {
-    if (/securityContext$/i.test(key) && v && typeof v === "object" && !Array.isArray(v))
-      out.push({ path, value: v });
-  });
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Image references
-
-export interface ImageRef {
-  /** As written. */
-  ref: string;
-  registry: string;
-  /** Repository path without registry, `library/` added for Docker Hub official images. */
-  path: string;
-  tag?: string;
-  digest?: string;
-}
-
-function looksLikeRegistry(segment: string): boolean {
-  return segment.includes(".") || segment.includes(":") || segment === "localhost";
-}
-
-export function parseImage(ref: string): ImageRef {
-  let rest = ref.trim();
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const parts = rest.split("/");
-  let registry = "docker.io";
-  if (parts.length > 1 && looksLikeRegistry(parts[0])) registry = parts.shift()!;
-  if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = "docker.io";
-  let path = parts.join("/");
-  if (registry === "docker.io" && !path.includes("/")) path = `library/${path}`;
-  return { ref, registry, path, tag, digest };
-}
-
-/** `path[:tag]` without the registry: the same image whether pulled upstream or from a site's mirror. */
-export function imageKey(img: ImageRef, withTag = true): string {
-  const p = img.path.replace(/^library\//, "");
-  return withTag && img.tag ? `${p}:${img.tag}` : p;
-}
-
-const IMAGE_STRING = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-const IMAGE_KEY = /^(image|imageName|[a-z]+Image)$/;
-
-/**
- * Image references anywhere in a resource's spec or a release's values: `image: "repo:tag"` strings,
- * `{registry, repository, tag}` objects (most charts) and `{name, tag}` objects (zero-to-jupyterhub).
- * `explicitTag` is false where the chart fills the tag in from its own appVersion.
- */
-export function imagesIn(root: unknown): Found<{ image: string; explicitTag: boolean }>[] {
-  const out: Found<{ image: string; explicitTag: boolean }>[] = [];
-  walk(root, (v, path, key) => {
-    if (
-      typeof v === "string" &&
-      IMAGE_KEY.test(key) &&
-      IMAGE_STRING.test(v) &&
-      !/^(Always|IfNotPresent|Never)$/.test(v)
-    ) {
-      out.push({ path, value: { image: v, explicitTag: true } });
-      return;
-    }
-    if (!v || typeof v !== "object" || Array.isArray(v)) return;
-    const tag = v.tag === undefined || v.tag === null || v.tag === "" ? undefined : String(v.tag);
-    const digest = typeof v.digest === "string" && v.digest ? v.digest : undefined;
-    if (typeof v.repository === "string" && v.repository && (IMAGE_KEY.test(key) || tag !== undefined)) {
-      const base =
-        typeof v.registry === "string" && v.registry ? `${v.registry}/${v.repository}` : v.repository;
-      out.push({
-        path,
-        value: {
-          image: `${base}${tag ? `:${tag}` : ""}${digest ? `@${digest}` : ""}`,
-          explicitTag: !!(tag || digest),
-        },
-      });
-    } else if (IMAGE_KEY.test(key) && typeof v.name === "string" && v.name && IMAGE_STRING.test(v.name)) {
-      out.push({
-        path,
-        value: { image: `${v.name}${tag ? `:${tag}` : ""}`, explicitTag: tag !== undefined },
-      });
-    }
-  });
-  return out;
-}
-
-/** Why an image reference is not pinned, or undefined when it is. */
-export function unpinnedReason(image: string): string | undefined {
-  const img = parseImage(image);
-  if (img.digest) return undefined;
-  if (!img.tag) return `image "${image}" has no tag (it would pull "latest")`;
-  if (img.tag.toLowerCase() === "latest") return `image "${image}" uses the moving tag "latest"`;
-  return undefined;
+/** Resources of `type` in the stack. */
+export function ofType(all: PolicyResource[], ...types: string[]): PolicyResource[] {
+  return all.filter((r) => types.includes(r.type));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -367,3 +156,6 @@ export function attachedTo(
     return typeof ref === "string" && names.has(ref);
   });
 }
+
+/** Source ranges meaning "the whole internet". */
+export const WORLD: ReadonlySet<string> = new Set(["0.0.0.0/0", "::/0"]);

@@ -5,7 +5,13 @@
  * Nothing here assumes Pi hardware: the node model only feeds the plan's capacity estimate.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { CloudNativePgBackups, CloudNativePgDatabase, SeaweedFsObjectStore } from "../components/edge";
+import {
+  CloudNativePgBackups,
+  CloudNativePgDatabase,
+  largestEdgeNode,
+  SeaweedFsObjectStore,
+} from "../components/edge";
+import { notebookSizingFor } from "../components/platform/notebooks/profile-fit";
 import type { ArtifactSource } from "../components/shared/artifacts";
 import { ClusterInput, Platform, TlsIssuerInput } from "../components/platform";
 import type { EdgeConfig, PlatformConfig } from "./config";
@@ -45,6 +51,10 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
     objectStore: objectStore.input,
     tls,
     ...platformSettings(cfg),
+    // Sized for the node model: a 4 GB Pi cannot hold the defaults' 4G and 6G guarantees.
+    notebookSizing: notebookSizingFor(
+      largestEdgeNode({ cpu: e.nodeCpu, memoryGi: e.nodeMemoryGi }, e.nodeCount),
+    ),
   });
 
   // After the platform (the plugin's certificates come from its cert-manager) and the operator it joins.

@@ -118,3 +118,54 @@ describe("aws database (prod)", () => {
     expect(key.inputs.deletionWindowInDays).to.equal(30);
   });
 });
+
+describe("aws database: a major PostgreSQL upgrade of prod", () => {
+  async function prodDatabase(engineMajorVersion: string) {
+    const { PostgresRds } = await import("../components/aws/rds");
+    const { recordProgram } = await import("../tools/offline");
+    const { mockCall, mockResource } = await import("../tools/mock-outputs");
+    const { parseConfig } = await import("../stacks/config");
+    const { readRawConfig } = await import("../tools/offline");
+    const cfg = parseConfig(readRawConfig({ stack: "prod" }), "prod");
+    const { resources } = await recordProgram(
+      () =>
+        new PostgresRds("database", {
+          identifier: "datavis-prod",
+          vpcId: "vpc-1",
+          subnetIds: ["subnet-1", "subnet-2"],
+          clientSecurityGroupId: "sg-nodes",
+          instanceClass: "db.t4g.small",
+          allocatedStorageGb: 20,
+          backupRetentionDays: 14,
+          production: true,
+          databaseName: "datavis",
+          adminUser: "datavis_admin",
+          engineMajorVersion,
+        }),
+      { stack: "prod", mocks: { newResource: (a) => mockResource(a, cfg), call: (a) => mockCall(a, cfg) } },
+    );
+    return resources;
+  }
+
+  it("17 -> 18 is a plan RDS accepts: a new parameter group first, the upgrade allowed, the old group removed after", async () => {
+    const before = await prodDatabase("17");
+    const after = await prodDatabase("18");
+    const groups = (rs: typeof before) =>
+      rs.filter((r) => r.type === "aws:rds/parameterGroup:ParameterGroup");
+    const instance = (rs: typeof before) => rs.find((r) => r.type === "aws:rds/instance:Instance")!;
+    // A new group of the new family (a new resource: Pulumi creates it before updating what uses it) ...
+    expect(groups(after).map((g) => g.inputs.family)).to.deep.equal(["postgres18"]);
+    expect(groups(after)[0].name).to.not.equal(groups(before)[0].name);
+    // ... the instance is updated in place (same resource, never replaced), moved to it with the upgrade allowed
+    expect(instance(after).name).to.equal(instance(before).name);
+    expect(instance(after).inputs).to.include({
+      engineVersion: "18",
+      allowMajorVersionUpgrade: true,
+      applyImmediately: true,
+    });
+    expect(instance(after).dependencies).to.include(groups(after)[0].urn);
+    // ... and the old group, no longer in the program, is deleted at the end: it must not be protected.
+    expect(groups(before)[0].protect).to.equal(false);
+    expect(groups(before)[0].retainOnDelete).to.equal(false);
+  });
+});

@@ -108,6 +108,10 @@ describe("policy pack served to the engine over the analyzer protocol", function
         backupRetentionPeriod: 14,
         multiAz: false,
         deletionProtection: true,
+        // Settings the other RDS rules ask for, so only the three findings below remain.
+        iamDatabaseAuthenticationEnabled: true,
+        copyTagsToSnapshot: true,
+        dbSubnetGroupName: "datavis-prod-db",
       }),
     );
     const found = diagnostics(res).map((d) => `${d.policy} ${d.level}`);
@@ -131,6 +135,9 @@ describe("policy pack served to the engine over the analyzer protocol", function
           backupRetentionPeriod: 14,
           multiAz: true,
           deletionProtection: true,
+          iamDatabaseAuthenticationEnabled: true,
+          copyTagsToSnapshot: true,
+          dbSubnetGroupName: "datavis-prod-db",
         },
         true,
       ),

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import { ARM64_CHARTS, ARM64_IMAGES } from "../policies/arm64-images";
-import { imageKey, parseImage } from "../policies/lib";
+import { imageKey, parseImage } from "../policies/lib-images";
 import { allPolicies, allRules } from "../policies/rules";
 import { IMAGES } from "../components/versions";
 import { evaluatePolicies } from "../tools/policy-eval";
@@ -29,7 +29,16 @@ describe("policy pack: package and metadata", () => {
 
   it("index.ts constructs the PolicyPack from allPolicies; rules.ts only declares them", () => {
     expect(read("index.ts")).to.match(/new PolicyPack\("datavis-platform", \{[\s\S]*policies: allPolicies/);
-    for (const f of ["rules.ts", "aws.ts", "kubernetes.ts", "stack.ts", "lib.ts", "arm64-images.ts"]) {
+    const sources = fs.readdirSync(POLICIES).filter((f) => f.endsWith(".ts") && f !== "index.ts");
+    expect(sources).to.include.members([
+      "rules.ts",
+      "aws.ts",
+      "kubernetes.ts",
+      "stack.ts",
+      "lib.ts",
+      "arm64-images.ts",
+    ]);
+    for (const f of sources) {
       const src = read(f);
       expect(src, f).to.not.match(/new PolicyPack\(/);
       // Runtime imports of @pulumi/policy would start the SDK's gRPC module; types only.
@@ -67,9 +76,23 @@ describe("policy pack: package and metadata", () => {
     expect(readme).to.match(/@pulumi\/awsguard/);
   });
 
-  it("every rule has a violating and a complying fixture in tests/policies.test.ts", () => {
-    const tests = fs.readFileSync(path.join(__dirname, "policies.test.ts"), "utf8");
-    for (const r of allRules) expect(tests, r.name).to.include(`"${r.name}"`);
+  it("every rule has a violating and a complying fixture in tests/policies*.test.ts", () => {
+    const files = fs
+      .readdirSync(__dirname)
+      .filter((f) => /^policies(-[a-z0-9]+)?\.test\.ts$/.test(f) && !/-(pack|analyzer)\./.test(f));
+    for (const r of allRules) {
+      const uses = files.filter((f) =>
+        fs.readFileSync(path.join(__dirname, f), "utf8").includes(`"${r.name}"`),
+      );
+      expect(uses, r.name).to.not.be.empty;
+    }
+  });
+
+  it("no policy source file is over 300 lines (split by concern)", () => {
+    for (const f of fs.readdirSync(POLICIES).filter((x) => x.endsWith(".ts"))) {
+      const lines = read(f).split("\n").length;
+      expect(lines, f).to.be.at.most(300);
+    }
   });
 
   it("every image pinned in versions.ts is on the checked arm64 list, each entry saying how it was checked", () => {
@@ -231,6 +254,33 @@ const without = (type: string) => (resources: RecordedResource[]) => {
   ).to.be.true;
   return resources.filter((r) => r.type !== type);
 };
+
+describe("NetworkPolicy enforcement is judged on the shipped cluster (issue 13 item 3)", () => {
+  const withCni = (vpcCniOptions: Record<string, unknown> | undefined) =>
+    editFirst("eks:index:Cluster", (r) => {
+      if (vpcCniOptions === undefined) delete r.inputs.vpcCniOptions;
+      else r.inputs.vpcCniOptions = vpcCniOptions;
+      delete r.displayInputs?.vpcCniOptions;
+    });
+  const rules = () => allRules.filter((r) => r.name === "k8s-network-policies-enforced");
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: the cluster without vpcCniOptions.enableNetworkPolicy fails, with it passes`, async () => {
+      const run = await runStack(stack);
+      expect(run.resources.some((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")).to.be
+        .true;
+      const off = await evaluatePolicies(mutated(run, withCni(undefined)), rules());
+      expect(off.map((v) => `${v.level} ${v.resource}`)).to.deep.equal(["mandatory cluster-eks"]);
+      const on = await evaluatePolicies(mutated(run, withCni({ enableNetworkPolicy: true })), rules());
+      expect(on).to.deep.equal([]);
+    });
+  }
+
+  it("edge: k3s enforces NetworkPolicies itself; the rule has nothing to judge", async () => {
+    const run = await runStack("edge");
+    expect(await evaluatePolicies(run, rules())).to.deep.equal([]);
+  });
+});
 
 describe("policy pack judges the shipped stacks' real resources (one change trips one rule)", () => {
   const cases: [string, string, (resources: RecordedResource[]) => RecordedResource[]][] = [

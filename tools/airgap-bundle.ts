@@ -9,7 +9,7 @@
  * without) and paired release by release and image by image, so every mirror path maps back to its
  * upstream source. Helm releases (kubernetes:helm.sh/v3:Release) give chart, version and repository;
  * images come from every `image` / `imageName` string and every `[registry/]repository` + `tag` object in
- * the resources' inputs and Helm values, plus components/platform/versions.ts IMAGES. The k3s release
+ * the resources' inputs and Helm values, plus components/versions/index.ts IMAGES. The k3s release
  * is ansible-pi's pinned `k3s_version` (inventory/example/group_vars/all.yml), checked against
  * KUBERNETES_VERSION.
  *
@@ -17,7 +17,9 @@
  * checksums: k3s/{k3s-arm64, k3s-airgap-images-arm64.tar.zst, install.sh} (what ansible-pi's airgap role
  * installs), charts/<chart>-<version>.tgz (the edge stack's chartsDir layout); when `helm` is on PATH it
  * renders every release with the plan's values to add the charts' own images; when `skopeo` is on PATH
- * it saves each arm64 image as images/<name>.tar (OCI archive) and writes images/push-to-mirror.sh.
+ * it saves each arm64 image as images/<name>.tar (OCI archive) and writes images/push-to-mirror.sh, and
+ * saves the spawn path's images (manifest `preload`) as k3s/images/<name>.tar, which ansible-pi's airgap
+ * role places where k3s imports them at start.
  */
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
@@ -61,6 +63,12 @@ export interface BundleManifest {
   k3s: { version: string; files: { name: string; url: string }[] };
   charts: ChartEntry[];
   images: ImageEntry[];
+  /**
+   * Images preloaded into k3s on every node (k3s imports each archive in /var/lib/rancher/k3s/agent/images
+   * at start): the ones a user waits for when a notebook server or Spark job starts. Saved under their
+   * mirror name, the name pods ask for, so containerd has them before the first spawn.
+   */
+  preload: ImageEntry[];
   /** Mirror references whose upstream source could not be found (the bundle is incomplete). */
   unresolved: string[];
 }
@@ -208,9 +216,27 @@ export function buildManifest(args: {
     k3s: { version: args.k3sVersion, files: k3sFiles(args.k3sVersion) },
     charts: planCharts(args.airgapped, args.online),
     images,
+    preload: preloadImages(images, args.online),
     unresolved,
   };
 }
+
+/**
+ * The spawn path's images: the notebook servers' image as the online plan's hub release sets it (a stack's
+ * own singleUserImage included) and the Spark image. Edge runs no image pre-puller (fixed nodes): these
+ * archives are how the first server on each Pi starts without a multi-GB pull.
+ */
+export function preloadImages(images: ImageEntry[], online: Plan): ImageEntry[] {
+  const hub = online.resources.find((r) => HELM_RELEASE_TYPES.includes(r.type) && r.name === "jupyterhub");
+  const su = (hub?.inputs.values as any)?.singleuser?.image;
+  const wanted = new Set<string>([IMAGES.spark]);
+  if (su && typeof su.name === "string" && su.tag !== undefined) wanted.add(`${su.name}:${su.tag}`);
+  return images.filter((i) => wanted.has(i.source));
+}
+
+/** File name of an image archive in the bundle. */
+export const archiveName = (target: string, mirror: string): string =>
+  `${target.slice(mirror.length + 1).replace(/[/:@]/g, "_")}.tar`;
 
 /** Runs the offline plan for the edge stack (exit 1, policy violations, still prints the plan). */
 export function runPlan(stack: string, config: Record<string, string>): Plan {
@@ -317,6 +343,29 @@ function saveImages(images: ImageEntry[], dir: string, mirror: string): void {
   fs.writeFileSync(path.join(dir, "push-to-mirror.sh"), push.join("\n") + "\n", { mode: 0o755 });
 }
 
+/** docker-archive tarballs named as the pods reference them, for ansible-pi to place in k3s's images dir. */
+function savePreload(images: ImageEntry[], dir: string, mirror: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const img of images) {
+    const file = path.join(dir, archiveName(img.target, mirror));
+    const res = spawnSync(
+      "skopeo",
+      [
+        "copy",
+        "--override-arch",
+        "arm64",
+        "--override-os",
+        "linux",
+        `docker://${img.source}`,
+        `docker-archive:${file}:${img.target}`,
+      ],
+      { stdio: "inherit" },
+    );
+    if (res.status !== 0) throw new Error(`skopeo copy ${img.source} (preload) failed`);
+    console.log(`  k3s/images/${path.basename(file)} (preloaded as ${img.target})`);
+  }
+}
+
 interface CliArgs {
   mirror: string;
   out: string;
@@ -370,8 +419,10 @@ async function main(): Promise<void> {
       };
       manifest = buildManifest({ airgapped, online, mirror: args.mirror, k3sVersion, rendered });
     } else console.log("  helm not on PATH: images the charts set internally are not listed");
-    if (onPath("skopeo")) saveImages(manifest.images, path.join(args.out, "images"), args.mirror);
-    else console.log("  skopeo not on PATH: images.txt lists what to copy into the mirror");
+    if (onPath("skopeo")) {
+      saveImages(manifest.images, path.join(args.out, "images"), args.mirror);
+      savePreload(manifest.preload, path.join(args.out, "k3s", "images"), args.mirror);
+    } else console.log("  skopeo not on PATH: images.txt lists what to copy into the mirror");
   }
   fs.writeFileSync(path.join(args.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   fs.writeFileSync(

@@ -13,6 +13,7 @@ import * as path from "path";
 import { ConfigError, REPO_ROOT, runOffline, type ProgramRun, type RecordedResource } from "./offline";
 import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
+import { versionGateForPlan } from "./versions/plan-gate";
 
 export interface PlanArgs {
   stack: string;
@@ -74,7 +75,13 @@ export async function makePlan(args: PlanArgs): Promise<PlanResult> {
     secretOverrides: args.secretOverrides,
   });
   const violations = await evaluatePolicies(run);
-  return { run, violations, estimates: estimate(run) };
+  // The version gate and EKS support window (tools/versions/plan-gate.ts): violations and two estimates.
+  const gate = versionGateForPlan(run);
+  return {
+    run,
+    violations: [...violations, ...gate.violations],
+    estimates: { ...estimate(run), ...gate.estimates },
+  };
 }
 
 /** The contract's JSON document. */

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { K3S_RESERVE } from "../../tools/estimates/edge-capacity";
+import { K3S_RESERVE } from "../../components/edge/nodes";
 
 const groupVars = yaml.load(
   fs.readFileSync(path.join(__dirname, "..", "inventory", "example", "group_vars", "all.yml"), "utf8"),

@@ -30,6 +30,12 @@ export interface PostgresRdsArgs {
   /** Database the platform uses. */
   databaseName: string;
   adminUser: string;
+  /**
+   * PostgreSQL major version (default POSTGRES_RDS_DEFAULTS.engineMajorVersion). Raising it is a major
+   * upgrade: a parameter group of the new family is made first, the instance moves to it and the new
+   * engine in one modification (allowMajorVersionUpgrade), and the old group is deleted after.
+   */
+  engineMajorVersion?: string;
 }
 
 export const POSTGRES_RDS_DEFAULTS = {
@@ -71,6 +77,7 @@ export class PostgresRds extends pulumi.ComponentResource {
   constructor(name: string, args: PostgresRdsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:PostgresRds", name, {}, opts);
     const prod = args.production;
+    const major = args.engineMajorVersion ?? POSTGRES_RDS_DEFAULTS.engineMajorVersion;
     const p = { parent: this };
     const stateful = { parent: this, protect: prod, retainOnDelete: prod };
 
@@ -112,9 +119,11 @@ export class PostgresRds extends pulumi.ComponentResource {
     );
 
     const params = new aws.rds.ParameterGroup(
-      `${name}-pg${POSTGRES_RDS_DEFAULTS.engineMajorVersion}`,
+      // The major is part of the resource name: a new major is a new group (created before the instance
+      // changes), and the old one is removed at the end of the update, once nothing is attached to it.
+      `${name}-pg${major}`,
       {
-        family: `postgres${POSTGRES_RDS_DEFAULTS.engineMajorVersion}`,
+        family: `postgres${major}`,
         description: `${args.identifier}: TLS only, connection and slow-query logging`,
         parameters: [
           { name: "rds.force_ssl", value: "1" },
@@ -139,7 +148,13 @@ export class PostgresRds extends pulumi.ComponentResource {
       {
         identifierPrefix: `${args.identifier}-`,
         engine: "postgres",
-        engineVersion: POSTGRES_RDS_DEFAULTS.engineMajorVersion,
+        engineVersion: major,
+        // RDS refuses a new major (and a parameter group of the new family) without it.
+        allowMajorVersionUpgrade: true,
+        // Changes reviewed in `pulumi preview` are applied by `pulumi up`, not at the next window: otherwise
+        // the instance would still be attached to the old parameter group when Pulumi deletes it. AWS's own
+        // minor upgrades still wait for the maintenance window below.
+        applyImmediately: true,
         autoMinorVersionUpgrade: true,
         instanceClass: args.instanceClass,
         allocatedStorage: args.allocatedStorageGb,
@@ -171,7 +186,6 @@ export class PostgresRds extends pulumi.ComponentResource {
         // 7 days is the free tier.
         performanceInsightsRetentionPeriod: 7,
         iamDatabaseAuthenticationEnabled: true,
-        applyImmediately: !prod,
       },
       stateful,
     );

@@ -4,4 +4,5 @@
  */
 export * from "./backups";
 export * from "./database";
+export * from "./nodes";
 export * from "./object-store";

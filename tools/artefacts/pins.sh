@@ -4,7 +4,7 @@
 HELM_VERSION=v3.22.0
 
 # CRD sources: Go modules whose zips carry the upstream CRD manifests, and the folder holding them.
-# Versions match the charts pinned in components/platform/versions.ts.
+# Versions match the charts pinned in components/versions/index.ts.
 CRD_MODULES=(
   # cert-manager chart v1.21.1: Certificate, Issuer, ClusterIssuer, CertificateRequest, Order, Challenge
   "github.com/cert-manager/cert-manager@v1.21.1 deploy/crds"

@@ -70,11 +70,11 @@ ensure_crds() {
   echo "setup: CRDs from ${#dirs[@]} modules: ${CRD_MODULES[*]%% *}"
 }
 
-# The Kubernetes minor the stacks pin (components/platform/versions.ts KUBERNETES_VERSION).
+# The Kubernetes minor the stacks pin (components/versions/index.ts KUBERNETES_VERSION).
 read_k8s_version() {
   K8S_VERSION="$(sed -nE 's/^export const KUBERNETES_VERSION = "([0-9]+\.[0-9]+)";.*/\1/p' \
-    "$REPO_ROOT/components/platform/versions.ts")"
-  [ -n "$K8S_VERSION" ] || { echo "setup: KUBERNETES_VERSION not found in components/platform/versions.ts"; return 1; }
+    "$REPO_ROOT/components/versions/index.ts")"
+  [ -n "$K8S_VERSION" ] || { echo "setup: KUBERNETES_VERSION not found in components/versions/index.ts"; return 1; }
   export K8S_VERSION
-  echo "setup: Kubernetes $K8S_VERSION (components/platform/versions.ts)"
+  echo "setup: Kubernetes $K8S_VERSION (components/versions/index.ts)"
 }

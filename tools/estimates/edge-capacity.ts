@@ -10,19 +10,8 @@ import type { ProgramRun, RecordedResource } from "../offline";
 import { releaseRequests, chartKeyOf, type ComponentRequest, type UnknownRequest } from "./chart-requests";
 import { containerRequests, cpuMilli, podSpecRequests, spawnerMemoryMi } from "./requests";
 
-/**
- * What k3s itself takes, from the k3s "Resource Profiling" reference (Raspberry Pi 4B, 95th percentile):
- * a server node (control plane + datastore + kubelet + containerd) ~1215 MiB and 25% of a core, an agent
- * node 268 MiB and 10% of a core; plus the requests of the pods k3s ships (CoreDNS and metrics-server,
- * 100m / 70Mi each). One server is assumed (three-server HA reserves ~1.4 GiB on each).
- */
-export const K3S_RESERVE = {
-  server: { cpuMilli: 250, memoryMi: 1215 },
-  agent: { cpuMilli: 100, memoryMi: 268 },
-  packagedPods: { cpuMilli: 200, memoryMi: 140 },
-  basis:
-    "k3s Resource Profiling (Pi 4B): server 1215 MiB / 25% core, agent 268 MiB / 10% core; CoreDNS + metrics-server requests 200m / 140Mi; one server",
-};
+export { K3S_RESERVE } from "../../components/edge/nodes";
+import { K3S_RESERVE } from "../../components/edge/nodes";
 
 /** The goal: the platform requests at most 2 GiB and a 3 x Pi 4 (4 GB) cluster keeps >= 70% for users. */
 export const PLATFORM_MEMORY_BUDGET_GI = 2;
@@ -74,7 +63,7 @@ function meta(r: RecordedResource): string {
 }
 
 /** Requests of raw workloads and pod-running custom resources. */
-function workloadRequests(
+export function workloadRequests(
   run: ProgramRun,
   nodeCount: number,
 ): { requests: ComponentRequest[]; unknown: UnknownRequest[]; excluded: string[] } {

@@ -23,6 +23,7 @@ import {
 } from "./environment";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
+import { withSpawnLatency, type SpawnLatencySettings } from "./spawn-latency";
 
 export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 
@@ -66,6 +67,8 @@ export interface NotebookSettings {
   activityLogRetentionDays: number;
   /** Scheduled Papermill runs (charts/scheduled-notebooks `runs`). */
   scheduledRuns: Record<string, unknown>[];
+  /** Image pre-puller and user placeholders (autoscaled clusters); off when unset. */
+  spawnLatency?: SpawnLatencySettings;
 }
 
 /** Cheap, safe defaults: 10 GiB homes, a week of backups, idle servers stopped after an hour. */
@@ -235,12 +238,17 @@ export class Notebooks extends pulumi.ComponentResource {
       tolerations: args.cluster.nodePools.notebooks?.tolerations,
       production: args.production,
     });
+    const hubReleaseValues = withSpawnLatency(values, s.spawnLatency);
 
     this.release = new k8s.helm.v3.Release(
       "jupyterhub",
       {
         name: "jupyterhub",
-        ...releaseArgs("jupyterhub", { namespace: hubNs.metadata.name, values }, args.cluster.artifacts),
+        ...releaseArgs(
+          "jupyterhub",
+          { namespace: hubNs.metadata.name, values: hubReleaseValues },
+          args.cluster.artifacts,
+        ),
       },
       {
         parent: this,

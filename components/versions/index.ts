@@ -12,21 +12,11 @@ export interface ChartPin {
   repo: string;
   /** Exact chart version. */
   version: string;
-  /**
-   * The `kubeVersion` constraint the chart's Chart.yaml declares at this version (Helm refuses to install
-   * it on another cluster); ansible-pi's k3s version gate is generated from it.
-   */
-  kubeVersion?: string;
 }
 
 export const CHARTS = {
-  /** zero-to-jupyterhub; kubeVersion from jupyterhub/Chart.yaml line 11 at tag 4.4.0. */
-  jupyterhub: {
-    chart: "jupyterhub",
-    repo: "https://hub.jupyter.org/helm-chart/",
-    version: "4.4.0",
-    kubeVersion: ">=1.28.0-0",
-  },
+  /** zero-to-jupyterhub; declares Kubernetes >= 1.28. */
+  jupyterhub: { chart: "jupyterhub", repo: "https://hub.jupyter.org/helm-chart/", version: "4.4.0" },
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1" },
   /** Ingress on both targets (ingress-nginx was retired upstream in March 2026). */
   traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "41.3.0" },
@@ -50,8 +40,6 @@ export const CHARTS = {
     chart: "cloudnative-pg",
     repo: "https://cloudnative-pg.github.io/charts",
     version: "0.29.0",
-    // cloudnative-pg/charts charts/cloudnative-pg/Chart.yaml line 22 at tag cloudnative-pg-v0.29.0.
-    kubeVersion: ">=1.29.0-0",
   },
   /** Edge S3-compatible object store with multi-arch images. */
   seaweedfs: { chart: "seaweedfs", repo: "https://seaweedfs.github.io/seaweedfs/helm", version: "4.44.0" },
@@ -112,6 +100,12 @@ export const IMAGES = {
 export const KUBERNETES_VERSION = "1.36";
 
 /**
+ * The k3s release edge clusters run (ansible-pi's `k3s_version` must equal it; a unit test compares them).
+ * The version gate (`npm run versions -- --check`) checks every edge chart's kubeVersion against it.
+ */
+export const K3S_VERSION = "v1.36.5+k3s1";
+
+/**
  * EKS add-ons the cluster manages (CoreDNS included, rather than the unmanaged bootstrap copy). Each is held
  * at the build EKS names as the default for KUBERNETES_VERSION (`aws eks describe-addon-versions
  * --kubernetes-version <minor>`, the build marked `defaultVersion`), resolved when the program runs and
@@ -121,3 +115,16 @@ export const KUBERNETES_VERSION = "1.36";
  */
 export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"] as const;
 export type EksAddon = (typeof EKS_ADDONS)[number];
+
+export * from "./matrix";
+export { acceptedK3sMinors, checkK3sVersion } from "./gate";
+
+/**
+ * The control plane the cluster suite builds (tools/cluster/build.sh) and runs (tests/cluster/): the patch of
+ * KUBERNETES_VERSION (k8s.io/kubernetes at this tag, its staging modules at v0.<minor>.<patch>), etcd (the 3.6
+ * line Kubernetes 1.36 is tested against, go.etcd.io/etcd/server/v3) and kwok (sigs.k8s.io/kwok: node and pod
+ * status without kubelets).
+ */
+export const KUBERNETES_PATCH_VERSION = "1.36.3";
+export const ETCD_VERSION = "3.6.16";
+export const KWOK_VERSION = "0.8.0";
