@@ -50,3 +50,12 @@ describe("kubelet reservations on the Pis and the edge capacity estimate", () =>
     );
   });
 });
+
+describe("the OS share and eviction threshold the estimate and the notebook sizing subtract", () => {
+  it("system-reserved and the hard memory eviction threshold match components/edge/nodes.ts", async () => {
+    const { NODE_SYSTEM_RESERVED, KUBELET_EVICTION_MI } = await import("../../components/edge/nodes");
+    const r = groupVars.k3s_system_reserved;
+    expect({ cpuMilli: milli(r.cpu), memoryMi: mi(r.memory) }).to.deep.equal(NODE_SYSTEM_RESERVED);
+    expect(mi(groupVars.k3s_eviction_hard["memory.available"])).to.equal(KUBELET_EVICTION_MI);
+  });
+});

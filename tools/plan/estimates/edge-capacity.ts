@@ -11,7 +11,7 @@ import { releaseRequests, chartKeyOf, type ComponentRequest, type UnknownRequest
 import { containerRequests, cpuMilli, podSpecRequests, spawnerMemoryMi } from "./requests";
 
 export { K3S_RESERVE } from "../../../components/edge/nodes";
-import { K3S_RESERVE } from "../../../components/edge/nodes";
+import { K3S_RESERVE, KUBELET_EVICTION_MI, NODE_SYSTEM_RESERVED } from "../../../components/edge/nodes";
 
 /** The goal: the platform requests at most 2 GiB and a 3 x Pi 4 (4 GB) cluster keeps >= 70% for users. */
 export const PLATFORM_MEMORY_BUDGET_GI = 2;
@@ -249,10 +249,18 @@ export function edgeCapacityEstimate(run: ProgramRun): EdgeCapacity {
   const capCpu = e.nodeCount * e.nodeCpu * 1000;
   const capMem = e.nodeCount * e.nodeMemoryGi * 1024;
   const agents = Math.max(0, e.nodeCount - 1);
+  // k3s's share, the pods it ships, and on every node the OS's system-reserved and the eviction threshold
+  // ansible-pi configures (components/edge/nodes.ts).
   const resCpu =
-    K3S_RESERVE.server.cpuMilli + agents * K3S_RESERVE.agent.cpuMilli + K3S_RESERVE.packagedPods.cpuMilli;
+    K3S_RESERVE.server.cpuMilli +
+    agents * K3S_RESERVE.agent.cpuMilli +
+    K3S_RESERVE.packagedPods.cpuMilli +
+    e.nodeCount * NODE_SYSTEM_RESERVED.cpuMilli;
   const resMem =
-    K3S_RESERVE.server.memoryMi + agents * K3S_RESERVE.agent.memoryMi + K3S_RESERVE.packagedPods.memoryMi;
+    K3S_RESERVE.server.memoryMi +
+    agents * K3S_RESERVE.agent.memoryMi +
+    K3S_RESERVE.packagedPods.memoryMi +
+    e.nodeCount * (NODE_SYSTEM_RESERVED.memoryMi + KUBELET_EVICTION_MI);
   const freeCpu = capCpu - resCpu - cpu;
   const freeMem = capMem - resMem - mem;
 
