@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { NAT_GATEWAYS } from "./keys-aws";
 import type { EdgeNodeModel } from "./keys-edge";
 import type { AUTH_PROVIDER, ENVIRONMENT, TARGET, TENANT } from "./keys-platform";
+import type { SignIn } from "../../components/platform/sign-in";
 
 export type Target = z.infer<typeof TARGET>;
 export type { EdgeNodeModel } from "./keys-edge";
@@ -27,21 +28,8 @@ export interface TenantConfig extends z.output<typeof TENANT> {
   owners: string[];
 }
 
-export interface AuthConfig {
-  provider: AuthProvider;
-  /** OAuth client id; empty for `local`. */
-  clientId: string;
-  /** OAuth client secret (a Pulumi secret); undefined for `local`. */
-  clientSecret?: pulumi.Output<string>;
-  /** GitHub organizations whose members may sign in. */
-  allowedOrganizations: string[];
-  /** Google Workspace domains whose users may sign in. */
-  allowedDomains: string[];
-  /** Microsoft Entra ID tenant (directory) id. */
-  entraTenantId: string;
-  /** Individual users allowed besides the organizations/domains above. */
-  allowedUsers: string[];
-}
+/** The sign-in settings are the platform's SignIn (declared by the component that consumes them). */
+export type AuthConfig = SignIn & { provider: AuthProvider };
 
 export interface AwsConfig {
   region: string;
