@@ -96,7 +96,9 @@ function awsNodes(plan: Plan): SimNode[] {
     const alloc = eksAllocatable(shape, pods);
     const count = poolNodeCount(String(pool), i.scalingConfig ?? {});
     for (let k = 0; k < count; k++) {
-      const name = `${pool}-${type.replace(".", "-")}-${k}`;
+      // One group per zone gives several groups of a pool: the group's own suffix keeps node names apart.
+      const group = g.name.replace(/^cluster-/, "");
+      const name = `${group}-${type.replace(".", "-")}-${k}`;
       nodes.push({
         name,
         role: `${pool} pool ${type} (${i.capacityType ?? "ON_DEMAND"})`,
@@ -106,7 +108,10 @@ function awsNodes(plan: Plan): SimNode[] {
           "kubernetes.io/os": "linux",
           "kubernetes.io/hostname": name,
           "node.kubernetes.io/instance-type": type,
-          "topology.kubernetes.io/zone": zones[k % zones.length],
+          // A per-zone group (notebooks-<i>) lives in its one zone; the others spread.
+          "topology.kubernetes.io/zone": /-\d+$/.test(group)
+            ? zones[Number(/-(\d+)$/.exec(group)![1]) % zones.length]
+            : zones[k % zones.length],
           "eks.amazonaws.com/capacityType": String(i.capacityType ?? "ON_DEMAND"),
         },
         taints: (i.taints ?? []).map((t: any) => ({
