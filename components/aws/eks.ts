@@ -268,7 +268,12 @@ export class EksCluster extends pulumi.ComponentResource {
             amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
             capacityType: spec.capacityType,
             instanceTypes: spec.instanceTypes,
-            scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+            // A pool split by zone shares its maximum among its groups (the pool's maxSize stays the total).
+            scalingConfig: {
+              minSize: spec.minSize,
+              desiredSize: spec.desiredSize,
+              maxSize: Math.max(1, Math.ceil(spec.maxSize / placements.length)),
+            },
             updateConfig: { maxUnavailable: 1 },
             launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
             labels: { [POOL_LABEL]: pool },

@@ -44,6 +44,9 @@ export async function createNodes(cp: ControlPlane, nodes: SimNode[]): Promise<v
         ours.every(
           (x: any) =>
             x.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") &&
+            // The node lifecycle controller lifts its not-ready taint a moment after Ready: until then the
+            // scheduler refuses the node ("had untolerated taint(s)").
+            !(x.spec?.taints ?? []).some((t: any) => String(t.key).startsWith("node.kubernetes.io/")) &&
             nodes.find((n) => n.name === x.metadata.name)!.allocatable.pods ===
               Number(x.status?.allocatable?.pods),
         )
