@@ -31,6 +31,10 @@ export interface TenantConfig {
   storageGi: number;
   /** Identity-provider user names (or e-mails) of the engineers who may deploy into this tenant. */
   owners: string[];
+  /** Identity-provider user names (or e-mails) of the students whose notebook servers run in this tenant. */
+  members: string[];
+  /** Identity-provider groups (GitHub `org:team`, Google or Entra groups) whose members belong here. */
+  groups: string[];
 }
 
 export interface AuthConfig {
@@ -635,18 +639,18 @@ function readTenants(r: Reader): TenantConfig[] {
   if (!Array.isArray(v))
     r.fail("tenants", "must be a list of tenants, e.g. [{name: physics-101, cpu: 8, memoryGi: 32}]");
   const seen = new Set<string>();
-  return v.map((t: unknown, i: number) => {
+  const tenants: TenantConfig[] = v.map((t: unknown, i: number) => {
     const where = `tenants[${i}]`;
     if (typeof t !== "object" || t === null || Array.isArray(t))
       r.fail("tenants", `${where} must be an object with a name`);
     const o = t as Record<string, unknown>;
     const unknown = Object.keys(o).filter(
-      (k) => !["name", "cpu", "memoryGi", "storageGi", "owners"].includes(k),
+      (k) => !["name", "cpu", "memoryGi", "storageGi", "owners", "members", "groups"].includes(k),
     );
     if (unknown.length)
       r.fail(
         "tenants",
-        `${where} has unknown field ${unknown[0]}; fields: name, cpu, memoryGi, storageGi, owners`,
+        `${where} has unknown field ${unknown[0]}; fields: name, cpu, memoryGi, storageGi, owners, members, groups`,
       );
     const name = o.name;
     if (typeof name !== "string" || name.length > 56 || !DNS_LABEL.test(name)) {
@@ -674,14 +678,32 @@ function readTenants(r: Reader): TenantConfig[] {
     ) {
       r.fail("tenants", `${where}.owners must be a list of user names`);
     }
+    const names = (field: "members" | "groups", what: string): string[] => {
+      const x = o[field] ?? [];
+      if (!Array.isArray(x) || x.some((n) => typeof n !== "string" || n.length === 0 || n.length > 256))
+        r.fail("tenants", `${where}.${field} must be a list of ${what}, e.g. ["alice", "bob"]`);
+      return x as string[];
+    };
     return {
       name,
       cpu: num("cpu", 4, 0.5, 10000),
       memoryGi: num("memoryGi", 16, 1, 100000),
       storageGi: num("storageGi", 100, 1, 1000000),
       owners: owners as string[],
+      members: names("members", "user names"),
+      groups: names("groups", "group names"),
     };
   });
+  // A student's server runs in one namespace: nobody may be a member of two tenants.
+  const memberOf = new Map<string, string>();
+  for (const t of tenants)
+    for (const m of t.members) {
+      const other = memberOf.get(m.toLowerCase());
+      if (other && other !== t.name)
+        r.fail("tenants", `member "${m}" is listed in both "${other}" and "${t.name}"; keep one`);
+      memberOf.set(m.toLowerCase(), t.name);
+    }
+  return tenants;
 }
 
 /** Runs for charts/scheduled-notebooks; the chart's values schema checks every field at deploy time. */

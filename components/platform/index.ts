@@ -13,6 +13,9 @@ import type { SizeProfile } from "./services/sizing";
 import type { SignIn } from "./sign-in";
 import { HttpsRedirect, PlatformServices, tlsIngressAnnotations } from "./services";
 import { Tenants, type TenantSpec } from "./tenants";
+import { configFiles } from "./notebooks/environment";
+import { DATABASE_BOOTSTRAP_NAMESPACE } from "./services/database-roles";
+import { hubTenancy, TenantDatabases, tenancyAnnotations, TenantNotebookNamespaces } from "./tenancy";
 
 export * from "../shared/inputs";
 export { NOTEBOOK_SETTINGS_DEFAULTS, type NotebookSettings, type NotebookSizing } from "./notebooks";
@@ -55,7 +58,12 @@ export class Platform extends pulumi.ComponentResource {
 
     const tenants = new Tenants(
       "tenants",
-      { tenants: args.tenants, database: args.database, objectStore: args.objectStore },
+      {
+        tenants: args.tenants,
+        database: args.database,
+        objectStore: args.objectStore,
+        annotations: tenancyAnnotations(args.tenants, args.objectStore.identity),
+      },
       inCluster,
     );
     this.tenantNamespaces = tenants.namespaces;
@@ -96,7 +104,35 @@ export class Platform extends pulumi.ComponentResource {
           annotations: tlsIngressAnnotations(services.clusterIssuerName),
         },
         sizing: args.notebookSizing,
+        tenancy: { ...hubTenancy(args.tenants, args.admins) },
         dependsOn: services.ready,
+      },
+      inCluster,
+    );
+
+    // Users belong to tenants: their servers run in the tenant's namespace, as the tenant.
+    const tenantDatabases = new TenantDatabases(
+      "tenant-databases",
+      {
+        tenants: args.tenants.map((t) => t.name),
+        bootstrapNamespace: DATABASE_BOOTSTRAP_NAMESPACE,
+        adminSecretName: "db-bootstrap-credentials",
+        source: args.cluster.artifacts,
+        dependsOn: [services.databaseRolesJob],
+      },
+      inCluster,
+    );
+    const identity = args.objectStore.identity;
+    new TenantNotebookNamespaces(
+      "tenant-notebooks",
+      {
+        namespaces: tenants.namespaces,
+        hubNamespace: notebooks.namespace,
+        databasePasswords: Object.fromEntries(
+          Object.entries(tenantDatabases.roles).map(([t, r]) => [t, r.password]),
+        ),
+        objectStoreKeys: identity.kind === "keys" ? identity.tenants : undefined,
+        configFiles: configFiles(args.database, args.objectStore) as Record<string, pulumi.Input<string>>,
       },
       inCluster,
     );

@@ -57,6 +57,7 @@ export function hubExtraConfig(): Record<string, string> {
   return {
     "10-maintenance": fs.readFileSync(path.join(HUB_CONFIG_DIR, "maintenance.py"), "utf8"),
     "20-activity-log": fs.readFileSync(path.join(HUB_CONFIG_DIR, "activity_log.py"), "utf8"),
+    "30-tenancy": fs.readFileSync(path.join(HUB_CONFIG_DIR, "tenancy.py"), "utf8"),
   };
 }
 
@@ -155,6 +156,8 @@ export interface HubValuesInput {
   nodeSelector?: Record<string, string>;
   tolerations?: k8s.types.input.core.v1.Toleration[];
   production: boolean;
+  /** Who belongs to which tenant, read by hub/tenancy.py (components/platform/tenancy/hub.ts builds it). */
+  tenancy?: Record<string, unknown>;
 }
 
 const profile = (slug: string, name: string, description: string, s: ServerSize, isDefault = false) => ({
@@ -299,6 +302,7 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
       datavis: {
         maintenance: { enabled: i.maintenance.enabled, message: i.maintenance.message },
         activityLog: { directory: ACTIVITY_LOG_DIR, retentionDays: i.activityLogRetentionDays },
+        ...(i.tenancy ? { tenancy: i.tenancy } : {}),
       },
     },
   };

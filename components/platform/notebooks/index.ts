@@ -46,6 +46,8 @@ export interface NotebooksArgs {
   ingress: { className: string; annotations: Record<string, string> };
   /** Profile sizes; defaults NOTEBOOK_SIZING_DEFAULTS. */
   sizing?: Partial<NotebookSizing>;
+  /** Who belongs to which tenant (components/platform/tenancy/hub.ts); the hub places servers by it. */
+  tenancy?: Record<string, unknown>;
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -234,6 +236,7 @@ export class Notebooks extends pulumi.ComponentResource {
       nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
       tolerations: args.cluster.nodePools.notebooks?.tolerations,
       production: args.production,
+      tenancy: args.tenancy,
     });
 
     this.release = new k8s.helm.v3.Release(

@@ -49,6 +49,8 @@ export class PlatformServices extends pulumi.ComponentResource {
   readonly ingressClass: string;
   /** cert-manager, the ClusterIssuer and the ingress controller: what Ingress-bearing releases depend on. */
   readonly ready: pulumi.Resource[];
+  /** The Job that creates the platform's database roles (tenant roles are granted to the reader after it). */
+  readonly databaseRolesJob: pulumi.Resource;
   /** The platform's read-write app role. */
   readonly appDatabase: { username: string; password: pulumi.Output<string> };
   /** The read-only role (Grafana, Tableau, Power BI). */
@@ -74,6 +76,7 @@ export class PlatformServices extends pulumi.ComponentResource {
     const roles = new DatabaseRoles("database-roles", { database: args.database, profile, source }, child);
     this.appDatabase = roles.app;
     this.readerDatabase = roles.reader;
+    this.databaseRolesJob = roles.job;
 
     // Prometheus first: its CRDs carry the ServiceMonitors and PodMonitors of every other release.
     const metrics = new Metrics(
