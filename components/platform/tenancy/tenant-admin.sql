@@ -4,7 +4,7 @@
 \set ON_ERROR_STOP on
 SELECT format('CREATE ROLE %I LOGIN', :'tenant_role')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'tenant_role') \gexec
-ALTER ROLE :"tenant_role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD :'tenant_password';
+ALTER ROLE :"tenant_role" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'tenant_password';
 -- Uploads and unqualified CREATE TABLEs land in the tenant's own schema.
 ALTER ROLE :"tenant_role" SET search_path = :"tenant_schema", :"published_schema";
 GRANT CONNECT ON DATABASE :"dbname" TO :"tenant_role";
