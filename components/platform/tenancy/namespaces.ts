@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NOTEBOOK_SECRETS } from "../notebooks/hub-values";
 import { CONFIG_MAP_NAME } from "../notebooks/environment";
-import { TENANT_NOTEBOOK_SERVICE_ACCOUNT } from "./names";
+import { TENANT_NOTEBOOK_SERVICE_ACCOUNT, TENANT_SPARK_SERVICE_ACCOUNT } from "./names";
 
 /** z2jh's hub service account (the chart's `fullnameOverride: ""` keeps resource names unprefixed). */
 export const HUB_SERVICE_ACCOUNT = "hub";
@@ -95,7 +95,11 @@ export class TenantNotebookNamespaces extends pulumi.ComponentResource {
         {
           metadata: meta("notebook-spark"),
           roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sparkRole.metadata.name },
-          subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+          subjects: [
+            { kind: "ServiceAccount", name: sa.metadata.name, namespace },
+            // A running Spark job may start the next one of a pipeline (the driver's own account).
+            { kind: "ServiceAccount", name: TENANT_SPARK_SERVICE_ACCOUNT, namespace },
+          ],
         },
         child,
       );
