@@ -128,6 +128,14 @@ describe("tenancy: a student's notebook in the dev plan (RBAC as the API server 
     expect(byNs.get(mine)).to.not.equal(byNs.get("jupyterhub"));
   });
 
+  it("a tenant namespace holds no credential but the tenant's: its Spark jobs connect as the tenant", () => {
+    // Whoever may submit a SparkApplication can read every Secret of its namespace through the driver.
+    const sparkDb = ofType(run, "kubernetes:core/v1:Secret").find(
+      (r) => r.inputs.metadata?.namespace === mine && r.inputs.metadata?.name === "spark-db",
+    );
+    expect(sparkDb?.inputs.stringData.PGUSER).to.equal("tenant_stats_101");
+  });
+
   it("the hub knows who belongs where, and whom to ask", () => {
     const t = releaseValues(run, "jupyterhub").custom.datavis.tenancy;
     const stats = t.tenants.find((x: any) => x.name === "stats-101");

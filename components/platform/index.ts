@@ -15,7 +15,13 @@ import { HttpsRedirect, PlatformServices, tlsIngressAnnotations } from "./servic
 import { Tenants, type TenantSpec } from "./tenants";
 import { configFiles } from "./notebooks/environment";
 import { DATABASE_BOOTSTRAP_NAMESPACE } from "./services/database-roles";
-import { hubTenancy, TenantDatabases, tenancyAnnotations, TenantNotebookNamespaces } from "./tenancy";
+import {
+  hubTenancy,
+  TenantDatabaseLogins,
+  TenantDatabases,
+  tenancyAnnotations,
+  TenantNotebookNamespaces,
+} from "./tenancy";
 
 export * from "../shared/inputs";
 export { NOTEBOOK_SETTINGS_DEFAULTS, type NotebookSettings, type NotebookSizing } from "./notebooks";
@@ -67,6 +73,12 @@ export class Platform extends pulumi.ComponentResource {
       inCluster,
     );
     this.tenantNamespaces = tenants.namespaces;
+    // Each tenant's database login: its notebooks and its Spark jobs connect as it.
+    const tenantLogins = new TenantDatabaseLogins(
+      "tenant-logins",
+      { tenants: args.tenants.map((t) => t.name) },
+      inCluster,
+    );
 
     const services = new PlatformServices(
       "services",
@@ -81,6 +93,7 @@ export class Platform extends pulumi.ComponentResource {
         tenants: args.tenants,
         profile: args.profile,
         tenantNamespaces: tenants.namespaces,
+        tenantDatabaseRoles: tenantLogins.roles,
       },
       inCluster,
     );
@@ -111,10 +124,10 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     // Users belong to tenants: their servers run in the tenant's namespace, as the tenant.
-    const tenantDatabases = new TenantDatabases(
+    new TenantDatabases(
       "tenant-databases",
       {
-        tenants: args.tenants.map((t) => t.name),
+        roles: tenantLogins.roles,
         bootstrapNamespace: DATABASE_BOOTSTRAP_NAMESPACE,
         adminSecretName: "db-bootstrap-credentials",
         source: args.cluster.artifacts,
@@ -129,7 +142,7 @@ export class Platform extends pulumi.ComponentResource {
         namespaces: tenants.namespaces,
         hubNamespace: notebooks.namespace,
         databasePasswords: Object.fromEntries(
-          Object.entries(tenantDatabases.roles).map(([t, r]) => [t, r.password]),
+          Object.entries(tenantLogins.roles).map(([t, r]) => [t, r.password]),
         ),
         objectStoreKeys: identity.kind === "keys" ? identity.tenants : undefined,
         configFiles: configFiles(args.database, args.objectStore) as Record<string, pulumi.Input<string>>,

@@ -41,6 +41,8 @@ export interface PlatformServicesArgs {
   profile: SizeProfile;
   /** Tenant name -> namespace (from the tenants component): Spark job namespaces and deploy rights. */
   tenantNamespaces: Record<string, pulumi.Input<string>>;
+  /** Each tenant's database login (tenancy): its Spark jobs connect as it, not as the app role. */
+  tenantDatabaseRoles?: Record<string, { username: string; password: pulumi.Input<string> }>;
 }
 
 export class PlatformServices extends pulumi.ComponentResource {
@@ -140,6 +142,7 @@ export class PlatformServices extends pulumi.ComponentResource {
         database: args.database,
         objectStore: args.objectStore,
         appRole: roles.app,
+        tenantRoles: args.tenantDatabaseRoles,
         profile,
         replicas,
         source,

@@ -19,9 +19,29 @@ import { publishedSchema, tenantDatabaseRole, tenantSchema } from "./names";
 export const TENANT_ADMIN_SQL = fs.readFileSync(path.join(__dirname, "tenant-admin.sql"), "utf8");
 export const TENANT_DATABASES_SH = fs.readFileSync(path.join(__dirname, "tenant-databases.sh"), "utf8");
 
+/** Each tenant's database login: generated passwords, made before anything that hands them out. */
+export class TenantDatabaseLogins extends pulumi.ComponentResource {
+  /** Login of each tenant's notebooks and Spark jobs, by tenant name. */
+  readonly roles: Record<string, { username: string; password: pulumi.Output<string> }> = {};
+
+  constructor(name: string, args: { tenants: string[] }, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:platform:TenantDatabaseLogins", name, {}, opts);
+    for (const t of args.tenants) {
+      const password = new random.RandomPassword(
+        `db-tenant-${t}-password`,
+        // Letters and digits only, like the platform roles: it goes into URLs and JDBC strings unescaped.
+        { length: 32, special: false },
+        { parent: this },
+      ).result;
+      this.roles[t] = { username: tenantDatabaseRole(t), password };
+    }
+    this.registerOutputs({ roles: Object.keys(this.roles) });
+  }
+}
+
 export interface TenantDatabasesArgs {
-  /** Tenant names (DNS labels). */
-  tenants: string[];
+  /** Each tenant's login (TenantDatabaseLogins), by tenant name. */
+  roles: Record<string, { username: string; password: pulumi.Input<string> }>;
   /** Namespace of the platform's database bootstrap Job, where the administrator's Secret lives. */
   bootstrapNamespace: pulumi.Input<string>;
   /** Name of that Secret: libpq variables of the administrator plus READER_USER. */
@@ -38,22 +58,13 @@ export function tenantSpecs(tenants: string[]): string {
 }
 
 export class TenantDatabases extends pulumi.ComponentResource {
-  /** Login of each tenant's notebooks, by tenant name. */
-  readonly roles: Record<string, { username: string; password: pulumi.Output<string> }> = {};
   readonly job?: k8s.batch.v1.Job;
 
   constructor(name: string, args: TenantDatabasesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:platform:TenantDatabases", name, {}, opts);
-    for (const t of args.tenants) {
-      const password = new random.RandomPassword(
-        `db-tenant-${t}-password`,
-        // Letters and digits only, like the platform roles: it goes into URLs and JDBC strings unescaped.
-        { length: 32, special: false },
-        { parent: this },
-      ).result;
-      this.roles[t] = { username: tenantDatabaseRole(t), password };
-    }
-    if (args.tenants.length === 0) {
+    const roles = Object.values(args.roles);
+    const tenants = Object.keys(args.roles);
+    if (tenants.length === 0) {
       this.registerOutputs({});
       return;
     }
@@ -63,7 +74,7 @@ export class TenantDatabases extends pulumi.ComponentResource {
       {
         metadata: { name: "db-tenant-passwords", namespace },
         type: "Opaque",
-        stringData: Object.fromEntries(Object.values(this.roles).map((r) => [r.username, r.password])),
+        stringData: Object.fromEntries(roles.map((r) => [r.username, r.password])),
       },
       { parent: this },
     );
@@ -75,9 +86,9 @@ export class TenantDatabases extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const specs = tenantSpecs(args.tenants);
+    const specs = tenantSpecs(tenants);
     // A new tenant, password or script gives the Job a new revision: Pulumi replaces it and it runs again.
-    const revision = pulumi.all(Object.values(this.roles).map((r) => r.password)).apply((pw) =>
+    const revision = pulumi.all(roles.map((r) => r.password)).apply((pw) =>
       createHash("sha256")
         .update([...pw, specs, TENANT_ADMIN_SQL, TENANT_DATABASES_SH].join("\n"))
         .digest("hex")
@@ -144,6 +155,6 @@ export class TenantDatabases extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.registerOutputs({ roles: Object.keys(this.roles) });
+    this.registerOutputs({ tenants });
   }
 }

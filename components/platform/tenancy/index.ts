@@ -5,5 +5,11 @@
  */
 export * from "./names";
 export { hubTenancy, type HubTenancy } from "./hub";
-export { TenantDatabases, TENANT_ADMIN_SQL, TENANT_DATABASES_SH, tenantSpecs } from "./database";
+export {
+  TenantDatabaseLogins,
+  TenantDatabases,
+  TENANT_ADMIN_SQL,
+  TENANT_DATABASES_SH,
+  tenantSpecs,
+} from "./database";
 export { TenantNotebookNamespaces, HUB_RULES, NOTEBOOK_SPARK_RULES, HUB_SERVICE_ACCOUNT } from "./namespaces";
