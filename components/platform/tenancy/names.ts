@@ -4,6 +4,9 @@
  * the same rule in Python; tests/tenancy.test.ts checks the two agree on the plan's values).
  */
 import { tenantNamespace } from "../../shared/naming";
+import { tenantObjectStoreIdentity, tenantPrefix } from "../../shared/tenant-storage";
+
+export { tenantObjectStoreIdentity, tenantPrefix };
 
 /** The part of a tenant the tenancy layer needs: its name and who belongs to it. */
 export interface TenantMembership {
@@ -37,19 +40,9 @@ export function publishedSchema(tenant: string): string {
   return `tenant_${sqlName(tenant)}_published`;
 }
 
-/** Object-store prefix (in the notebooks bucket) the whole tenant shares. */
-export function tenantPrefix(tenant: string): string {
-  return `tenants/${tenant}/`;
-}
-
 /** Object-store prefix of one user's own files: `home/<user>/` (the same key the home backups use). */
 export function homePrefix(user: string): string {
   return `home/${user}/`;
-}
-
-/** Name of the tenant's object-store identity on an S3-compatible store with static keys (edge). */
-export function tenantObjectStoreIdentity(tenant: string): string {
-  return `tenant-${tenant}`;
 }
 
 /** Service account of notebook servers in a tenant namespace (the name z2jh gives in the hub's). */
