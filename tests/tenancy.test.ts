@@ -155,6 +155,9 @@ describe("tenancy: a student's notebook in the dev plan (RBAC as the API server 
     expect(ns.inputs.metadata.annotations["datavis.io/object-store-identity"]).to.contain(
       "kubernetes-namespace=tenant-stats-101",
     );
+    expect(ns.inputs.metadata.annotations["datavis.io/notebook-servers"]).to.contain(
+      "servers in tenant-stats-101",
+    );
   });
 });
 

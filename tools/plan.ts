@@ -13,6 +13,7 @@ import * as path from "path";
 import { ConfigError, REPO_ROOT, runOffline, type ProgramRun, type RecordedResource } from "./offline";
 import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
+import { tenancyPlanLines } from "../components/platform/tenancy/names";
 
 export interface PlanArgs {
   stack: string;
@@ -138,6 +139,14 @@ export function planText(p: PlanResult): string {
     lines.push(`  [${v.level}] ${v.policy}${v.resource ? ` (${v.resource})` : ""}: ${v.message}`);
   const mandatory = p.violations.filter((v) => v.level === "mandatory").length;
   lines.push(`  ${mandatory} mandatory, ${p.violations.length - mandatory} advisory`);
+  lines.push("", "Tenancy (where each tenant's users' servers run, and as whom):");
+  lines.push(
+    ...tenancyPlanLines(
+      p.run.resources
+        .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+        .map((r) => ({ name: r.inputs.metadata?.name, annotations: r.inputs.metadata?.annotations })),
+    ),
+  );
   lines.push("", "Estimates:");
   lines.push(...formatEstimates(p.estimates, "  "));
   return lines.join("\n");

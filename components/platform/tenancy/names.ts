@@ -96,13 +96,17 @@ export function tenancySummary(
   tenants: TenantMembership[],
   objectStore: { kind: "keys" } | { kind: "podIdentity"; roleName: string },
 ): TenancyRow[] {
+  const enforced = tenancyEnforced(tenants);
   return tenants.map((t) => ({
     tenant: t.name,
-    serverNamespace: tenantNamespace(t.name),
+    // Until some tenant lists members or groups, the hub places nobody: every server stays in its namespace.
+    serverNamespace: enforced
+      ? tenantNamespace(t.name)
+      : "jupyterhub (no tenant lists members or groups yet)",
     objectStore:
       objectStore.kind === "keys"
-        ? `S3 identity ${tenantObjectStoreIdentity(t.name)} (${tenantPrefix(t.name)}, home/<user>/ of its members)`
-        : `IAM role ${objectStore.roleName} via EKS Pod Identity, scoped by session tag kubernetes-namespace=${tenantNamespace(t.name)}`,
+        ? `S3 identity ${tenantObjectStoreIdentity(t.name)}: ${tenantPrefix(t.name)} of the notebooks and Spark buckets, datasets read-only`
+        : `IAM role ${objectStore.roleName} via EKS Pod Identity: tenants/${tenantNamespace(t.name)}/ of the notebooks bucket (session tag kubernetes-namespace=${tenantNamespace(t.name)}), datasets read-only`,
     databaseSchema: tenantSchema(t.name),
     publishedSchema: publishedSchema(t.name),
     databaseRole: tenantDatabaseRole(t.name),
@@ -133,7 +137,7 @@ export function tenancyAnnotations(
     rows.map((r) => [
       r.tenant,
       {
-        [TENANCY_ANNOTATIONS.servers]: `${r.members} members, ${r.groups} groups; servers in ${r.serverNamespace}`,
+        [TENANCY_ANNOTATIONS.servers]: `${r.members} people, ${r.groups} groups; servers in ${r.serverNamespace}`,
         [TENANCY_ANNOTATIONS.objectStore]: r.objectStore,
         [TENANCY_ANNOTATIONS.schema]: r.databaseSchema,
         [TENANCY_ANNOTATIONS.published]: r.publishedSchema,
@@ -145,3 +149,19 @@ export function tenancyAnnotations(
 
 /** Logical name of the one IAM role every tenant's notebooks assume through EKS Pod Identity (AWS). */
 export const TENANT_NOTEBOOK_ROLE = "tenant-notebooks";
+
+/** The plan's per-tenant lines, read back from the tenant namespaces' annotations (tools/plan.ts prints them). */
+export function tenancyPlanLines(
+  namespaces: { name: string; annotations?: Record<string, string> }[],
+): string[] {
+  const rows = namespaces.filter((n) => n.annotations?.[TENANCY_ANNOTATIONS.role]);
+  if (rows.length === 0) return ["  (no tenants)"];
+  return rows.flatMap((n) => {
+    const a = n.annotations!;
+    return [
+      `  ${n.name}: ${a[TENANCY_ANNOTATIONS.servers]}`,
+      `    database: role ${a[TENANCY_ANNOTATIONS.role]}, schema ${a[TENANCY_ANNOTATIONS.schema]}, published ${a[TENANCY_ANNOTATIONS.published]}`,
+      `    object store: ${a[TENANCY_ANNOTATIONS.objectStore]}`,
+    ];
+  });
+}
