@@ -88,6 +88,12 @@ export const ARM64_IMAGES: readonly Arm64Image[] = [
     verifiedBy:
       "declared: this project's single-user image, built FROM quay.io/jupyter/scipy-notebook (multi-arch) for amd64 + arm64",
   },
+  {
+    image: "datavis-platform/spark:4.0.4-hadoop3.4.1-1",
+    registry: "ghcr.io",
+    verifiedBy:
+      "declared: this project's Spark image (images/spark), FROM apache/spark:4.0.4 (amd64 + arm64) plus jars and data files, which are architecture-independent",
+  },
 ];
 
 export const ARM64_CHARTS: readonly Arm64Chart[] = [

@@ -4,6 +4,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Buckets } from "../components/aws/buckets";
+import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/catalogue";
+import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
 import { TenantNotebookIdentity } from "../components/aws/tenant-identity";
@@ -23,6 +25,21 @@ import { ONLINE } from "../components/shared/artifacts";
 import type { PlatformConfig } from "./config";
 import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
+
+/**
+ * What the smallest of `instanceTypes` offers pods on EKS (prefix delegation on: 110 pod slots, whose
+ * kube-reserved memory the AMI sets aside).
+ */
+export function smallestNode(instanceTypes: string[]): NodeAllocatable {
+  const nodes = instanceTypes.map((t) => {
+    const shape = instanceShape(t);
+    const pods = podsPerNode(t, true);
+    if (!shape || !pods) throw new Error(`instance type ${t} is not in components/aws/catalogue.ts`);
+    const a = eksAllocatable(shape, pods);
+    return { cpuCores: a.cpuMilli / 1000, memoryMi: a.memoryMi };
+  });
+  return nodes.reduce((m, n) => (n.memoryMi < m.memoryMi ? n : m));
+}
 
 /** Let's Encrypt's production ACME directory. */
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
@@ -241,6 +258,8 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       objectStore: objectStoreInput(buckets, roleArns, a.region),
       tls: tlsInput(a.acmeEmail),
       ...platformSettings(cfg),
+      // Sized for the smallest notebook node the autoscaler may add (a 2-vCPU node cannot guarantee 2 CPUs).
+      notebookSizing: notebookSizingFor(smallestNode(a.notebookInstanceTypes)),
     },
     { dependsOn: [cluster, database, buckets] },
   );

@@ -4,6 +4,7 @@
  */
 import type { PlatformArgs } from "../components/platform";
 import { sizeProfile } from "../components/platform/services/sizing";
+import { spawnLatencyFor } from "../components/platform/notebooks/spawn-latency";
 import type { PlatformConfig } from "./config";
 
 /** Everything of PlatformArgs that comes from config (the four target inputs come from the target). */
@@ -24,6 +25,14 @@ export function platformSettings(cfg: PlatformConfig): PlatformSettings {
       maintenance: cfg.maintenance,
       activityLogRetentionDays: cfg.activityLogRetentionDays,
       scheduledRuns: cfg.scheduledRuns,
+      // Autoscaled notebook nodes (AWS) only; edge nodes are fixed and preload their images.
+      spawnLatency: cfg.aws
+        ? spawnLatencyFor({
+            prePuller: cfg.aws.notebookPrePuller,
+            placeholders: cfg.aws.notebookPlaceholders,
+            profile: cfg.aws.notebookPlaceholderProfile,
+          })
+        : undefined,
     },
   };
 }

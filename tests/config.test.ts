@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, parseConfig, type RawConfig } from "../stacks/config";
-import { readRawConfig } from "../tools/offline";
+import { readRawConfig } from "../tools/plan/offline";
 
 /** The dev stack's config with some keys changed (undefined removes a key). */
 function devWith(changes: Record<string, string | undefined>, stack = "dev"): RawConfig {

@@ -315,3 +315,15 @@ describe("edge stack: in-cluster database and object store on an existing cluste
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("edge: names and the private CA that browsers trust once", () => {
+  it("the shipped site name is under .internal (reserved for private use), not .local (mDNS answers .local)", async () => {
+    const run = await runStack("edge");
+    expect(run.config.domain).to.match(/\.internal$/);
+  });
+
+  it("the private root CA keeps its key when it renews, so nobody has to re-trust it", async () => {
+    const root = one(await runStack("edge"), "kubernetes:cert-manager.io/v1:Certificate", "private-ca-root");
+    expect(root.inputs.spec.privateKey.rotationPolicy).to.equal("Never");
+  });
+});

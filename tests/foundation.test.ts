@@ -26,14 +26,14 @@ describe("foundation: stacks dispatch on target", () => {
 describe("foundation: documentation matches the code", () => {
   it("the README's configuration table lists every key stacks/config.ts reads, as generated", async () => {
     const fs = await import("fs");
-    const { configTable, readmeTable } = await import("../tools/config-table");
+    const { configTable, readmeTable } = await import("../tools/docs/config-table");
     const readme = fs.readFileSync(`${__dirname}/../README.md`, "utf8");
     expect(readmeTable(readme), "run `npm run docs:config`").to.equal(configTable());
   });
 
   it("every key in CONFIG_KEYS is read by the program for some stack (no documented key is dead)", async () => {
     const { CONFIG_KEYS, parseConfig } = await import("../stacks/config");
-    const { readRawConfig } = await import("../tools/offline");
+    const { readRawConfig } = await import("../tools/plan/offline");
     const read = new Set<string>();
     for (const stack of ["dev", "prod", "edge"]) parseConfig(readRawConfig({ stack }), stack, read);
     expect(CONFIG_KEYS.map((k) => k.key).filter((k) => !read.has(k))).to.deep.equal([]);

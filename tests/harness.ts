@@ -13,7 +13,7 @@ import {
   type ProgramRun,
   type RecordedResource,
   type RunOptions,
-} from "../tools/offline";
+} from "../tools/plan/offline";
 
 export type { ProgramRun, RecordedResource };
 
@@ -82,7 +82,7 @@ export function releaseValues(run: ProgramRun, releaseName: string): any {
 
 /** Runs `npm run plan -- <args>` as a user would (a fresh process, no cloud credentials). */
 export function planCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args], {
+  const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "tools/plan/plan.ts", ...args], {
     cwd: path.resolve(__dirname, ".."),
     encoding: "utf8",
     env: {

@@ -49,3 +49,15 @@ describe("notebook profiles fit the nodes they must start on", () => {
     expect(profilesThatFitNoNode(notebookSizingFor(pi), pi)).to.deep.equal([]);
   });
 });
+
+describe("notebook homes are writable by the notebook user", () => {
+  for (const stack of ["dev", "edge"]) {
+    it(`${stack}: the server pod keeps fsGroup 100, which KubeSpawner's extra_pod_config would otherwise drop`, async () => {
+      const values = releaseValues(await runStack(stack), "jupyterhub") as any;
+      // extra_pod_config replaces the pod securityContext KubeSpawner built from fs_gid: it must carry fsGroup.
+      const sc = values.singleuser.extraPodConfig?.securityContext;
+      if (sc) expect(sc.fsGroup, "extraPodConfig.securityContext.fsGroup").to.equal(100);
+      else expect(values.singleuser.fsGid ?? 100).to.equal(100);
+    });
+  }
+});

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { makePlan, parseArgs, planJson, planText } from "../tools/plan";
+import { makePlan, parseArgs, planJson, planText } from "../tools/plan/plan";
 import { planCli } from "./harness";
 
 describe("offline plan: the JSON contract", () => {

@@ -13,8 +13,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, type PlatformConfig } from "../stacks/config";
 import { platformSettings } from "../stacks/platform-args";
-import { readRawConfig } from "../tools/offline";
-import { mockCall, mockResource } from "../tools/mock-outputs";
+import { readRawConfig } from "../tools/plan/offline";
+import { mockCall, mockResource } from "../tools/plan/mock-outputs";
 import { CHARTS } from "../components/versions";
 import { IMAGES, SPARK_VERSION } from "../components/versions";
 import type {
@@ -44,9 +44,10 @@ import {
   SparkPlatform,
   sparkJobFiles,
 } from "../components/platform/services/spark";
+import { SAMPLE_DATA_DIR, SPARK_IMAGE } from "../components/platform/services/spark-image";
 import { chartValuesErrors } from "./lib/chart-values";
-import type { RecordedResource } from "../tools/offline";
-import { evaluatePolicies } from "../tools/policy-eval";
+import type { RecordedResource } from "../tools/plan/offline";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 import { ofType as harnessOfType, releases as harnessReleases, runStack } from "./harness";
 
 // ---------------------------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ describe("platform services: database roles", () => {
   for (const kind of TARGETS) {
     it(`the roles Job runs psql non-root with resources set and connects as the database admin (${kind})`, async () => {
       const r = await run(kind);
-      const [job] = ofType(r, "kubernetes:batch/v1:Job");
+      const job = ofType(r, "kubernetes:batch/v1:Job").find((j) => j.name === "db-roles")!;
       const pod = job.inputs.spec.template.spec;
       const c = pod.containers[0];
       expect(c.image).to.equal(IMAGES.postgres);
@@ -448,7 +449,7 @@ describe("platform services: database roles", () => {
   }
 
   it("a password or script change replaces the roles Job, so it runs again", async () => {
-    const [job] = ofType(await run("edge"), "kubernetes:batch/v1:Job");
+    const job = ofType(await run("edge"), "kubernetes:batch/v1:Job").find((j) => j.name === "db-roles")!;
     // Pod templates are immutable: a changed annotation there makes Pulumi replace the Job.
     expect(job.inputs.spec.template.metadata.annotations["datavis.io/revision"]).to.match(/^[0-9a-f]{16}$/);
   });
@@ -544,7 +545,7 @@ describe("platform services: Spark", () => {
     });
     after(() => fs.rmSync(sparkJobsDir!, { recursive: true, force: true }));
 
-    it("a batch and a streaming SparkApplication run the pinned Spark image", async () => {
+    it("a batch and a streaming SparkApplication run the project's Spark image, built FROM the pinned apache/spark", async () => {
       const r = await run("spark-jobs");
       const apps = customResources(r, "SparkApplication");
       expect(apps.map((a) => a.inputs.metadata.name).sort()).to.deep.equal(
@@ -554,10 +555,14 @@ describe("platform services: Spark", () => {
       );
       for (const a of apps) {
         expect(a.inputs.apiVersion).to.equal("sparkoperator.k8s.io/v1beta2");
-        expect(a.inputs.spec.image).to.equal(IMAGES.spark);
+        expect(a.inputs.spec.image).to.equal(SPARK_IMAGE);
         expect(a.inputs.spec.sparkVersion).to.equal(SPARK_VERSION);
-        expect(IMAGES.spark).to.match(new RegExp(`apache/spark:${SPARK_VERSION}$`));
       }
+      // The image the workflow builds from images/spark/Dockerfile; its runtime stage is the pinned base.
+      const dockerfile = fs.readFileSync(path.join(__dirname, "..", "images", "spark", "Dockerfile"), "utf8");
+      const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+      expect(`docker.io/${froms.at(-1)}`).to.equal(IMAGES.spark);
+      expect(IMAGES.spark).to.match(new RegExp(`apache/spark:${SPARK_VERSION}$`));
     });
 
     it("the examples write to the database with the app role from a Secret and log events to the object store", async () => {
@@ -599,7 +604,6 @@ describe("platform services: Spark", () => {
         expect(c.command.at(-1)).to.equal(a.inputs.spec.sparkConf["spark.eventLog.dir"]);
         expect(c.command.at(-2)).to.equal("/opt/spark/work-dir/jobs/ensure_event_log_dir.py");
         expect(c.command).to.include("spark.eventLog.enabled=false");
-        expect(c.command).to.include(`spark.jars.packages=${a.inputs.spec.sparkConf["spark.jars.packages"]}`);
         expect(c.envFrom).to.deep.equal(a.inputs.spec.driver.envFrom);
         expect(c.securityContext.allowPrivilegeEscalation).to.equal(false);
         expect(c.resources.limits.memory).to.be.a("string");
@@ -616,6 +620,67 @@ describe("platform services: Spark", () => {
       }
     });
 
+    it("no Spark process downloads jars when it starts: no spark.jars.packages or ivy anywhere", async () => {
+      const r = await run("spark-jobs");
+      const job = ofType(r, "kubernetes:batch/v1:Job").find((j) =>
+        j.name.startsWith("spark-stage-sample-data"),
+      )!;
+      const commands = [
+        ...customResources(r, "SparkApplication").flatMap((a) => [
+          ...Object.keys(a.inputs.spec.sparkConf),
+          ...a.inputs.spec.driver.initContainers.flatMap((c: any) => c.command),
+        ]),
+        ...job.inputs.spec.template.spec.containers[0].command,
+      ];
+      expect(commands.filter((x: string) => /spark\.jars\.(packages|ivy|repositories)|--packages/.test(x))).to
+        .be.empty;
+    });
+
+    it("no example is resubmitted forever: OnFailure with bounded retries and intervals, streaming ends by itself", async () => {
+      const r = await run("spark-jobs");
+      for (const a of customResources(r, "SparkApplication")) {
+        const p = a.inputs.spec.restartPolicy;
+        expect(p.type, a.inputs.metadata.name).to.equal("OnFailure");
+        for (const k of ["onFailureRetries", "onSubmissionFailureRetries"]) {
+          expect(p[k], `${a.inputs.metadata.name} ${k}`).to.be.within(1, 5);
+        }
+        for (const k of ["onFailureRetryInterval", "onSubmissionFailureRetryInterval"]) {
+          expect(p[k], `${a.inputs.metadata.name} ${k}`).to.be.at.least(30);
+        }
+      }
+      const streaming = customResources(r, "SparkApplication").find(
+        (a) => a.inputs.metadata.name === SPARK_EXAMPLES.streaming.name,
+      )!;
+      expect(streaming.inputs.spec.arguments).to.include("--stop-at-end");
+    });
+
+    it("a Job stages the image's sample data into raw/ of the datasets bucket before the examples start", async () => {
+      const r = await run("spark-jobs");
+      const jobs = ofType(r, "kubernetes:batch/v1:Job").filter((j) =>
+        j.name.startsWith("spark-stage-sample-data"),
+      );
+      expect(jobs).to.have.lengthOf(1);
+      const [job] = jobs;
+      const pod = job.inputs.spec.template.spec;
+      const [c] = pod.containers;
+      expect(c.image).to.equal(SPARK_IMAGE);
+      expect(c.command.slice(-3)).to.deep.equal([
+        "/opt/spark/work-dir/jobs/stage_sample_data.py",
+        SAMPLE_DATA_DIR,
+        "s3a://dv-datasets/raw",
+      ]);
+      expect(pod.serviceAccountName).to.equal("spark");
+      expect(pod.restartPolicy).to.equal("Never");
+      expect(job.inputs.spec.backoffLimit).to.be.within(1, 5);
+      const batch = customResources(r, "SparkApplication").find(
+        (a) => a.inputs.metadata.name === SPARK_EXAMPLES.batch.name,
+      )!;
+      expect(batch.inputs.spec.arguments).to.deep.equal(["--input", c.command.at(-1)]);
+      for (const a of customResources(r, "SparkApplication")) {
+        expect(a.dependencies, a.inputs.metadata.name).to.include(job.urn);
+      }
+    });
+
     it("the job files are mounted from a ConfigMap built from notebooks/spark", async () => {
       const r = await run("spark-jobs");
       const cm = ofType(r, "kubernetes:core/v1:ConfigMap").find(
@@ -624,6 +689,7 @@ describe("platform services: Spark", () => {
       expect(Object.keys(cm.inputs.data).sort()).to.deep.equal([
         "batch_etl.py",
         "ensure_event_log_dir.py",
+        "stage_sample_data.py",
         "streaming_flights.py",
       ]);
       for (const a of customResources(r, "SparkApplication")) {

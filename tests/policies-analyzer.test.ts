@@ -63,7 +63,7 @@ describe("policy pack served to the engine over the analyzer protocol", function
 
   before(async () => {
     const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-    // The CLI's environment: none of the TS_NODE_* settings tools/register.js gives this test process.
+    // The CLI's environment: no TS_NODE_* settings a developer's shell or an older register.js may carry.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_")));
     pack = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
       cwd: POLICIES,

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { quiet, reported } from "./fixtures/policies/assert";
 import { awsEksCluster, eksCluster } from "./fixtures/policies/aws";
 import { syntheticRun, violationsOf, rule } from "./fixtures/policies/record";
-import { evaluatePolicies } from "../tools/policy-eval";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 
 describe("policy pack: EKS", () => {
   it("a cluster without secrets encryption is reported (component and aws:eks resource)", async () => {

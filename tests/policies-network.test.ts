@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { quiet, reported } from "./fixtures/policies/assert";
 import { eksCluster } from "./fixtures/policies/aws";
 import { rule, syntheticRun, violationsOf } from "./fixtures/policies/record";
-import { evaluatePolicies } from "../tools/policy-eval";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 
 describe("policy pack: network", () => {
   it("SSH from the internet is reported, inline or as a separate rule", async () => {

@@ -12,7 +12,7 @@ import { ARM64_CHARTS, ARM64_IMAGES } from "../policies/arm64-images";
 import { imageKey, parseImage } from "../policies/lib-images";
 import { allPolicies, allRules } from "../policies/rules";
 import { IMAGES } from "../components/versions";
-import { evaluatePolicies } from "../tools/policy-eval";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 import { record } from "./fixtures/policies/record";
 import { runStack, type ProgramRun, type RecordedResource } from "./harness";
 
@@ -309,7 +309,10 @@ describe("policy pack judges the shipped stacks' real resources (one change trip
     [
       "prod",
       "eks-endpoint-not-open-to-internet",
-      editFirst("eks:index:Cluster", (r) => (r.inputs.publicAccessCidrs = ["0.0.0.0/0"])),
+      editFirst("eks:index:Cluster", (r) => {
+        r.inputs.endpointPublicAccess = true;
+        r.inputs.publicAccessCidrs = ["0.0.0.0/0"];
+      }),
     ],
     [
       "prod",

@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { expect } from "chai";
-import { evaluatePolicies } from "../tools/policy-eval";
+import { evaluatePolicies } from "../tools/plan/policy-eval";
 import { quiet, reported } from "./fixtures/policies/assert";
 import { postgres } from "./fixtures/policies/aws";
 import { rule, syntheticRun, violationsOf, type FixtureStack } from "./fixtures/policies/record";

@@ -14,7 +14,10 @@ function copyRoot(): { root: string; file: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "pin-image-"));
   const file = path.join(root, path.relative(ROOT, MODULE));
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.copyFileSync(MODULE, file);
+  // components/versions/index.ts re-exports its folder's matrix and gate: copy the whole folder.
+  if (path.basename(MODULE) === "index.ts")
+    fs.cpSync(path.dirname(MODULE), path.dirname(file), { recursive: true });
+  else fs.copyFileSync(MODULE, file);
   return { root, file };
 }
 

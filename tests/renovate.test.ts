@@ -68,14 +68,31 @@ describe("Renovate (.github/renovate.json)", () => {
     expect([...images]).to.include(`docker.io/apache/spark:${versions.SPARK_VERSION}`);
   });
 
-  it("opens one pull request per group: npm packages, helm charts, container images, spark, actions", () => {
+  it("opens one pull request per group: npm packages, helm charts, container images, spark, k3s, actions", () => {
     const groups = new Set(config.packageRules.map((r: any) => r.groupName));
     expect([...groups]).to.have.members([
       "npm packages",
       "helm charts",
       "container images",
       "spark",
+      "k3s",
       "github actions",
+    ]);
+  });
+
+  it("sees the k3s pin in the versions module and in ansible-pi, as one dependency", () => {
+    const k3s = (rel: string) =>
+      extract(rel, fs.readFileSync(path.join(ROOT, rel), "utf8")).filter((d) => d.depName === "k3s-io/k3s");
+    expect(k3s("components/versions/index.ts")).to.deep.equal([
+      {
+        datasource: "github-releases",
+        depName: "k3s-io/k3s",
+        registryUrl: undefined,
+        currentValue: versions.K3S_VERSION,
+      },
+    ]);
+    expect(k3s("ansible-pi/inventory/example/group_vars/all.yml").map((d) => d.currentValue)).to.deep.equal([
+      versions.K3S_VERSION,
     ]);
   });
 });

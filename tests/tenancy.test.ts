@@ -103,6 +103,18 @@ describe("tenancy: a student's notebook in the dev plan (RBAC as the API server 
     }
   });
 
+  it("each tenant namespace has every ConfigMap a server mounts (examples, library, config files)", () => {
+    const volumes = releaseValues(run, "jupyterhub").singleuser.storage.extraVolumes ?? [];
+    const wanted = volumes.filter((v: any) => v.configMap).map((v: any) => v.configMap.name);
+    expect(wanted).to.include("datavis-examples");
+    for (const ns of [mine, other]) {
+      const have = ofType(run, "kubernetes:core/v1:ConfigMap")
+        .filter((r) => r.inputs.metadata?.namespace === ns)
+        .map((r) => r.inputs.metadata.name);
+      expect(have, ns).to.include.members(wanted);
+    }
+  });
+
   it("each tenant namespace admits the hub and proxy to its servers and lets servers reach the hub", () => {
     const policies = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
     for (const ns of [mine, other]) {

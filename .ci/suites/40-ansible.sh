@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # ansible-pi converge test: builds a Debian bookworm arm64 root filesystem (debootstrap under qemu-user),
-# converges site.yml into it through the community.general.chroot connection (air-gap mode, stub k3s
-# from a generated bundle, `boot`-tagged tasks skipped: nothing can start in a chroot), checks the files
-# and settings it expects, converges again and requires changed=0, then checks that broken inventories
-# fail early with their message. Also: ansible-lint (production profile), the pinned collections, and
-# the air-gap bundle tool (manifest from the plan).
+# converges site.yml into it through the community.general.chroot connection (air-gap mode with an https
+# mirror and its CA, stub k3s from a generated bundle, `boot`-tagged tasks skipped: nothing can start in a
+# chroot), checks the files and settings it expects, converges again and requires changed=0, then checks
+# that broken inventories and nodes (cgroup v1, no memory controller) fail early with their message.
+# Also: ansible-lint (production profile), the pinned collections, the mocha tests in ansible-pi/tests
+# (air-gap bundle tool, version gate, kubelet reservations), site.yml's k3s plays rendered for a
+# three-server HA inventory (one-at-a-time restarts, etcd snapshots), registries.yaml for each mirror form
+# against k3s's documented format, and the upgrade drain against a real kube-apiserver on 127.0.0.1.
 set -uo pipefail
 source "$REPO_ROOT/.ci/lib.sh"
 cd "$REPO_ROOT" || exit 1
@@ -33,7 +36,7 @@ suite_start=$SECONDS
 
 section "tools"
 t=$SECONDS
-apt_install qemu-user-static binfmt-support debootstrap || { failed=$((failed + 1)); finish; }
+apt_install qemu-user-static binfmt-support debootstrap openssl || { failed=$((failed + 1)); finish; }
 # binfmt_misc lets the kernel run arm64 binaries through qemu (F flag: works inside the chroot too).
 if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
   $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
@@ -81,11 +84,16 @@ failed=$((failed + f))
 [ "$mocha_rc" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 echo "bundle tool tests took $((SECONDS - t)) s"
 
-section "HA configuration (three servers, one agent)"
+section "HA configuration (three servers, one agent) from site.yml"
 t=$SECONDS
 render="$(mktemp -d)"
+registry_ca="$render/registry-ca.pem"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$render/ca.key" -out "$registry_ca" -days 2 \
+  -subj "/CN=datavis test registry CA" >/dev/null 2>&1 ||
+  printf -- '-----BEGIN CERTIFICATE-----\nTUlJQ2Rlc3Q=\n-----END CERTIFICATE-----\n' >"$registry_ca"
+# site.yml's k3s plays only (--tags k3s), files only (--skip-tags boot): config.yaml of each node.
 (cd ansible-pi && $SUDO env "PATH=$PATH" PI_RENDER_DIR="$render" ANSIBLE_CONFIG="$REPO_ROOT/ansible-pi/ansible.cfg" \
-  ANSIBLE_NOCOLOR=1 ansible-playbook -i tests/inventories/ha-render.yml tests/render-config.yml --skip-tags boot) \
+  ANSIBLE_NOCOLOR=1 ansible-playbook -i tests/inventories/ha-render.yml site.yml --tags k3s --skip-tags boot) \
   >"$render/render.log" 2>&1
 check "HA config renders for every node" test $? -eq 0
 ha_cfg() { # ha_cfg HOST PYTHON-EXPR over c (the node's config.yaml)
@@ -99,8 +107,71 @@ for node in pi-2 pi-3; do
 done
 check "HA: the agent joins through the API endpoint with the token" \
   ha_cfg pi-4 'c["server"]=="https://10.0.0.11:6443" and c["token"]=="ci-test-token-0123456789abcdef"'
-$SUDO rm -rf "$render"
+# One server at a time: each server's configuration, restart and wait-for-Ready come before the next
+# server is touched (ansible prints the handlers even when the boot switch skips them).
+check "HA: servers are configured and restarted one at a time, each Ready before the next" \
+  python3 - "$render/render.log" <<'PY'
+import re, sys
+events, task, started = [], None, False
+for line in open(sys.argv[1]):
+    started = started or line.startswith("PLAY [Install the k3s servers]")
+    if not started:
+        continue
+    m = re.match(r"^(TASK|RUNNING HANDLER) \[(.*?)\]", line)
+    if m:
+        task = m.group(2)
+        continue
+    m = re.match(r"^(ok|changed|skipping|fatal): \[(pi-[123])\]", line)
+    if m and task:
+        events.append((m.group(2), task))
+order = [h for h, _ in events]
+servers = ["pi-1", "pi-2", "pi-3"]
+# each server's events are contiguous, in inventory order, and end with the wait-for-Ready handler
+blocks = [h for i, h in enumerate(order) if i == 0 or order[i - 1] != h]
+ok = blocks == servers and all(
+    [t for h, t in events if h == s][-1].endswith("Wait until the restarted server is Ready") for s in servers)
+sys.exit(0 if ok else 1)
+PY
+check "HA: every server takes scheduled etcd snapshots with the inventory's schedule and retention" \
+  bash -c "for n in pi-1 pi-2 pi-3; do python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if c[\"etcd-snapshot-schedule-cron\"]==\"30 */4 * * *\" and c[\"etcd-snapshot-retention\"]==9 else 1)' '$render'/\$n/config.yaml || exit 1; done"
+check "HA: snapshots are copied to the SeaweedFS S3 endpoint and bucket from the inventory" \
+  ha_cfg pi-2 'c["etcd-s3"] is True and c["etcd-s3-endpoint"]=="seaweedfs.lab.internal:8333" and c["etcd-s3-bucket"]=="datavis-etcd-snapshots" and c["etcd-s3-folder"]=="site-test" and c["etcd-s3-insecure"] is True and c["etcd-s3-access-key"]=="ci-access-key" and c["etcd-s3-secret-key"]=="ci-secret-key"'
+check "HA: the agent has no etcd settings" ha_cfg pi-4 'not any(k.startswith("etcd-") for k in c)'
+kubelet_args() { # kubelet_args HOST KUBE-RESERVED: the node's kubelet flags, all of them
+  ha_cfg "$1" "c[\"kubelet-arg\"][:6]==[\"kube-reserved=$2\",\"system-reserved=cpu=100m,memory=256Mi\",\"eviction-hard=imagefs.available<15%,memory.available<200Mi,nodefs.available<10%,nodefs.inodesFree<5%\",\"eviction-soft=memory.available<400Mi\",\"eviction-soft-grace-period=memory.available=1m30s\",\"eviction-max-pod-grace-period=60\"]"
+}
+check "HA: servers reserve k3s's share with embedded etcd (1413Mi), the OS's, and evict before OOM" \
+  kubelet_args pi-1 "cpu=250m,memory=1413Mi"
+check "HA: agents reserve the k3s agent's share (268Mi) and the same OS and eviction settings" \
+  kubelet_args pi-4 "cpu=100m,memory=268Mi"
 echo "HA configuration checks took $((SECONDS - t)) s"
+
+section "registries.yaml for each mirror form (k3s's documented format)"
+t=$SECONDS
+forms="$render/forms"
+(cd ansible-pi && $SUDO env "PATH=$PATH" PI_RENDER_DIR="$forms" PI_REGISTRY_CA="$registry_ca" \
+  ANSIBLE_CONFIG="$REPO_ROOT/ansible-pi/ansible.cfg" ANSIBLE_NOCOLOR=1 \
+  ansible-playbook -i tests/inventories/registry-forms.yml tests/render-registries.yml --skip-tags boot) \
+  >"$render/forms.log" 2>&1
+check "registries.yaml renders for https with a CA, http, and https with sign-in" test $? -eq 0
+chk_reg() { $SUDO python3 ansible-pi/tests/check_registries.py --disable-default-endpoint "$@"; }
+check "http mirror: pulls of the mirror's own images go to http://, not containerd's default https" \
+  chk_reg "$forms/http/registries.yaml" --no-configs \
+  --pull registry.lab.internal:5000/jetstack/cert-manager-controller:v1.21.1=http://registry.lab.internal:5000 \
+  --pull postgres:17.6-alpine=http://registry.lab.internal:5000 \
+  --pull quay.io/jetstack/cert-manager-controller:v1.21.1=http://registry.lab.internal:5000
+check "https with a private CA: tls.ca_file names the copy on the node, for the mirror host" \
+  chk_reg "$forms/https-ca/registries.yaml" --ca-file "registry.lab.internal:5000=$forms/https-ca/registry-ca.crt" \
+  --pull registry.lab.internal:5000/cloudnative-pg/postgresql:18.3=https://registry.lab.internal:5000 \
+  --pull ghcr.io/cloudnative-pg/postgresql:18.3=https://registry.lab.internal:5000
+check "https with a private CA: the CA certificate is copied to the node" \
+  $SUDO cmp -s "$registry_ca" "$forms/https-ca/registry-ca.crt"
+check "https with sign-in: auth for the mirror host, password kept intact" \
+  chk_reg "$forms/https-auth/registries.yaml" --auth "mirror.lab.internal=puller:s3cret: with 'quotes' and # hash" \
+  --pull mirror.lab.internal/jupyterhub/k8s-hub:4.4.0=https://mirror.lab.internal
+check "the checker refuses a key k3s does not document" bash -c \
+  "printf 'mirrors:\n  docker.io:\n    endpoints: [\"http://x:5000\"]\n' >'$render/bad.yaml'; ! python3 ansible-pi/tests/check_registries.py '$render/bad.yaml'"
+echo "registries.yaml checks took $((SECONDS - t)) s"
 
 section "arm64 root filesystem"
 t=$SECONDS
@@ -123,7 +194,7 @@ cache="$cache_dir/rootfs-bookworm-arm64-$(echo "$packages" | sha256sum | cut -c1
 work=$(mktemp -d /var/tmp/ansible-pi-test.XXXXXX)
 rootfs="$work/rootfs"
 # ANSIBLE_PI_KEEP=1 keeps the root filesystem, bundle and logs for a look after the run.
-cleanup() { if [ "${ANSIBLE_PI_KEEP:-0}" = 1 ]; then echo "kept $work"; else $SUDO rm -rf "$work"; fi; }
+cleanup() { if [ "${ANSIBLE_PI_KEEP:-0}" = 1 ]; then echo "kept $work $render"; else $SUDO rm -rf "$work" "$render"; fi; }
 trap cleanup EXIT
 if [ -f "$cache" ]; then
   $SUDO mkdir -p "$rootfs" && $SUDO tar -xzf "$cache" -C "$rootfs" --numeric-owner
@@ -150,6 +221,9 @@ echo "console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=e
   $SUDO tee "$rootfs/boot/firmware/cmdline.txt" >/dev/null
 echo "/swapfile none swap sw 0 0" | $SUDO tee -a "$rootfs/etc/fstab" >/dev/null
 $SUDO touch "$rootfs/var/swap"
+# What a booted Raspberry Pi OS bookworm shows: cgroup v2 with the memory controller (cmdline flags on).
+$SUDO mkdir -p "$rootfs/sys/fs/cgroup"
+echo "cpuset cpu io memory hugetlb pids rdma misc" | $SUDO tee "$rootfs/sys/fs/cgroup/cgroup.controllers" >/dev/null
 
 # The bundle: a stub k3s binary (a shell script), a placeholder images archive, a stub install script.
 bundle="$work/bundle"
@@ -160,12 +234,13 @@ head -c 4096 /dev/urandom >"$bundle/k3s-airgap-images-arm64.tar.zst"
 printf '#!/bin/sh\necho "stub install script: must not run in the chroot test" >&2\nexit 1\n' >"$bundle/install.sh"
 broken_bundle="$work/broken-bundle"
 mkdir -p "$broken_bundle" && cp "$bundle/k3s-arm64" "$bundle/install.sh" "$broken_bundle/"
-export PI_ROOTFS="$rootfs" PI_BUNDLE="$bundle" PI_BROKEN_BUNDLE="$broken_bundle"
+export PI_ROOTFS="$rootfs" PI_BUNDLE="$bundle" PI_BROKEN_BUNDLE="$broken_bundle" PI_REGISTRY_CA="$registry_ca"
 export ANSIBLE_CONFIG="$REPO_ROOT/ansible-pi/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 
 converge() { # converge LOG: site.yml into the chroot, boot-only tasks skipped
-  (cd ansible-pi && $SUDO env "PATH=$PATH" PI_ROOTFS="$rootfs" PI_BUNDLE="$bundle" ANSIBLE_CONFIG="$ANSIBLE_CONFIG" \
-    ANSIBLE_NOCOLOR=1 ansible-playbook -i tests/inventories/chroot.yml site.yml --skip-tags boot) >"$1" 2>&1
+  (cd ansible-pi && $SUDO env "PATH=$PATH" PI_ROOTFS="$rootfs" PI_BUNDLE="$bundle" PI_REGISTRY_CA="$registry_ca" \
+    ANSIBLE_CONFIG="$ANSIBLE_CONFIG" ANSIBLE_NOCOLOR=1 \
+    ansible-playbook -i tests/inventories/chroot.yml site.yml --skip-tags boot) >"$1" 2>&1
 }
 recap_changed() { awk '/^pi-test / {for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) {sub("changed=", "", $i); print $i}}' "$1"; }
 
@@ -205,6 +280,11 @@ reg="$work/registries.yaml"
 $SUDO cat "$R/etc/rancher/k3s/registries.yaml" >"$reg" 2>/dev/null
 check "registries.yaml sends docker.io to the mirror" \
   python3 -c 'import sys,yaml; m=yaml.safe_load(open(sys.argv[1]))["mirrors"]; sys.exit(0 if m["docker.io"]["endpoint"]==["https://registry.lab.local:5000"] else 1)' "$reg"
+check "registries.yaml: the mirror host is a mirror of itself, with the CA copied to the node" \
+  python3 ansible-pi/tests/check_registries.py "$reg" --disable-default-endpoint \
+  --pull registry.lab.local:5000/jetstack/cert-manager-controller:v1.21.1=https://registry.lab.local:5000 \
+  --ca-file registry.lab.local:5000=/etc/rancher/k3s/registry-ca.crt
+check "the registry CA is on the node before k3s is installed" cmp -s "$registry_ca" "$R/etc/rancher/k3s/registry-ca.crt"
 check "registries.yaml mirrors quay.io, ghcr.io and registry.k8s.io" \
   python3 -c 'import sys,yaml; m=yaml.safe_load(open(sys.argv[1]))["mirrors"]; sys.exit(0 if {"quay.io","ghcr.io","registry.k8s.io"} <= set(m) else 1)' "$reg"
 cfg="$work/config.yaml"
@@ -213,6 +293,10 @@ check "config.yaml has the token and node name" \
   python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if c["token"]=="ci-test-token-0123456789abcdef" and c["node-name"]=="pi-test" else 1)' "$cfg"
 check "config.yaml: kubeconfig mode 0600, API address in tls-san, no default registry" \
   python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if c["write-kubeconfig-mode"]=="0600" and c["tls-san"]==["10.0.0.11"] and c["disable-default-registry-endpoint"] is True else 1)' "$cfg"
+check "config.yaml: one server with embedded etcd starts it and takes scheduled snapshots to S3" \
+  python3 -c 'import sys,yaml; c=yaml.safe_load(open(sys.argv[1])); sys.exit(0 if c["cluster-init"] is True and c["etcd-snapshot-retention"]==9 and c["etcd-s3-bucket"]=="datavis-etcd-snapshots" else 1)' "$cfg"
+check "config.yaml: kubelet reserves k3s's and the OS's memory and evicts before OOM" \
+  python3 -c 'import sys,yaml; a=yaml.safe_load(open(sys.argv[1]))["kubelet-arg"]; sys.exit(0 if "kube-reserved=cpu=250m,memory=1413Mi" in a and "system-reserved=cpu=100m,memory=256Mi" in a and any(x.startswith("eviction-hard=") and "memory.available<200Mi" in x for x in a) else 1)' "$cfg"
 check "config.yaml and registries.yaml are readable by root only" \
   test "$($SUDO stat -c %a "$R/etc/rancher/k3s/config.yaml" "$R/etc/rancher/k3s/registries.yaml" | sort -u)" = 600
 check "boot-only tasks did not run (no k3s unit installed)" test ! -e "$R/etc/systemd/system/k3s.service"
@@ -233,13 +317,13 @@ echo "second converge took $((SECONDS - t)) s, changed=${changed2:-?}"
 
 section "broken inventories fail early"
 t=$SECONDS
-expect_failure() { # expect_failure NAME INVENTORY MESSAGE-REGEX
-  local log="$work/broken-$2.log"
+expect_failure() { # expect_failure NAME INVENTORY MESSAGE-REGEX [PLAYBOOK]
+  local log="$work/broken-$2-$RANDOM.log"
   (cd ansible-pi && $SUDO env "PATH=$PATH" PI_ROOTFS="$rootfs" PI_BUNDLE="$bundle" PI_BROKEN_BUNDLE="$broken_bundle" \
-    ANSIBLE_CONFIG="$ANSIBLE_CONFIG" ANSIBLE_NOCOLOR=1 \
-    ansible-playbook -i "tests/inventories/$2.yml" site.yml --skip-tags boot) >"$log" 2>&1
+    PI_REGISTRY_CA="$registry_ca" ANSIBLE_CONFIG="$ANSIBLE_CONFIG" ANSIBLE_NOCOLOR=1 \
+    ansible-playbook -i "tests/inventories/$2.yml" "${4:-site.yml}" --skip-tags boot) >"$log" 2>&1
   local rc=$?
-  if [ $rc -ne 0 ] && grep -Eq "$3" "$log" && ! grep -q 'TASK \[prereq' "$log"; then
+  if [ $rc -ne 0 ] && grep -Eq "$3" "$log" && ! grep -Eq 'TASK \[(prereq|upgrade)' "$log"; then
     check "$1" true
   else
     check "$1" false
@@ -251,6 +335,51 @@ expect_failure "two servers without HA: fails with its message" two-servers "2 s
 expect_failure "non-arm64 host: fails with its message" amd64 "amd64-host is x86_64, not aarch64"
 expect_failure "air-gap bundle missing a file: fails with its message" missing-bundle \
   "air-gap bundle incomplete, missing in .*: k3s-airgap-images-arm64.tar.zst"
+# Nodes whose cgroups k3s cannot use: the preflight names the fix for the OS it finds.
+cg="$rootfs/sys/fs/cgroup/cgroup.controllers"
+$SUDO mv "$cg" "$cg.booted"
+expect_failure "cgroup v1 on Raspberry Pi OS bookworm: fails naming /boot/firmware/cmdline.txt" chroot \
+  "pi-test runs cgroup v1.*Raspberry Pi OS bookworm or later: the kernel command line is /boot/firmware/cmdline.txt"
+echo "cpuset cpu io pids" | $SUDO tee "$cg" >/dev/null
+$SUDO mv "$rootfs/boot/firmware/cmdline.txt" "$rootfs/boot/cmdline.txt"
+expect_failure "upgrade.yml: no memory controller on Raspberry Pi OS bullseye: fails naming /boot/cmdline.txt" chroot \
+  "without the memory controller.*Raspberry Pi OS bullseye or older: the kernel command line is /boot/cmdline.txt" upgrade.yml
+$SUDO mv "$rootfs/boot/cmdline.txt" "$rootfs/boot/cmdline.txt.away"
+$SUDO mv "$rootfs/etc/os-release" "$rootfs/etc/os-release.debian"
+printf 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n' | $SUDO tee "$rootfs/etc/os-release" >/dev/null
+expect_failure "upgrade.yml: no memory controller on Ubuntu (GRUB): fails naming /etc/default/grub" chroot \
+  "without the memory controller.*Ubuntu: the kernel command line is GRUB_CMDLINE_LINUX in /etc/default/grub" upgrade.yml
+$SUDO rm -f "$rootfs/etc/os-release" "$cg"
+$SUDO mv "$rootfs/etc/os-release.debian" "$rootfs/etc/os-release"
+$SUDO mv "$rootfs/boot/cmdline.txt.away" "$rootfs/boot/firmware/cmdline.txt"
+$SUDO mv "$cg.booted" "$cg"
 echo "broken inventory checks took $((SECONDS - t)) s"
+
+
+section "upgrade drain against a real kube-apiserver"
+t=$SECONDS
+# kube-apiserver, kubectl and etcd at the pinned Kubernetes version, built once into the cache by the
+# cluster suite's tools/cluster/build.sh (K8S_BIN overrides: a folder with kube-apiserver, kubectl, etcd*/etcd).
+k8s_bin="${K8S_BIN:-}"
+# Last in this suite: .ci/run starts that build in the background at the beginning (cold, about 20 minutes),
+# so it has the converges' time to finish; wait for it rather than build the same cache twice at once.
+if [ -z "$k8s_bin" ] && [ -f "$REPO_ROOT/tools/cluster/build.sh" ]; then
+  if [ -f "$CI_RESULTS/.cluster-build.log" ]; then
+    while [ ! -f "$CI_RESULTS/.cluster-build.rc" ]; do sleep 5; done
+    echo "waited $((SECONDS - t)) s for the background control-plane build"
+  fi
+  k8s_bin="$(bash "$REPO_ROOT/tools/cluster/build.sh" 2>"$CI_RESULTS/.k8s-build.log" | tail -1)"
+fi
+if [ -n "$k8s_bin" ] && [ -x "$k8s_bin/kube-apiserver" ] && [ -x "$k8s_bin/kubectl" ]; then
+  drain_log="$CI_RESULTS/.drain.log"
+  $SUDO env "PATH=$PATH" python3 ansible-pi/tests/drain_test.py "$k8s_bin" >"$drain_log" 2>&1
+  cat "$drain_log"
+  passed=$((passed + $(grep -c '^  ok ' "$drain_log")))
+  failed=$((failed + $(grep -c '^  FAIL ' "$drain_log")))
+  grep -q '^  ok ' "$drain_log" || failed=$((failed + 1))
+else
+  check "drain test: kube-apiserver/kubectl/etcd from tools/cluster/build.sh (or K8S_BIN)" false
+fi
+echo "drain checks took $((SECONDS - t)) s"
 
 finish

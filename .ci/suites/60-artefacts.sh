@@ -46,7 +46,7 @@ finish() {
 }
 
 # ---- tools ---------------------------------------------------------------------------------------
-source tools/artefacts/setup.sh
+source tools/checks/setup.sh
 setup() {
   read_k8s_version && ensure_python_tools && ensure_crds && ensure_helm &&
     { [ -d node_modules ] || npm ci --no-audit --no-fund; }
@@ -59,7 +59,7 @@ py="$ARTEFACTS_PY"
 
 # ---- what the program would apply ---------------------------------------------------------------
 plans="$out/plans"
-check "export plans (all stacks)" node -r ./tools/register.js tools/artefacts/export-plan.ts --out "$plans"
+check "export plans (all stacks)" node -r ./tools/register.js tools/checks/export-plan.ts --out "$plans"
 releases=()
 for f in "$plans"/*/releases.json; do [ -f "$f" ] && releases+=("$f"); done
 
@@ -67,30 +67,30 @@ for dir in "$plans"/*/; do
   stack="$(basename "$dir")"
   [ -f "$dir/resources.yaml" ] || continue
   check "kubernetes schema: $stack objects" \
-    "$py" tools/artefacts/k8s_validate.py --kubernetes-version "$K8S_VERSION" "${crd_args[@]}" "$dir/resources.yaml"
+    "$py" tools/checks/k8s_validate.py --kubernetes-version "$K8S_VERSION" "${crd_args[@]}" "$dir/resources.yaml"
   if [ -s "$dir/patches.yaml" ]; then
-    check "kubernetes schema: $stack patches" "$py" tools/artefacts/k8s_validate.py --partial \
+    check "kubernetes schema: $stack patches" "$py" tools/checks/k8s_validate.py --partial \
       --kubernetes-version "$K8S_VERSION" "${crd_args[@]}" "$dir/patches.yaml"
   fi
 done
 
 if [ ${#releases[@]} -gt 0 ]; then
   check "upstream chart values vs chart schemas" \
-    node -r ./tools/register.js tools/artefacts/chart-values.ts "${releases[@]}"
+    node -r ./tools/register.js tools/checks/chart-values.ts "${releases[@]}"
 fi
 
 # ---- the project's own charts ---------------------------------------------------------------------
 rendered="$out/rendered"
 rel_args=()
 for f in "${releases[@]}"; do rel_args+=(--releases "$f"); done
-check "helm lint --strict + template (charts/)" "$py" tools/artefacts/check_charts.py --helm "$HELM" \
+check "helm lint --strict + template (charts/)" "$py" tools/checks/check_charts.py --helm "$HELM" \
   --kubernetes-version "$K8S_VERSION" --out "$rendered" --repo "$REPO_ROOT" "${crd_args[@]}" "${rel_args[@]}"
 shopt -s nullglob
 rendered_files=("$rendered"/*.yaml)
 shopt -u nullglob
 if [ ${#rendered_files[@]} -gt 0 ]; then
   check "kubernetes schema: rendered charts" \
-    "$py" tools/artefacts/k8s_validate.py --kubernetes-version "$K8S_VERSION" "${crd_args[@]}" "${rendered_files[@]}"
+    "$py" tools/checks/k8s_validate.py --kubernetes-version "$K8S_VERSION" "${crd_args[@]}" "${rendered_files[@]}"
 fi
 
 # ---- every YAML file ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import {
   runPlan,
   type BundleManifest,
   type Plan,
-} from "../../tools/airgap-bundle";
+} from "../../tools/airgap/bundle";
 import { CHARTS, KUBERNETES_VERSION } from "../../components/versions";
 
 const fixture = (name: string): Plan =>

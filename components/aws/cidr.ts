@@ -77,3 +77,35 @@ export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan | stri
     database: azs.map((i) => formatCidr(subnet(subnet(lastQuarter, p + 4, 3), p + 6, i))),
   };
 }
+
+/**
+ * IPv4 ranges that can never be the source address the public EKS endpoint sees (IANA special-purpose
+ * registry, RFC 6890): documentation examples, private and shared space (the endpoint sees your NAT's
+ * public address, never these), loopback, link-local, multicast and reserved.
+ */
+export const NOT_PUBLIC_SOURCES: { cidr: string; what: string }[] = [
+  { cidr: "0.0.0.0/8", what: "'this network' (RFC 791)" },
+  { cidr: "10.0.0.0/8", what: "private space (RFC 1918)" },
+  { cidr: "100.64.0.0/10", what: "carrier-grade NAT space (RFC 6598)" },
+  { cidr: "127.0.0.0/8", what: "loopback" },
+  { cidr: "169.254.0.0/16", what: "link-local" },
+  { cidr: "172.16.0.0/12", what: "private space (RFC 1918)" },
+  { cidr: "192.0.0.0/24", what: "IETF protocol assignments" },
+  { cidr: "192.0.2.0/24", what: "a documentation range (RFC 5737 TEST-NET-1)" },
+  { cidr: "192.168.0.0/16", what: "private space (RFC 1918)" },
+  { cidr: "198.18.0.0/15", what: "benchmarking space (RFC 2544)" },
+  { cidr: "198.51.100.0/24", what: "a documentation range (RFC 5737 TEST-NET-2)" },
+  { cidr: "203.0.113.0/24", what: "a documentation range (RFC 5737 TEST-NET-3)" },
+  { cidr: "224.0.0.0/4", what: "multicast" },
+  { cidr: "240.0.0.0/4", what: "reserved" },
+];
+
+/** What a CIDR overlaps of NOT_PUBLIC_SOURCES (its first match), or undefined for a public range. */
+export function notPublicSource(c: Cidr): string | undefined {
+  const end = (x: Cidr) => x.base + 2 ** (32 - x.prefix) - 1;
+  for (const r of NOT_PUBLIC_SOURCES) {
+    const s = parseCidr(r.cidr) as Cidr;
+    if (c.base <= end(s) && s.base <= end(c)) return `${r.cidr}, ${r.what}`;
+  }
+  return undefined;
+}

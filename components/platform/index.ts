@@ -12,6 +12,7 @@ import { Notebooks, type NotebookSettings, type NotebookSizing } from "./noteboo
 import type { SizeProfile } from "./services/sizing";
 import type { SignIn } from "./sign-in";
 import { HttpsRedirect, PlatformServices, tlsIngressAnnotations } from "./services";
+import { hubSignInClient } from "./services/grafana-hub-oauth";
 import { Tenants, type TenantSpec } from "./tenants";
 import { configFiles } from "./notebooks/environment";
 import { DATABASE_BOOTSTRAP_NAMESPACE } from "./services/database-roles";
@@ -80,6 +81,8 @@ export class Platform extends pulumi.ComponentResource {
       inCluster,
     );
 
+    // Local accounts: Grafana signs in through the hub (one account for notebooks and dashboards).
+    const hubSignIn = hubSignInClient(args.signIn, d, this);
     const services = new PlatformServices(
       "services",
       {
@@ -94,6 +97,7 @@ export class Platform extends pulumi.ComponentResource {
         profile: args.profile,
         tenantNamespaces: tenants.namespaces,
         tenantDatabaseRoles: tenantLogins.roles,
+        hubSignIn,
       },
       inCluster,
     );
@@ -118,6 +122,7 @@ export class Platform extends pulumi.ComponentResource {
         },
         sizing: args.notebookSizing,
         tenancy: { ...hubTenancy(args.tenants, args.admins) },
+        grafanaClient: hubSignIn,
         dependsOn: services.ready,
       },
       inCluster,

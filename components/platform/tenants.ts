@@ -5,7 +5,7 @@
  * pod that names no resources still gets bounded ones), a default-deny NetworkPolicy plus one policy with
  * the exceptions a tenant's Spark jobs need, and a RoleBinding that gives its owners `edit` in that
  * namespace only. The resources of one tenant never reference another's, so the program grows linearly
- * with the class list (tools/bench-tenants.ts measures it).
+ * with the class list (tools/bench/tenants.ts measures it).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

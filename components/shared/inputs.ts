@@ -87,3 +87,11 @@ export type TlsIssuerInput =
   | { kind: "acme"; email: string; server: string }
   /** A private CA made in-cluster (self-signed root), for sites that cannot reach an ACME CA. */
   | { kind: "privateCa"; commonName: string };
+
+/** What one node offers pods: capacity minus what the kubelet reserves and keeps for eviction. */
+export interface NodeAllocatable {
+  /** Cores pods may request. */
+  cpuCores: number;
+  /** MiB pods may request. */
+  memoryMi: number;
+}

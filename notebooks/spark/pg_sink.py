@@ -64,7 +64,8 @@ class JdbcSession:
         props = jvm.java.util.Properties()
         props.setProperty("user", os.environ.get("PGUSER", ""))
         props.setProperty("password", os.environ.get("PGPASSWORD", ""))
-        # The driver jar comes with spark.jars.packages, in a class loader DriverManager does not search.
+        # The driver is called directly: a jar added with spark.jars lands in a class loader DriverManager does
+        # not search (in the project's image it is in /opt/spark/jars, where either way works).
         self.conn = jvm.org.postgresql.Driver().connect(jdbc_url(), props)
         if self.conn is None:
             raise RuntimeError(f"the PostgreSQL JDBC driver does not accept {jdbc_url()}")

@@ -87,8 +87,9 @@ def test_streaming_notebook_writes_per_minute_aggregates(conn, dsn, data_dir, tm
     conn.execute("DROP TABLE IF EXISTS flight_minute_origin_stats, flight_minute_stats, flight_origin_hour_stats, stream_progress")
     conn.commit()
     start = "2001-03-05T12:00:00"
-    run("streaming.ipynb", tmp_path, replay_start=start, replay_hours=2.0, speed=7200.0, trigger_seconds=1.0,
-        checkpoint=str(tmp_path / "checkpoint"), timeout_seconds=600.0, dsn=dsn)
+    run("streaming.ipynb", tmp_path, flights=str(data_dir / "flights-3m.parquet"), replay_start=start,
+        replay_hours=2.0, speed=7200.0, trigger_seconds=1.0, checkpoint=str(tmp_path / "checkpoint"),
+        timeout_seconds=600.0, dsn=dsn)
     truth = flight_truth(data_dir, start, 2)
     flights, minutes, sum_delay = conn.execute(
         "SELECT sum(flights), count(*), sum(sum_delay) FROM flight_minute_stats"

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { kubernetesKind } from "../../tools/artefacts/export-plan";
+import { kubernetesKind } from "../../tools/checks/export-plan";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const FIXTURES = path.join("tests", "artefacts", "fixtures");
@@ -41,7 +41,7 @@ function crdArgs(): string[] {
 
 function validate(files: string[], extra: string[] = []): Result {
   return run(env("ARTEFACTS_PY"), [
-    "tools/artefacts/k8s_validate.py",
+    "tools/checks/k8s_validate.py",
     "--kubernetes-version",
     env("K8S_VERSION"),
     ...crdArgs(),
@@ -56,7 +56,7 @@ function manifest(name: string): string {
 
 function checkCharts(roots: string[], out: string, releases: string[] = []): Result {
   return run(env("ARTEFACTS_PY"), [
-    "tools/artefacts/check_charts.py",
+    "tools/checks/check_charts.py",
     "--helm",
     env("HELM"),
     "--kubernetes-version",
@@ -173,7 +173,7 @@ describe("upstream chart values against the chart's own values schema", () => {
     const r = run(process.execPath, [
       "-r",
       "./tools/register.js",
-      "tools/artefacts/chart-values.ts",
+      "tools/checks/chart-values.ts",
       path.join(FIXTURES, "values", "releases.json"),
     ]);
     expect(r.status, r.output).to.equal(1);

@@ -5,7 +5,7 @@
  *
  *   node -r ./tools/register.js tests/lib/edge-s3-identities.ts [tenantA tenantB]
  */
-import { runOffline } from "../../tools/offline";
+import { runOffline } from "../../tools/plan/offline";
 
 async function main(): Promise<void> {
   const tenants = process.argv.slice(2).length ? process.argv.slice(2) : ["physics-101", "stats-101"];

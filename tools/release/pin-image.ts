@@ -14,7 +14,11 @@ import * as path from "path";
 import * as ts from "typescript";
 
 /** Where the versions module lives (the first that exists): its new home, then its old one. */
-export const VERSIONS_MODULE_CANDIDATES = ["components/versions.ts", "components/platform/versions.ts"];
+export const VERSIONS_MODULE_CANDIDATES = [
+  "components/versions/index.ts",
+  "components/versions.ts",
+  "components/platform/versions.ts",
+];
 
 /** A reference `registry/path:tag` (optionally `@sha256:...`), the only form the project pins. */
 const REF =

@@ -112,9 +112,18 @@ export function authenticatorConfig(
     case "local":
       // NativeAuthenticator (shipped in the z2jh 4.4.0 hub image): accounts in the hub's own database, for
       // sites without internet. Users sign up, an admin authorizes them; admins are authorized at once.
+      //
+      // Who gets in is NativeAuthenticator's own decision: its authenticate() returns a name only for an
+      // account an admin has authorized (nativeauthenticator.py 1.3.0, `authenticate`, lines 229-249);
+      // admins are authorized at sign-up (`create_user` / `get_authed_users`, lines 271-314). JupyterHub 5.5's
+      // check_allowed then runs on top (jupyterhub/auth.py 5.5.0 lines 654-656, 742-746): with
+      // `allow_all: false` and no `allowed_users` it refuses everyone, admins included, because admins join
+      // `allowed_users` only when that list is non-empty (jupyterhub/app.py 5.5.0, init_users: "if
+      // self.authenticator.allowed_users and self.authenticator.admin_users"). So: allow everyone the
+      // authenticator accepts, unless `authAllowedUsers` narrows it further (then admins are added to it).
       return {
         JupyterHub: { authenticator_class: "native" },
-        Authenticator: { ...common, allow_all: false },
+        Authenticator: { ...common, allow_all: auth.allowedUsers.length === 0 },
         NativeAuthenticator: {
           open_signup: false,
           enable_signup: true,
@@ -158,7 +167,25 @@ export interface HubValuesInput {
   production: boolean;
   /** Who belongs to which tenant, read by hub/tenancy.py (components/platform/tenancy/hub.ts builds it). */
   tenancy?: Record<string, unknown>;
+  /**
+   * The example notebooks and library delivered into every server (examples.ts): their ConfigMap volumes,
+   * mounts, environment (PYTHONPATH) and the postStart hook that copies the notebooks into the home.
+   */
+  examples?: {
+    volumes: k8s.types.input.core.v1.Volume[];
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    env: Record<string, string>;
+    postStart: string[];
+  };
+  /**
+   * Grafana signs in through the hub (JupyterHub as OAuth2 provider, hub service `grafana`): Grafana's
+   * callback URL and the client secret both sides share. Unset: no such client.
+   */
+  grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
 }
+
+/** OAuth client id of Grafana at the hub (JupyterHub requires the `service-` prefix; services/service.py). */
+export const GRAFANA_HUB_CLIENT_ID = "service-grafana";
 
 const profile = (slug: string, name: string, description: string, s: ServerSize, isDefault = false) => ({
   display_name: name,
@@ -180,6 +207,9 @@ const profile = (slug: string, name: string, description: string, s: ServerSize,
   },
 });
 
+/** Group of the notebook user (jovyan's gid 100): owns the home volume so the server can write it. */
+export const NOTEBOOK_FS_GID = 100;
+
 /** The z2jh chart values. */
 export function hubValues(i: HubValuesInput): Record<string, any> {
   const mirror = (name: string) => imageRef(name, { imageRegistry: i.imageRegistry });
@@ -194,6 +224,8 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   };
   // Every chart-internal image through the mirror on air-gapped sites (tags stay the chart's pins).
   const imageName = (name: string) => (i.imageRegistry ? { image: { name: mirror(name) } } : {});
+  const volumes = [...i.volumes, ...(i.examples?.volumes ?? [])];
+  const volumeMounts = [...i.volumeMounts, ...(i.examples?.volumeMounts ?? [])];
   return {
     hub: {
       config: authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
@@ -212,6 +244,28 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
           }
         : {}),
       extraConfig: hubExtraConfig(),
+      ...(i.grafanaClient
+        ? {
+            // An OAuth client without a server of its own (JupyterHub 5.5 app.py init_services: a service
+            // with oauth_redirect_uri gets a client whose secret is its api_token). Grafana reads
+            // /hub/api/user with the token it gets; the consent page is skipped for this trusted client.
+            services: {
+              grafana: {
+                oauth_client_id: GRAFANA_HUB_CLIENT_ID,
+                oauth_redirect_uri: i.grafanaClient.redirectUri,
+                oauth_no_confirm: true,
+                display: false,
+                apiToken: i.grafanaClient.clientSecret,
+              },
+            },
+            // Signing in to a service's OAuth client needs `access:services!service=<name>` (JupyterHub 5.5
+            // docs, "Authenticating a service": the default `user` role has only `self`); every hub user
+            // may open the dashboards.
+            loadRoles: {
+              user: { description: "Hub users", scopes: ["self", "access:services!service=grafana"] },
+            },
+          }
+        : {}),
       // The banner on every hub page; empty outside maintenance.
       templateVars: i.maintenance.enabled ? { announcement: i.maintenance.message } : {},
       db: { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
@@ -258,18 +312,29 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         profile("large", "Large", "Bigger data sets in pandas", i.sizing.large),
         profile("spark", "Spark", "PySpark in local mode on the notebook's own cores", i.sizing.spark),
       ],
+      ...(i.examples ? { lifecycleHooks: { postStart: { exec: { command: i.examples.postStart } } } } : {}),
       storage: {
         type: "dynamic",
         capacity: `${i.notebookStorageGi}Gi`,
         dynamic: { storageClass: i.storageClass },
         // Lets the backup job find every user's volume.
         extraLabels: { "datavis.io/notebook-home": "true" },
-        ...(i.volumes.length > 0 ? { extraVolumes: i.volumes, extraVolumeMounts: i.volumeMounts } : {}),
+        ...(volumes.length > 0 ? { extraVolumes: volumes, extraVolumeMounts: volumeMounts } : {}),
       },
-      extraEnv: i.env,
+      extraEnv: { ...i.env, ...(i.examples?.env ?? {}) },
       ...(i.nodeSelector && Object.keys(i.nodeSelector).length > 0 ? { nodeSelector: i.nodeSelector } : {}),
       ...(i.tolerations && i.tolerations.length > 0 ? { extraTolerations: i.tolerations } : {}),
-      extraPodConfig: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } },
+      // KubeSpawner merges extra_pod_config over the pod spec it built, so this securityContext replaces the
+      // one it made from fs_gid (kubespawner/objects.py make_pod: `fsGroup=fs_gid`, then
+      // update_k8s_model(pod.spec, extra_pod_config)): without fsGroup here a fresh EBS (or local-path)
+      // home is root-owned and jovyan (uid 1000, gid 100) cannot write it. 100 is z2jh's singleuser.fsGid.
+      extraPodConfig: {
+        securityContext: {
+          runAsNonRoot: true,
+          fsGroup: NOTEBOOK_FS_GID,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+      },
       networkTools: imageName("quay.io/jupyterhub/k8s-network-tools"),
     },
     scheduling: {

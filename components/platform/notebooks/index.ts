@@ -21,8 +21,10 @@ import {
   objectStoreEnv,
   type EnvValue,
 } from "./environment";
+import { exampleConfigMaps, examplesPodConfig } from "./examples";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
+import { withSpawnLatency, type SpawnLatencySettings } from "./spawn-latency";
 
 export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 
@@ -48,6 +50,8 @@ export interface NotebooksArgs {
   sizing?: Partial<NotebookSizing>;
   /** Who belongs to which tenant (components/platform/tenancy/hub.ts); the hub places servers by it. */
   tenancy?: Record<string, unknown>;
+  /** Grafana's OAuth client at the hub (sign-in to dashboards with hub accounts); unset: none. */
+  grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -68,6 +72,8 @@ export interface NotebookSettings {
   activityLogRetentionDays: number;
   /** Scheduled Papermill runs (charts/scheduled-notebooks `runs`). */
   scheduledRuns: Record<string, unknown>[];
+  /** Image pre-puller and user placeholders (autoscaled clusters); off when unset. */
+  spawnLatency?: SpawnLatencySettings;
 }
 
 /** Cheap, safe defaults: 10 GiB homes, a week of backups, idle servers stopped after an hour. */
@@ -179,6 +185,12 @@ export class Notebooks extends pulumi.ComponentResource {
         )
       : [];
 
+    // The example notebooks and the datavis_data library, copied into each home on start (examples.ts).
+    const exampleMaps = Object.entries(exampleConfigMaps()).map(
+      ([name, data]) =>
+        new k8s.core.v1.ConfigMap(name, { metadata: { name, namespace: hubNs.metadata.name }, data }, child),
+    );
+
     const identity = store.identity;
     const notebookSa = new k8s.core.v1.ServiceAccount(
       "notebook-sa",
@@ -237,17 +249,31 @@ export class Notebooks extends pulumi.ComponentResource {
       tolerations: args.cluster.nodePools.notebooks?.tolerations,
       production: args.production,
       tenancy: args.tenancy,
+      examples: examplesPodConfig(),
+      grafanaClient: args.grafanaClient,
     });
+    const hubReleaseValues = withSpawnLatency(values, s.spawnLatency);
 
     this.release = new k8s.helm.v3.Release(
       "jupyterhub",
       {
         name: "jupyterhub",
-        ...releaseArgs("jupyterhub", { namespace: hubNs.metadata.name, values }, args.cluster.artifacts),
+        ...releaseArgs(
+          "jupyterhub",
+          { namespace: hubNs.metadata.name, values: hubReleaseValues },
+          args.cluster.artifacts,
+        ),
       },
       {
         parent: this,
-        dependsOn: [notebookSa, ...hubSecrets, ...configMaps, ...oauthSecret, ...(args.dependsOn ?? [])],
+        dependsOn: [
+          notebookSa,
+          ...hubSecrets,
+          ...configMaps,
+          ...exampleMaps,
+          ...oauthSecret,
+          ...(args.dependsOn ?? []),
+        ],
       },
     );
     this.hubUrl = args.hubUrl;

@@ -5,11 +5,9 @@
  */
 import { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing, type ServerSize } from "./hub-values";
 
-/** What one node offers pods: capacity minus what the kubelet reserves and keeps for eviction. */
-export interface NodeAllocatable {
-  cpuCores: number;
-  memoryMi: number;
-}
+import type { NodeAllocatable } from "../../shared/inputs";
+
+export type { NodeAllocatable } from "../../shared/inputs";
 
 /** Bytes per unit of KubeSpawner's byte strings: K, M, G, T are powers of 1024 (jupyterhub.traitlets.ByteSpecification). */
 const UNIT: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024, T: 1024 * 1024 };
@@ -26,7 +24,7 @@ export function memoryStringMi(s: string): number {
  * the platform's own pods. Small stays cheap; Spark (local mode) gets the most.
  */
 const SHARE = {
-  small: { mem: 0.25, memLimit: 0.5, cpu: 0.1, cpuLimit: 0.5 },
+  small: { mem: 0.25, memLimit: 0.5, cpu: 0.15, cpuLimit: 0.5 },
   large: { mem: 0.45, memLimit: 0.8, cpu: 0.25, cpuLimit: 1 },
   spark: { mem: 0.55, memLimit: 0.9, cpu: 0.5, cpuLimit: 1 },
 } as const;

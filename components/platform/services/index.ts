@@ -13,6 +13,7 @@ import type { TenantSpec } from "../tenants";
 import { DatabaseRoles } from "./database-roles";
 import { DeploymentUi } from "./headlamp";
 import { IngressTls } from "./ingress-tls";
+import type { HubSignIn } from "./grafana-hub-oauth";
 import { Dashboards, Metrics } from "./monitoring";
 import { replicasFor, type SizeProfile } from "./sizing";
 import { SparkPlatform } from "./spark";
@@ -43,6 +44,8 @@ export interface PlatformServicesArgs {
   tenantNamespaces: Record<string, pulumi.Input<string>>;
   /** Each tenant's database login (tenancy): its Spark jobs connect as it, not as the app role. */
   tenantDatabaseRoles?: Record<string, { username: string; password: pulumi.Input<string> }>;
+  /** Grafana sign-in through the hub (local accounts; grafana-hub-oauth.ts); unset: Grafana's own config. */
+  hubSignIn?: HubSignIn;
 }
 
 export class PlatformServices extends pulumi.ComponentResource {
@@ -129,6 +132,7 @@ export class PlatformServices extends pulumi.ComponentResource {
         profile,
         replicas,
         source,
+        hubSignIn: args.hubSignIn,
       },
       child,
     );

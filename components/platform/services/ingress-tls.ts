@@ -200,7 +200,9 @@ export class IngressTls extends pulumi.ComponentResource {
             secretName: "private-ca-root",
             duration: "87600h", // 10 years: the root is distributed to browsers once.
             renewBefore: "720h",
-            privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+            // Never: a renewal keeps the key, so browsers and nodes that trust the root keep trusting it
+            // (Always would mint a new key at every renewal and every client would have to re-trust it).
+            privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" },
             issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "selfsigned-root" },
           },
         },

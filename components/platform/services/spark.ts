@@ -3,6 +3,7 @@
  * with the RBAC a driver needs in each, event logs in object storage, and an example batch and an example
  * streaming SparkApplication wired to the database and object storage.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,9 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { imageRef, releaseArgs, type ArtifactSource } from "../../shared/artifacts";
 import type { ClusterInput, DatabaseInput, ObjectStoreInput } from "../../shared/inputs";
 import { NAMESPACES } from "../../shared/naming";
-import { IMAGES, SPARK_VERSION } from "../../versions";
+import { SPARK_VERSION } from "../../versions";
 import { DB_CA_PATH, libpqEnv } from "./database-roles";
 import { SIZES, type SizeProfile } from "./sizing";
+import { SAMPLE_DATA_DIR, SPARK_IMAGE } from "./spark-image";
 
 /** Folder of the Spark jobs (.py) the data-path examples ship; mounted into the example applications. */
 export const SPARK_JOBS_DIR = path.resolve(__dirname, "..", "..", "..", "notebooks", "spark");
@@ -26,8 +28,33 @@ export const SPARK_EXAMPLES = {
 /** Service account Spark drivers and executors run as in every tenant namespace (IRSA binds this name). */
 export const SPARK_SERVICE_ACCOUNT = "spark";
 
-/** Jars S3A and the PostgreSQL JDBC sink need; Spark 4.0 is built against Hadoop 3.4.1. */
-export const SPARK_PACKAGES = ["org.apache.hadoop:hadoop-aws:3.4.1", "org.postgresql:postgresql:42.7.7"];
+/**
+ * Retries of the example applications (spark-operator 2.5.2, api/v1beta2/sparkapplication_types.go:234-260,
+ * `RestartPolicy`; decided by pkg/util/sparkapplication.go:84 `ShouldRetry`). `OnFailure` runs an
+ * application at most 1 + onFailureRetries times and submits it at most 1 + onSubmissionFailureRetries
+ * times; `Always` would resubmit it after every end, successful or not, forever. The streaming example
+ * replays the recorded flights once and stops (`--stop-at-end`), so it too ends, and is retried only when
+ * it fails (a checkpoint makes a retry carry on where the failed run stopped).
+ */
+export const SPARK_RESTART_POLICIES = {
+  batch: {
+    type: "OnFailure",
+    onFailureRetries: 2,
+    onFailureRetryInterval: 60,
+    onSubmissionFailureRetries: 3,
+    onSubmissionFailureRetryInterval: 60,
+  },
+  streaming: {
+    type: "OnFailure",
+    onFailureRetries: 3,
+    onFailureRetryInterval: 60,
+    onSubmissionFailureRetries: 3,
+    onSubmissionFailureRetryInterval: 60,
+  },
+} as const;
+
+/** Arguments of the streaming example: replay the recorded flights once, then end (not a forever loop). */
+export const STREAMING_EXAMPLE_ARGS = ["--stop-at-end"];
 
 /** The values keys set on the spark-operator chart, checked against its values.yaml at 2.5.2 by a test. */
 export function sparkOperatorValues(a: {
@@ -121,6 +148,34 @@ export const ENSURE_EVENT_LOG_DIR_PY = fs.readFileSync(
   "utf8",
 );
 
+/**
+ * The examples' inputs are staged by a Job before they run: it copies the sample data the Spark image
+ * carries (SAMPLE_DATA_DIR) to `raw/` in the datasets bucket, where the job files read it, skipping files
+ * already there with the same size. Tested against SeaweedFS with the plan's own command in the data suite.
+ */
+export const STAGE_SAMPLE_DATA_FILE = "stage_sample_data.py";
+export const STAGE_SAMPLE_DATA_PY = fs.readFileSync(path.join(__dirname, STAGE_SAMPLE_DATA_FILE), "utf8");
+
+/** spark-submit command of the sample-data Job: local mode, the S3 settings, event logs off. */
+export function stageSampleDataCommand(
+  rawPrefix: pulumi.Input<string>,
+  conf: Record<string, pulumi.Input<string>>,
+): pulumi.Output<string[]> {
+  return pulumi
+    .all([rawPrefix, pulumi.all(conf)])
+    .apply(([raw, c]) => [
+      "/opt/spark/bin/spark-submit",
+      "--master",
+      "local[1]",
+      ...Object.entries({ ...c, "spark.eventLog.enabled": "false", "spark.ui.enabled": "false" }).flatMap(
+        ([k, v]) => ["--conf", `${k}=${v}`],
+      ),
+      `/opt/spark/work-dir/jobs/${STAGE_SAMPLE_DATA_FILE}`,
+      SAMPLE_DATA_DIR,
+      raw,
+    ]);
+}
+
 /** spark-submit arguments of the init container that creates `eventLogDir` before the driver starts. */
 export function ensureEventLogDirCommand(
   eventLogDir: pulumi.Input<string>,
@@ -192,7 +247,8 @@ export class SparkPlatform extends pulumi.ComponentResource {
     const jobFiles = sparkJobFiles(args.jobsDir);
     const store = args.objectStore;
     const pool = args.cluster.nodePools.spark;
-    const image = imageRef(IMAGES.spark, args.source);
+    // The project's image: jars and sample data inside, nothing fetched when a driver starts.
+    const image = imageRef(SPARK_IMAGE, args.source);
 
     tenants.forEach(([tenant, namespace], i) => {
       const labels = { "datavis.io/tenant": tenant, "app.kubernetes.io/part-of": "datavis" };
@@ -277,7 +333,11 @@ export class SparkPlatform extends pulumi.ComponentResource {
         `spark-jobs-${tenant}`,
         {
           metadata: meta("spark-jobs"),
-          data: { ...jobFiles, [ENSURE_EVENT_LOG_DIR_FILE]: ENSURE_EVENT_LOG_DIR_PY },
+          data: {
+            ...jobFiles,
+            [ENSURE_EVENT_LOG_DIR_FILE]: ENSURE_EVENT_LOG_DIR_PY,
+            [STAGE_SAMPLE_DATA_FILE]: STAGE_SAMPLE_DATA_PY,
+          },
         },
         { parent: this },
       );
@@ -292,12 +352,9 @@ export class SparkPlatform extends pulumi.ComponentResource {
         ...(caMap ? [{ name: "db-ca", mountPath: path.posix.dirname(DB_CA_PATH), readOnly: true }] : []),
       ];
       const eventLogDir = pulumi.interpolate`${prefix}/event-logs`;
-      // The jars and S3 settings every submission needs (the init container's ivy cache is the driver's /tmp).
-      const submitConf: Record<string, pulumi.Input<string>> = {
-        "spark.jars.packages": SPARK_PACKAGES.join(","),
-        "spark.jars.ivy": "/tmp/.ivy2",
-        ...s3aConf(store),
-      };
+      // The S3 settings every submission needs; the jars (hadoop-aws, the AWS SDK bundle, the PostgreSQL
+      // driver) are in the image's /opt/spark/jars, so nothing is resolved or downloaded at start.
+      const submitConf: Record<string, pulumi.Input<string>> = s3aConf(store);
       const role0 = (kind: "driver" | "executor", size: { cores: number; memory: string }) => ({
         cores: size.cores,
         coreRequest: args.profile === "edge" ? "250m" : "500m",
@@ -334,6 +391,57 @@ export class SparkPlatform extends pulumi.ComponentResource {
           : {}),
       });
       const small = args.profile === "edge";
+      const rawPrefix = pulumi.interpolate`s3a://${store.buckets.datasets}/raw`;
+      // Stages the sample data before the examples start (Pulumi waits for the Job to complete). A new
+      // image or script changes the pod template's revision, which replaces the Job so it runs again.
+      const stage = new k8s.batch.v1.Job(
+        `spark-stage-sample-data-${tenant}`,
+        {
+          metadata: { namespace, labels: { ...labels, "app.kubernetes.io/name": "stage-sample-data" } },
+          spec: {
+            backoffLimit: 3,
+            activeDeadlineSeconds: 1800,
+            template: {
+              metadata: {
+                labels: { ...labels, "app.kubernetes.io/name": "stage-sample-data" },
+                annotations: {
+                  "datavis.io/revision": createHash("sha256")
+                    .update([image, STAGE_SAMPLE_DATA_PY].join("\n"))
+                    .digest("hex")
+                    .slice(0, 16),
+                },
+              },
+              spec: {
+                restartPolicy: "Never",
+                serviceAccountName: sa.metadata.name,
+                securityContext: SPARK_POD_SECURITY,
+                ...(pool ? { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations } : {}),
+                containers: [
+                  {
+                    name: "stage",
+                    image,
+                    imagePullPolicy: "IfNotPresent",
+                    command: stageSampleDataCommand(rawPrefix, submitConf),
+                    envFrom,
+                    volumeMounts,
+                    securityContext: RESTRICTED_CONTAINER,
+                    resources: {
+                      requests: { cpu: small ? "100m" : "250m", memory: "512Mi" },
+                      limits: { cpu: "1", memory: "768Mi" },
+                    },
+                  },
+                ],
+                volumes: [
+                  { name: "jobs", configMap: { name: jobs.metadata.name } },
+                  { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                  ...(caMap ? [{ name: "db-ca", configMap: { name: caMap.metadata.name } }] : []),
+                ],
+              },
+            },
+          },
+        },
+        { parent: this },
+      );
       const app = (
         example: keyof typeof SPARK_EXAMPLES,
         extraConf: Record<string, pulumi.Input<string>>,
@@ -361,16 +469,7 @@ export class SparkPlatform extends pulumi.ComponentResource {
                 "spark.eventLog.dir": eventLogDir,
                 ...extraConf,
               },
-              restartPolicy:
-                example === "streaming"
-                  ? { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 60 }
-                  : {
-                      type: "OnFailure",
-                      onFailureRetries: 2,
-                      onFailureRetryInterval: 60,
-                      onSubmissionFailureRetries: 3,
-                      onSubmissionFailureRetryInterval: 60,
-                    },
+              restartPolicy: SPARK_RESTART_POLICIES[example],
               volumes: [
                 { name: "jobs", configMap: { name: jobs.metadata.name } },
                 { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
@@ -380,15 +479,19 @@ export class SparkPlatform extends pulumi.ComponentResource {
               executor: role0("executor", { cores: 1, memory: small ? "512m" : "2g" }),
             },
           },
-          { parent: this, dependsOn: [operator] },
+          { parent: this, dependsOn: [operator, stage] },
         );
         this.examples[ex.name] = cr.metadata.namespace;
       };
-      // The vega-datasets stocks.csv and sp500.csv, uploaded to the datasets bucket's raw/ folder.
-      app("batch", {}, ["--input", pulumi.interpolate`s3a://${store.buckets.datasets}/raw`]);
-      app("streaming", {
-        "spark.sql.streaming.checkpointLocation": pulumi.interpolate`${prefix}/checkpoints/streaming-flights`,
-      });
+      // The vega-datasets stocks.csv and sp500.csv, staged by the Job above in the datasets bucket's raw/.
+      app("batch", {}, ["--input", rawPrefix]);
+      app(
+        "streaming",
+        {
+          "spark.sql.streaming.checkpointLocation": pulumi.interpolate`${prefix}/checkpoints/streaming-flights`,
+        },
+        STREAMING_EXAMPLE_ARGS,
+      );
     });
     this.registerOutputs({ examples: this.examples });
   }

@@ -12,6 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NOTEBOOK_SECRETS } from "../notebooks/hub-values";
 import { CONFIG_MAP_NAME } from "../notebooks/environment";
+import { exampleConfigMaps } from "../notebooks/examples";
 import { TENANT_NOTEBOOK_SERVICE_ACCOUNT, TENANT_SPARK_SERVICE_ACCOUNT } from "./names";
 
 /** z2jh's hub service account (the chart's `fullnameOverride: ""` keeps resource names unprefixed). */
@@ -189,7 +190,12 @@ export class TenantNotebookNamespaces extends pulumi.ComponentResource {
               ),
             ]
           : [];
-      this.ready.push(sa, policy, ...secrets, ...config);
+      // The example notebooks and the datavis_data library every server mounts (notebooks/examples.ts).
+      const examples = Object.entries(exampleConfigMaps()).map(
+        ([cmName, data]) =>
+          new k8s.core.v1.ConfigMap(`${cmName}-${tenant}`, { metadata: meta(cmName), data }, child),
+      );
+      this.ready.push(sa, policy, ...secrets, ...config, ...examples);
     }
 
     // The hub's own policy admits servers of its namespace only (a podSelector without namespaceSelector);

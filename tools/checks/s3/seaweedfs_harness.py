@@ -242,7 +242,9 @@ class SeaweedS3:
 class MotoS3(SeaweedS3):
     """Fallback where SeaweedFS cannot be built: moto's server mode (`moto_server`, from PyPI) on a free
     loopback port, same interface. moto accepts any key pair and enforces no identity: use it only for
-    tests of S3 semantics, never for access-control tests."""
+    tests of S3 semantics, never for access-control tests. Seen here: Hadoop S3A 3.4.1 (AWS SDK 2.24.6)
+    uploads to moto 5.1.14 fail with "Status Code: 100" (Expect: 100-continue), so the Spark tests use
+    SeaweedFS; this stays for plain S3 clients (S3Client)."""
 
     def start(self, timeout: float = 120) -> "MotoS3":
         self.workdir.mkdir(parents=True, exist_ok=True)

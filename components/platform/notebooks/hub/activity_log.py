@@ -11,6 +11,7 @@
 import logging
 import logging.handlers
 import os
+import re
 import sys
 
 from jupyterhub.log import log_request
@@ -34,6 +35,10 @@ ACTIVITY_SCHEMA = {
     },
 }
 _MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+# NativeAuthenticator's admin pages that change an account with a plain link (GET, then a redirect):
+# authorize/unauthorize and discard a sign-up (nativeauthenticator 1.3.0 `get_handlers`), and the admin's
+# password reset form (POST).
+_NATIVE_ADMIN_PATHS = re.compile(r"/hub/(authorize|discard|change-password)/[^/]+$")
 
 _settings = get_config("custom.datavis.activityLog", {}) or {}
 _directory = _settings.get("directory", "/srv/jupyterhub/activity")
@@ -92,7 +97,9 @@ def log_request_with_admin_actions(handler):
     log_request(handler)
     request = handler.request
     status = handler.get_status()
-    if request.method in _MUTATING and "/hub/api/" in request.path and status < 400:
+    api_change = request.method in _MUTATING and "/hub/api/" in request.path
+    native_change = bool(_NATIVE_ADMIN_PATHS.search(request.path)) and request.method in {"GET", "POST"}
+    if (api_change or native_change) and status < 400:
         admin = _acting_admin(handler)
         if admin:
             emit_activity(

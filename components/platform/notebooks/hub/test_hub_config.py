@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from jupyter_events.logger import EventLogger
-from tornado import web
 from traitlets.config import Config
 
 HERE = Path(__file__).parent
@@ -41,10 +40,11 @@ def load_custom(overrides=None):
     return custom
 
 
-def run_snippet(name, custom):
-    """Executes one extraConfig file as the chart does (exec with `c` in scope); returns `c`."""
+def run_snippet(name, custom, prepare=None):
+    """Executes one extraConfig file as the chart does (exec with `c` in scope); returns `c`.
+    `prepare(c)` sets what z2jh's jupyterhub_config.py has set before extraConfig runs."""
     def get_config(key, default=None):
-        node = {"custom": custom}
+        node = {"custom": custom, "singleuser": {"storage": {"homeMountPath": "/home/jovyan"}}}
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 return default
@@ -53,50 +53,60 @@ def run_snippet(name, custom):
 
     sys.modules["z2jh"] = types.SimpleNamespace(get_config=get_config)
     c = Config()
+    if prepare:
+        prepare(c)
     scope = {"c": c}
     exec(compile((HERE / name).read_text(), name, "exec"), scope)
     return c, scope
 
 
-class FakeSpawner:
-    def __init__(self):
-        import logging
+def z2jh_before_extra_config(c):
+    """What z2jh 4.4.0's jupyterhub_config.py has configured when extraConfig runs (lines 255-365)."""
+    c.KubeSpawner.volume_mounts = {
+        "volume-{user_server}": {"mountPath": "/home/jovyan", "name": "volume-{user_server}", "subPath": None},
+        "0-datavis-config": {"mountPath": "/etc/datavis", "name": "datavis-config", "readOnly": True},
+    }
+    c.JupyterHub.services = []
+    c.JupyterHub.load_roles = []
 
-        self.log = logging.getLogger("spawner")
-        self.user = types.SimpleNamespace(name="alice")
+
+def maintenance(enabled, message="read-only"):
+    return load_custom({"datavis.maintenance.enabled": enabled, "datavis.maintenance.message": message})
 
 
-def test_maintenance_mode_refuses_new_servers_with_the_message():
-    c, _ = run_snippet(
-        "maintenance.py", load_custom({"datavis.maintenance.enabled": True, "datavis.maintenance.message": "Back at 10:00"})
-    )
-    hook = c.Spawner.pre_spawn_hook
-    with pytest.raises(web.HTTPError) as err:
-        hook(FakeSpawner())
-    assert err.value.status_code == 503
-    assert "Back at 10:00" in err.value.log_message
+def test_maintenance_mode_mounts_the_home_read_only_and_nothing_else_changes_mounts():
+    c, _ = run_snippet("maintenance.py", maintenance(True), z2jh_before_extra_config)
+    mounts = c.KubeSpawner.volume_mounts
+    assert mounts["volume-{user_server}"]["readOnly"] is True
+    assert mounts["0-datavis-config"] == {"mountPath": "/etc/datavis", "name": "datavis-config", "readOnly": True}
+    assert c.KubeSpawner.environment["JUPYTER_RUNTIME_DIR"].startswith("/tmp/")
+
+
+def test_maintenance_mode_runs_a_service_allowed_only_to_list_and_stop_servers():
+    c, _ = run_snippet("maintenance.py", maintenance(True), z2jh_before_extra_config)
+    [service] = c.JupyterHub.services
+    assert service["name"] == "datavis-maintenance" and service["command"][1] == "-c"
+    [role] = c.JupyterHub.load_roles
+    assert role["services"] == ["datavis-maintenance"]
+    assert sorted(role["scopes"]) == ["delete:servers", "list:users", "read:servers"]
 
 
 def test_maintenance_mode_closes_local_sign_up():
-    c, _ = run_snippet("maintenance.py", load_custom({"datavis.maintenance.enabled": True}))
+    c, _ = run_snippet("maintenance.py", maintenance(True), z2jh_before_extra_config)
     assert c.NativeAuthenticator.enable_signup is False
 
 
-def test_the_configured_maintenance_switch_and_message_are_honoured():
+def test_the_configured_maintenance_switch_is_honoured():
     custom = load_custom()
-    settings = custom["datavis"]["maintenance"]
-    c, _ = run_snippet("maintenance.py", custom)
-    if not settings["enabled"]:
-        assert "pre_spawn_hook" not in c.Spawner
-        return
-    with pytest.raises(web.HTTPError) as err:
-        c.Spawner.pre_spawn_hook(FakeSpawner())
-    assert err.value.log_message == settings["message"]
+    c, _ = run_snippet("maintenance.py", custom, z2jh_before_extra_config)
+    home = c.KubeSpawner.volume_mounts["volume-{user_server}"]
+    assert home.get("readOnly", False) is bool(custom["datavis"]["maintenance"]["enabled"])
 
 
 def test_outside_maintenance_servers_start_normally():
-    c, _ = run_snippet("maintenance.py", load_custom({"datavis.maintenance.enabled": False}))
-    assert "pre_spawn_hook" not in c.Spawner
+    c, _ = run_snippet("maintenance.py", maintenance(False), z2jh_before_extra_config)
+    assert "readOnly" not in c.KubeSpawner.volume_mounts["volume-{user_server}"]
+    assert c.JupyterHub.services == [] and "pre_spawn_hook" not in c.Spawner
     assert "NativeAuthenticator" not in c
 
 
@@ -201,3 +211,15 @@ def test_oauth_and_local_authenticators_named_by_the_platform_exist_with_their_o
     for name, option in expected.items():
         cls = names[name].load()
         assert option in cls.class_trait_names(), f"{cls.__name__} has no {option}"
+
+
+def test_the_stand_in_spawner_reads_only_settings_kubespawner_has():
+    """The hub tests' stand-in (testing/standin_spawner.py) honours KubeSpawner's own settings, by name."""
+    from kubespawner import KubeSpawner
+
+    sys.path.insert(0, str(HERE / "testing"))
+    from standin_spawner import PlanSpawner
+
+    own = {"config_maps_file", "local_root", "singleuser_python"}
+    read = set(PlanSpawner.class_own_traits(config=True)) - own
+    assert read and read <= set(KubeSpawner.class_trait_names(config=True))

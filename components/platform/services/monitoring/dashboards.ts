@@ -12,6 +12,7 @@ import { releaseArgs, type ArtifactSource } from "../../../shared/artifacts";
 import type { DatabaseInput } from "../../../shared/inputs";
 import { HttpsRedirect } from "../ingress-tls";
 import { type SizeProfile } from "../sizing";
+import { type HubSignIn, withHubSignIn } from "../grafana-hub-oauth";
 import { grafanaValues } from "./grafana";
 import { DASHBOARD_LABEL } from "./metrics";
 
@@ -50,6 +51,8 @@ export interface DashboardsArgs {
   profile: SizeProfile;
   replicas: number;
   source: ArtifactSource;
+  /** Sign-in through the hub (local accounts); see ../grafana-hub-oauth.ts. */
+  hubSignIn?: HubSignIn;
 }
 
 /** Grafana (grafana-community chart) with its datasources, sign-in and the dashboards chart. */
@@ -91,21 +94,26 @@ export class Dashboards extends pulumi.ComponentResource {
           "grafana",
           {
             namespace,
-            values: grafanaValues({
-              host,
-              clusterIssuer: args.clusterIssuer,
-              ingressClass: args.ingressClass,
-              profile: args.profile,
-              replicas: args.replicas,
-              signIn: args.signIn,
-              admins: args.admins,
-              database: args.database,
-              readerUser: args.readerRole.username,
-              grafanaUser: args.grafanaRole.username,
-              secretName: "grafana-credentials",
-              caConfigMap: args.caConfigMap,
-              imageRegistry: args.source.imageRegistry,
-            }),
+            values: withHubSignIn(
+              grafanaValues({
+                host,
+                clusterIssuer: args.clusterIssuer,
+                ingressClass: args.ingressClass,
+                profile: args.profile,
+                replicas: args.replicas,
+                signIn: args.signIn,
+                admins: args.admins,
+                database: args.database,
+                readerUser: args.readerRole.username,
+                grafanaUser: args.grafanaRole.username,
+                secretName: "grafana-credentials",
+                caConfigMap: args.caConfigMap,
+                imageRegistry: args.source.imageRegistry,
+              }),
+              args.hubSignIn,
+              namespace,
+              this,
+            ).values,
           },
           args.source,
         ),

@@ -1,0 +1,108 @@
+"""A stand-in for GitHub's OAuth and REST endpoints on 127.0.0.1, the ones OAuthenticator 17.4.0's
+GitHubOAuthenticator calls (oauthenticator/github.py: `authorize_url`, `token_url`, `userdata_url` derived
+from `github_url`, and the membership checks of `_check_membership_allowed_organizations`):
+
+  GET  /login/oauth/authorize                         -> 302 back with ?code= (the person's GitHub session)
+  POST /login/oauth/access_token                      -> {"access_token", "token_type", "scope"}
+  GET  /api/v3/user                                   -> the signed-in person
+  GET  /api/v3/orgs/<org>/members/<login>             -> 204 member, 404 not
+  GET  /api/v3/orgs/<org>/teams/<team>/members/<login>-> 204 member, 404 not
+
+`people` maps a login to its organizations and teams ({"ada": ["datavis-lab", "physics:students"]}); the
+test sets `signed_in` to the person whose browser is at GitHub. Tokens are checked on every API call.
+"""
+
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlparse
+
+
+class StandinGitHub:
+    def __init__(self, client_id, client_secret, people):
+        self.client_id, self.client_secret, self.people = client_id, client_secret, people
+        self.signed_in = None
+        self.codes, self.tokens = {}, {}
+        self.calls = []
+        idp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body=None, headers=None):
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                if body is not None:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                q = {k: v[0] for k, v in parse_qs(url.query).items()}
+                idp.calls.append(("GET", url.path))
+                if url.path == "/login/oauth/authorize":
+                    if q.get("client_id") != idp.client_id or not idp.signed_in:
+                        return self.reply(400, {"error": "bad client or nobody signed in"})
+                    code = secrets.token_hex(8)
+                    idp.codes[code] = idp.signed_in
+                    target = q["redirect_uri"] + "?" + urlencode({"code": code, "state": q.get("state", "")})
+                    return self.reply(302, headers={"Location": target})
+                token = (self.headers.get("Authorization") or "").split(" ")[-1]
+                login = idp.tokens.get(token)
+                if login is None:
+                    return self.reply(401, {"message": "Bad credentials"})
+                parts = url.path.strip("/").split("/")
+                if url.path == "/api/v3/user":
+                    return self.reply(200, {"login": login, "id": abs(hash(login)) % 10**6, "name": login.title(), "email": None})
+                if parts[:3] == ["api", "v3", "orgs"] and len(parts) == 6 and parts[4] == "members":
+                    org, member = parts[3], parts[5]
+                    return self.reply(204 if org in idp.memberships(member) else 404)
+                if parts[:3] == ["api", "v3", "orgs"] and len(parts) == 8 and parts[4] == "teams":
+                    org, team, member = parts[3], parts[5], parts[7]
+                    return self.reply(204 if f"{org}:{team}" in idp.memberships(member) else 404)
+                return self.reply(404, {"message": "Not Found"})
+
+            def do_POST(self):
+                url = urlparse(self.path)
+                idp.calls.append(("POST", url.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if url.path != "/login/oauth/access_token":
+                    return self.reply(404, {"message": "Not Found"})
+                # OAuthenticator sends the client credentials as HTTP Basic auth or in the form.
+                import base64
+
+                basic = self.headers.get("Authorization", "")
+                if basic.startswith("Basic "):
+                    cid, _, csecret = base64.b64decode(basic[6:]).decode().partition(":")
+                else:
+                    cid, csecret = form.get("client_id"), form.get("client_secret")
+                if (cid, csecret) != (idp.client_id, idp.client_secret):
+                    return self.reply(401, {"error": "incorrect_client_credentials"})
+                login = idp.codes.pop(form.get("code", ""), None)
+                if login is None:
+                    return self.reply(400, {"error": "bad_verification_code"})
+                token = secrets.token_hex(16)
+                idp.tokens[token] = login
+                return self.reply(200, {"access_token": token, "token_type": "bearer", "scope": "read:org"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def memberships(self, login):
+        return set(self.people.get(login, []))
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,199 @@
+/**
+ * Keys of the AWS target (read only when `target: aws`). Instance families and sizes come from the AWS
+ * catalogue beside the components (components/aws/catalogue.ts).
+ */
+import { z } from "zod";
+import { EC2_FAMILIES, RDS_FAMILIES } from "../../components/aws/catalogue";
+import { instanceType, instanceTypeList, int, key, list, oneOf, text, type KeyDef, type Values } from "./kit";
+
+const prod = (v: Values) => v.environment === "prod";
+
+export const NAT_GATEWAYS = oneOf(["single", "perAz"]);
+export const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
+
+export const AWS_KEYS: KeyDef[] = [
+  key({
+    key: "aws:region",
+    kind: "text",
+    schema: text(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as us-east-1"),
+    appliesTo: "aws",
+    default: "us-east-1",
+    prompt: { description: "(aws) AWS region to deploy into", default: "us-east-1" },
+  }),
+  key({
+    key: "azCount",
+    kind: "int",
+    schema: int(2, 3),
+    appliesTo: "aws",
+    default: 3,
+    doc: { default: "3", description: "availability zones, 2 or 3" },
+  }),
+  key({
+    key: "vpcCidr",
+    kind: "text",
+    // The subnet plan (components/aws/cidr.ts) checks the range once azCount is known: see rules.ts.
+    schema: z.string(),
+    appliesTo: "aws",
+    default: "10.0.0.0/16",
+    doc: { default: "10.0.0.0/16", description: "VPC range, /16 to /20" },
+  }),
+  key({
+    key: "apiAllowedCidrs",
+    kind: "list",
+    schema: list({ pattern: /^[\d./]+$/, expect: "an IPv4 CIDR such as 203.0.113.0/24" }),
+    appliesTo: "aws",
+    default: [],
+    doc: { default: "[]", description: "CIDRs allowed on the public EKS API; [] = private only" },
+    prompt: {
+      description:
+        '(aws) JSON list of public CIDRs allowed to reach the EKS API, e.g. ["<the address curl -s https://checkip.amazonaws.com prints>/32"]; [] = private endpoint only (run pulumi up inside the VPC)',
+      default: "[]",
+    },
+  }),
+  key({
+    key: "systemNodeInstanceType",
+    kind: "text",
+    schema: instanceType(EC2_FAMILIES),
+    appliesTo: "aws",
+    // The platform requests about 3.2 GiB in dev and 7.6 GiB in prod (the plan's systemPool estimate): a
+    // t3.large holds dev's with headroom, two t3.xlarge prod's (a t3.medium keeps only 2.5 GiB for pods
+    // once the AMI reserves memory for 110 pod slots).
+    default: (v) => (prod(v) ? "t3.xlarge" : "t3.large"),
+    doc: { default: "t3.large (prod: t3.xlarge)", description: "on-demand system node group" },
+  }),
+  key({
+    key: "dbInstanceClass",
+    kind: "text",
+    schema: instanceType(RDS_FAMILIES, "db."),
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "db.t4g.medium" : "db.t4g.micro"),
+    doc: { default: "db.t4g.micro (prod: db.t4g.medium)", description: "RDS instance class" },
+  }),
+  key({
+    key: "acmeEmail",
+    kind: "text",
+    schema: text(EMAIL, "an e-mail address for Let's Encrypt notices"),
+    appliesTo: "aws",
+    required: true,
+    doc: { default: "(required)", description: "Let's Encrypt account e-mail" },
+    prompt: { description: "(aws) e-mail address registered with Let's Encrypt for the public certificates" },
+  }),
+  key({
+    key: "natGateways",
+    kind: "enum",
+    schema: NAT_GATEWAYS,
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "perAz" : "single"),
+    doc: { default: "single (prod: perAz)", description: "`single` or `perAz`" },
+  }),
+  key({
+    key: "clusterAdminArns",
+    kind: "list",
+    schema: list({
+      pattern: /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]+$/,
+      expect: "an IAM role or user ARN",
+    }),
+    appliesTo: "aws",
+    default: [],
+    doc: { default: "[]", description: "IAM principals given cluster-admin" },
+  }),
+  key({
+    key: "notebookInstanceTypes",
+    kind: "list",
+    schema: instanceTypeList(),
+    appliesTo: "aws",
+    default: ["m6i.large", "m5.large", "m6a.large"],
+    doc: { default: '["m6i.large","m5.large","m6a.large"]', description: "spot types for notebook nodes" },
+  }),
+  key({
+    key: "sparkInstanceTypes",
+    kind: "list",
+    schema: instanceTypeList(),
+    appliesTo: "aws",
+    default: ["m6i.xlarge", "m5.xlarge", "m6a.xlarge"],
+    doc: { default: '["m6i.xlarge","m5.xlarge","m6a.xlarge"]', description: "spot types for Spark nodes" },
+  }),
+  key({
+    key: "notebookMaxNodes",
+    kind: "int",
+    schema: int(1, 1000),
+    appliesTo: "aws",
+    default: 10,
+    doc: { default: "10", description: "notebook node group maximum (minimum is 0)" },
+  }),
+  key({
+    key: "sparkMaxNodes",
+    kind: "int",
+    schema: int(1, 1000),
+    appliesTo: "aws",
+    default: 10,
+    doc: { default: "10", description: "Spark node group maximum (minimum is 0)" },
+  }),
+  key({
+    key: "dbAllocatedStorageGb",
+    kind: "int",
+    schema: int(20, 65536),
+    appliesTo: "aws",
+    default: 20,
+    doc: { default: "20", description: "RDS storage (GiB), 20 to 65536" },
+  }),
+  key({
+    key: "dbBackupRetentionDays",
+    kind: "int",
+    schema: int(7, 35),
+    // Production keeps at least two weeks of point-in-time recovery.
+    schemaIn: (v) => (prod(v) ? int(14, 35) : int(7, 35)),
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? 14 : 7),
+    doc: { default: "7 (prod: 14)", description: "RDS point-in-time recovery window, 7 to 35" },
+  }),
+  key({
+    key: "auditLogRetentionDays",
+    kind: "int",
+    schema: int(1, 3653),
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? 365 : 90),
+    doc: { default: "90 (prod: 365)", description: "EKS audit log retention (days)" },
+  }),
+  key({
+    key: "flowLogRetentionDays",
+    kind: "int",
+    schema: int(1, 3653),
+    appliesTo: "aws",
+    default: 30,
+    doc: { default: "30", description: "VPC flow log retention (days)" },
+  }),
+  key({
+    key: "notebookPrePuller",
+    kind: "bool",
+    schema: z.boolean(),
+    appliesTo: "aws",
+    default: true,
+    doc: {
+      default: "true",
+      description: "pull the notebook image on each new notebook node before users land there",
+    },
+  }),
+  key({
+    key: "notebookPlaceholders",
+    kind: "int",
+    schema: int(0, 100),
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? 2 : 1),
+    doc: {
+      default: "1 (prod: 2)",
+      description: "placeholder pods keeping room for this many servers warm (cost: see docs); 0 = off",
+    },
+  }),
+  key({
+    key: "notebookPlaceholderProfile",
+    kind: "enum",
+    schema: oneOf(["small", "large", "spark"]),
+    appliesTo: "aws",
+    default: "small",
+    doc: {
+      default: "small",
+      description: "profile whose size each placeholder reserves: small, large or spark",
+    },
+  }),
+];

@@ -1,0 +1,82 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Runs `code` in a fresh Node process with the project's register hook, from the repository root. */
+function node(code: string, env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", code], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
+}
+
+describe("tools/register.js: TypeScript for the plan, the benchmarks and mocha", () => {
+  it("loads the stack entry point, whose `export =` becomes the module itself", () => {
+    const r = node('const m = require("./stacks/index.ts"); console.log(typeof m, m.length)');
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("function 0");
+  });
+
+  it("drops `import type` and type-only imports instead of requiring them", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "register-"));
+    try {
+      // Neither import names a file that exists: requiring either would fail.
+      fs.writeFileSync(
+        path.join(dir, "m.ts"),
+        'import type { A } from "./missing-a";\nimport { type B } from "./missing-b";\n' +
+          "export const value: A | B | number = 42;\n",
+      );
+      const r = node(`console.log(require(${JSON.stringify(path.join(dir, "m.ts"))}).value)`, {
+        DATAVIS_TRANSPILE_CACHE: path.join(dir, "cache"),
+      });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal("42");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a changed file is transpiled again, not served stale from the cache", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "register-"));
+    try {
+      const file = path.join(dir, "m.ts");
+      const env = { DATAVIS_TRANSPILE_CACHE: path.join(dir, "cache") };
+      fs.writeFileSync(file, "export const v: number = 1;\n");
+      expect(node(`console.log(require(${JSON.stringify(file)}).v)`, env).stdout).to.equal("1");
+      fs.writeFileSync(file, "export const v: number = 2;\n");
+      expect(node(`console.log(require(${JSON.stringify(file)}).v)`, env).stdout).to.equal("2");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("tools/plan/sdk-load.ts: the offline runtime loads less of the SDK", () => {
+  it("the plan's process does not load the npm client or the TypeScript compiler", () => {
+    const r = node(
+      'require("./tools/plan/offline.ts"); const loaded = Object.keys(require.cache);' +
+        'console.log(JSON.stringify(["/@npmcli/arborist/lib/arborist/", "/typescript/lib/typescript.js"]' +
+        ".map((m) => loaded.some((f) => f.includes(m)))))",
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("[false,false]");
+  });
+
+  it("code that uses them still gets the real Arborist and TypeScript on first use", () => {
+    const r = node(
+      'require("./tools/plan/offline.ts");' +
+        'const sdk = require.resolve("@pulumi/pulumi/package.json").replace(/package\\.json$/, "");' +
+        'const arb = require(require.resolve("@npmcli/arborist", { paths: [sdk + "runtime/closure"] }));' +
+        'const ts = require(sdk + "typescript-shim.js");' +
+        "console.log(typeof arb.Arborist, arb.Arborist.name, typeof ts.createSourceFile)",
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("function Arborist function");
+  });
+});

@@ -1,0 +1,2 @@
+// The Kubernetes minor of the versions module, for the cluster suite.
+export { KUBERNETES_VERSION } from "../../components/versions";

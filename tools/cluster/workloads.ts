@@ -1,0 +1,432 @@
+/**
+ * Pods the cluster suite places: the platform's own (what the plan registers, and what each upstream Helm
+ * release's chart runs, as the capacity estimate reads it) and notebook servers shaped as KubeSpawner
+ * builds them from the JupyterHub release's values.
+ */
+import { releaseRequests, chartKeyOf } from "../plan/estimates/chart-requests";
+import { workloadRequests } from "../plan/estimates/edge-capacity";
+import type { ProgramRun } from "../plan/offline";
+import { spawnerMemoryMi } from "../plan/estimates/requests";
+import { manifests, releases, type Plan } from "./plan";
+import type { SimNode } from "./nodes";
+
+export const PLACEMENT_LABEL = "datavis.io/placement";
+
+/** A pod-shaped thing to place; `pod` is the Pod object to create. */
+export interface PlacedPod {
+  /** Component it belongs to (for the report). */
+  component: string;
+  pod: Record<string, any>;
+}
+
+/** Container settings Pod Security `restricted` requires, for stand-in pods whose real spec is a chart's. */
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+const PAUSE = "registry.k8s.io/pause:3.10";
+
+const dns = (s: string, max = 63): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, max)
+    .replace(/-+$/, "");
+
+function standIn(
+  namespace: string,
+  name: string,
+  component: string,
+  req: { cpuMilli: number; memoryMi: number },
+  extra: Record<string, any> = {},
+): PlacedPod {
+  return {
+    component,
+    pod: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: dns(name),
+        namespace,
+        labels: { [PLACEMENT_LABEL]: "platform" },
+        annotations: { "datavis.io/component": component },
+      },
+      spec: {
+        automountServiceAccountToken: false,
+        containers: [
+          {
+            name: "main",
+            image: PAUSE,
+            securityContext: RESTRICTED_CONTAINER,
+            resources: {
+              requests: { cpu: `${Math.round(req.cpuMilli)}m`, memory: `${Math.round(req.memoryMi)}Mi` },
+            },
+          },
+        ],
+        ...extra,
+      },
+    },
+  };
+}
+
+/** A DaemonSet's pod on one node, pinned the way the DaemonSet controller pins it (nodeAffinity on the name). */
+function onNode(node: string): Record<string, any> {
+  return {
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }],
+        },
+      },
+    },
+    // DaemonSets of these charts (node-exporter, image pullers, CNI) tolerate their nodes' taints.
+    tolerations: [{ operator: "Exists" }],
+  };
+}
+
+/**
+ * EKS's own pods (add-ons every node group runs): each takes a pod slot of the VPC CNI's limit. Requests
+ * are the add-ons' defaults (aws-node 25m CPU; kube-proxy 100m CPU; CoreDNS 100m / 70Mi; EBS CSI driver
+ * sidecars 10m / 40Mi per container: controller 6 containers, node 3).
+ */
+function eksAddonPods(nodes: SimNode[]): PlacedPod[] {
+  const out: PlacedPod[] = [];
+  for (const n of nodes) {
+    out.push(
+      standIn(
+        "kube-system",
+        `aws-node-${n.name}`,
+        "eks/aws-node",
+        { cpuMilli: 25, memoryMi: 0 },
+        onNode(n.name),
+      ),
+    );
+    out.push(
+      standIn(
+        "kube-system",
+        `kube-proxy-${n.name}`,
+        "eks/kube-proxy",
+        { cpuMilli: 100, memoryMi: 0 },
+        onNode(n.name),
+      ),
+    );
+    out.push(
+      standIn(
+        "kube-system",
+        `ebs-csi-node-${n.name}`,
+        "eks/ebs-csi-node",
+        { cpuMilli: 30, memoryMi: 120 },
+        onNode(n.name),
+      ),
+    );
+  }
+  for (let i = 0; i < 2; i++) {
+    out.push(standIn("kube-system", `coredns-${i}`, "eks/coredns", { cpuMilli: 100, memoryMi: 70 }));
+    out.push(
+      standIn("kube-system", `ebs-csi-controller-${i}`, "eks/ebs-csi-controller", {
+        cpuMilli: 60,
+        memoryMi: 240,
+      }),
+    );
+  }
+  return out;
+}
+
+/** k3s's packaged pods (CoreDNS, metrics-server): K3S_RESERVE.packagedPods, split between the two. */
+function k3sPods(packaged: { cpuMilli: number; memoryMi: number }): PlacedPod[] {
+  return ["coredns", "metrics-server"].map((n) =>
+    standIn("kube-system", n, `k3s/${n}`, {
+      cpuMilli: packaged.cpuMilli / 2,
+      memoryMi: packaged.memoryMi / 2,
+    }),
+  );
+}
+
+/** Pods of the plan's raw workloads, from their real pod templates. */
+function rawWorkloadPods(plan: Plan, nodes: SimNode[]): PlacedPod[] {
+  const out: PlacedPod[] = [];
+  for (const m of manifests(plan)) {
+    const o = m.object;
+    const ns = o.metadata?.namespace ?? "default";
+    const name = o.metadata?.name ?? "workload";
+    const fromTemplate = (tpl: any, podName: string, extra: Record<string, any> = {}): PlacedPod => {
+      const spec = { ...(tpl?.spec ?? {}), ...extra };
+      // Volumes stay out: placement is about CPU, memory, pod slots, selectors and taints; claims and
+      // secrets the pod mounts are not provisioned in this cluster.
+      delete spec.volumes;
+      const strip = (c: any): any => ({ ...c, volumeMounts: undefined });
+      spec.containers = (spec.containers ?? []).map(strip);
+      if (spec.initContainers) spec.initContainers = spec.initContainers.map(strip);
+      return {
+        component: `${o.kind} ${ns}/${name}`,
+        pod: {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: {
+            name: dns(podName),
+            namespace: ns,
+            labels: { ...(tpl?.metadata?.labels ?? {}), [PLACEMENT_LABEL]: "platform" },
+            annotations: { "datavis.io/component": `${o.kind} ${ns}/${name}` },
+          },
+          spec,
+        },
+      };
+    };
+    switch (o.kind) {
+      case "Deployment":
+      case "StatefulSet":
+      case "ReplicaSet":
+        for (let i = 0; i < (o.spec?.replicas ?? 1); i++)
+          out.push(fromTemplate(o.spec?.template, `${name}-${i}`));
+        break;
+      case "DaemonSet":
+        for (const n of nodes) out.push(fromTemplate(o.spec?.template, `${name}-${n.name}`, onNode(n.name)));
+        break;
+      case "Pod":
+        out.push(fromTemplate({ metadata: o.metadata, spec: o.spec }, name));
+        break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Pods of Helm releases and of pod-running custom resources (CloudNativePG Cluster, Prometheus, ...), as
+ * the capacity estimate reads them (chart-requests.ts, edge-capacity.ts). A component whose pod count
+ * follows the node count is a DaemonSet: one pod per node.
+ */
+function estimatedPods(plan: Plan, nodes: SimNode[]): { pods: PlacedPod[]; unknown: string[] } {
+  const out: PlacedPod[] = [];
+  const unknown: string[] = [];
+  const add = (
+    ns: string,
+    c: { component: string; pods: number; cpuMilli: number; memoryMi: number },
+    daemon: boolean,
+  ): void => {
+    const per = { cpuMilli: c.cpuMilli / c.pods, memoryMi: c.memoryMi / c.pods };
+    if (daemon)
+      for (const n of nodes)
+        out.push(standIn(ns, `${c.component}-${n.name}`, c.component, per, onNode(n.name)));
+    else for (let i = 0; i < c.pods; i++) out.push(standIn(ns, `${c.component}-${i}`, c.component, per));
+  };
+  for (const r of releases(plan)) {
+    const chart = String(r.inputs.chart ?? "");
+    const ctx = (nodeCount: number): { release: string; nodeCount: number } => ({
+      release: String(r.inputs.name ?? r.name),
+      nodeCount,
+    });
+    const one = releaseRequests(chart, r.inputs.values, ctx(1));
+    const two = releaseRequests(chart, r.inputs.values, ctx(2));
+    unknown.push(...one.unknown.map((u) => `${u.component}: ${u.reason}`));
+    for (const c of one.requests) {
+      if (c.kind !== "steady") continue;
+      const daemon = two.requests.find((x) => x.component === c.component)!.pods !== c.pods;
+      add(String(r.inputs.namespace ?? "default"), c, daemon);
+    }
+  }
+  const run = { resources: plan.resources, config: {} } as unknown as ProgramRun;
+  const w = workloadRequests(run, nodes.length);
+  unknown.push(
+    ...w.unknown.filter((u) => !/helm\.sh|yaml\//.test(u.reason)).map((u) => `${u.component}: ${u.reason}`),
+  );
+  for (const c of w.requests) {
+    // Raw Deployments/DaemonSets/... are placed from their real templates; custom resources from requests.
+    const kind = c.component.split(" ")[0];
+    if (["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Pod", "Job", "CronJob"].includes(kind))
+      continue;
+    if (c.kind !== "steady") continue;
+    const ns = c.component.split(" ")[1]?.split("/")[0] ?? "default";
+    add(ns, { ...c, component: c.component }, false);
+  }
+  return { pods: out, unknown };
+}
+
+/** Everything the platform runs all the time, on these nodes; components whose requests are unknown. */
+export function platformPods(
+  plan: Plan,
+  nodes: SimNode[],
+  target: "edge" | "aws",
+  k3sPackaged?: { cpuMilli: number; memoryMi: number },
+): { pods: PlacedPod[]; unknown: string[] } {
+  const est = estimatedPods(plan, nodes);
+  const system = target === "aws" ? eksAddonPods(nodes) : k3sPods(k3sPackaged!);
+  return { pods: [...system, ...rawWorkloadPods(plan, nodes), ...est.pods], unknown: est.unknown };
+}
+
+// ---- notebook servers ---------------------------------------------------------------------------------
+
+export interface Profile {
+  slug: string;
+  displayName: string;
+  cpuGuarantee?: number;
+  cpuLimit?: number;
+  memGuarantee?: string;
+  memLimit?: string;
+  default: boolean;
+  override: Record<string, any>;
+}
+
+export function hubRelease(plan: Plan): { namespace: string; values: any } | undefined {
+  const r = releases(plan).find((x) => chartKeyOf(String(x.inputs.chart ?? "")) === "jupyterhub");
+  return r
+    ? { namespace: String(r.inputs.namespace ?? "default"), values: r.inputs.values ?? {} }
+    : undefined;
+}
+
+export function profiles(values: any): Profile[] {
+  const su = values.singleuser ?? {};
+  const list: any[] = su.profileList?.length
+    ? su.profileList
+    : [{ slug: "default", display_name: "Default", default: true }];
+  return list.map((p, i) => {
+    const o = p.kubespawner_override ?? {};
+    return {
+      slug: String(p.slug ?? dns(p.display_name ?? `profile-${i}`)),
+      displayName: String(p.display_name ?? p.slug),
+      cpuGuarantee: o.cpu_guarantee ?? su.cpu?.guarantee,
+      cpuLimit: o.cpu_limit ?? su.cpu?.limit,
+      memGuarantee: o.mem_guarantee ?? su.memory?.guarantee,
+      memLimit: o.mem_limit ?? su.memory?.limit,
+      default: !!p.default || (i === 0 && !list.some((x) => x.default)),
+      override: o,
+    };
+  });
+}
+
+/** KubeSpawner's memory strings use 1024-based K/M/G/T (kubespawner/utils.py); the pod gets bytes. */
+const bytes = (m: string | undefined): string | undefined => {
+  const mi = spawnerMemoryMi(m);
+  return mi === undefined ? undefined : String(Math.round(mi * 2 ** 20));
+};
+
+/**
+ * The pod KubeSpawner (z2jh 4.4.0) makes for `user`'s server with `profile`, from the chart's singleuser
+ * values over the chart's defaults (uid 1000, fsGid 100, allowPrivilegeEscalation false, the user-pod
+ * tolerations and preferred node purpose). `extraPodConfig` is applied over the generated spec the way
+ * KubeSpawner's update_k8s_model does: a key it sets replaces the generated one (a `securityContext` there
+ * replaces the pod security context with fsGroup). `home: "claim"` mounts the user's PVC (admission);
+ * `home: "none"` leaves volumes out (placement: claims are not provisioned here).
+ */
+export function notebookPod(
+  values: any,
+  namespace: string,
+  user: string,
+  profile: Profile,
+  home: "claim" | "none",
+): Record<string, any> {
+  const su = values.singleuser ?? {};
+  const o = profile.override;
+  const image =
+    o.image ?? `${su.image?.name ?? "quay.io/jupyterhub/k8s-singleuser-sample"}:${su.image?.tag ?? "latest"}`;
+  const uid = o.uid ?? su.uid ?? 1000;
+  const fsGid = o.fs_gid ?? su.fsGid ?? 100;
+  const ape = su.allowPrivilegeEscalation ?? false;
+  const env = { ...(su.extraEnv ?? {}), ...(o.environment ?? {}) };
+  const storage = su.storage ?? {};
+  const volumes: any[] = [];
+  const mounts: any[] = [];
+  if (home === "claim" && (storage.type ?? "dynamic") === "dynamic") {
+    volumes.push({ name: `volume-${user}`, persistentVolumeClaim: { claimName: `claim-${user}` } });
+    mounts.push({ name: `volume-${user}`, mountPath: storage.homeMountPath ?? "/home/jovyan" });
+  }
+  if (home === "claim") {
+    volumes.push(...(storage.extraVolumes ?? []));
+    mounts.push(...(storage.extraVolumeMounts ?? []));
+  }
+  const initContainers: any[] = [];
+  if (su.cloudMetadata?.blockWithIptables ?? true)
+    initContainers.push({
+      name: "block-cloud-metadata",
+      image: "quay.io/jupyterhub/k8s-network-tools:4.4.0",
+      command: [
+        "iptables",
+        "--append",
+        "OUTPUT",
+        "--protocol",
+        "tcp",
+        "--destination",
+        su.cloudMetadata?.ip ?? "169.254.169.254",
+        "--destination-port",
+        "80",
+        "--jump",
+        "DROP",
+      ],
+      securityContext: { runAsUser: 0, privileged: false, capabilities: { add: ["NET_ADMIN"] } },
+    });
+  const resources: any = { requests: {}, limits: {} };
+  if (profile.cpuGuarantee !== undefined) resources.requests.cpu = String(profile.cpuGuarantee);
+  if (profile.memGuarantee !== undefined) resources.requests.memory = bytes(profile.memGuarantee);
+  if (profile.cpuLimit !== undefined) resources.limits.cpu = String(profile.cpuLimit);
+  if (profile.memLimit !== undefined) resources.limits.memory = bytes(profile.memLimit);
+  const userTolerations = values.scheduling?.userPods?.tolerations ?? [
+    { key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" },
+    { key: "hub.jupyter.org_dedicated", operator: "Equal", value: "user", effect: "NoSchedule" },
+  ];
+  const spec: Record<string, any> = {
+    securityContext: { fsGroup: fsGid },
+    serviceAccountName: o.service_account ?? su.serviceAccountName ?? undefined,
+    automountServiceAccountToken: su.serviceAccountName ? undefined : false,
+    nodeSelector: o.node_selector ?? su.nodeSelector,
+    tolerations: [...userTolerations, ...(su.extraTolerations ?? []), ...(o.tolerations ?? [])],
+    affinity: {
+      nodeAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            preference: {
+              matchExpressions: [{ key: "hub.jupyter.org/node-purpose", operator: "In", values: ["user"] }],
+            },
+          },
+        ],
+      },
+    },
+    initContainers: initContainers.length ? initContainers : undefined,
+    containers: [
+      {
+        name: "notebook",
+        image,
+        args: [su.cmd ?? "jupyterhub-singleuser"],
+        ports: [{ name: "notebook-port", containerPort: 8888 }],
+        env: Object.entries(env).map(([name, v]) =>
+          typeof v === "object" ? { name, ...(v as object) } : { name, value: String(v) },
+        ),
+        resources,
+        securityContext: {
+          runAsUser: uid,
+          allowPrivilegeEscalation: ape,
+          ...(su.extraContainerConfig?.securityContext ?? {}),
+        },
+        volumeMounts: mounts.length ? mounts : undefined,
+      },
+    ],
+    volumes: volumes.length ? volumes : undefined,
+    restartPolicy: "OnFailure",
+  };
+  for (const [k, v] of Object.entries(su.extraPodConfig ?? {})) spec[k] = v;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: dns(`jupyter-${user}-${profile.slug}`),
+      namespace,
+      labels: { component: "singleuser-server", "hub.jupyter.org/username": user, [PLACEMENT_LABEL]: "user" },
+      annotations: { "datavis.io/component": `notebook ${profile.slug}` },
+    },
+    spec: JSON.parse(JSON.stringify(spec)),
+  };
+}
+
+/** Namespaces where user servers run: the hub's (z2jh's single namespace), a profile's override, and
+ * every tenant namespace (a tenant's students' servers belong there). */
+export function serverNamespaces(plan: Plan, hubNs: string, values: any): string[] {
+  const ns = new Set<string>([hubNs]);
+  for (const p of profiles(values)) if (p.override.namespace) ns.add(String(p.override.namespace));
+  for (const m of manifests(plan))
+    if (m.object.kind === "Namespace" && m.object.metadata?.labels?.["datavis.io/tenant"])
+      ns.add(m.object.metadata.name);
+  return [...ns];
+}

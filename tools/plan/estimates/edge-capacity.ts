@@ -1,0 +1,311 @@
+/**
+ * Requested CPU/memory of everything the platform runs on edge, against the nodes' capacity.
+ *
+ * Read from what the program registered: raw workloads (Deployments, StatefulSets, DaemonSets x nodes,
+ * Jobs, CronJobs, Pods), pod-running custom resources (the CloudNativePG Cluster with its backup sidecar,
+ * Prometheus/Alertmanager) and Helm releases (per-chart readers in chart-requests.ts). Users' work is not
+ * the platform's: notebook servers and SparkApplications are what the headroom is for.
+ */
+import type { ProgramRun, RecordedResource } from "../offline";
+import { releaseRequests, chartKeyOf, type ComponentRequest, type UnknownRequest } from "./chart-requests";
+import { containerRequests, cpuMilli, podSpecRequests, spawnerMemoryMi } from "./requests";
+
+export { K3S_RESERVE } from "../../../components/edge/nodes";
+import { K3S_RESERVE, KUBELET_EVICTION_MI, NODE_SYSTEM_RESERVED } from "../../../components/edge/nodes";
+
+/** The issue's goal: the platform requests at most 2 GiB and a 3 x Pi 4 (4 GB) cluster keeps >= 70% for users. */
+export const PLATFORM_MEMORY_BUDGET_GI = 2;
+export const USERS_SHARE_TARGET = 0.7;
+
+/** Custom resources that describe users' work, not the platform's. */
+const USER_WORKLOAD_KINDS = ["SparkApplication", "ScheduledSparkApplication"];
+
+export type EdgeCapacity = {
+  summary: string;
+  nodes: { count: number; model: string; cpuPerNode: number; memoryGiPerNode: number };
+  capacity: { cpuCores: number; memoryGi: number };
+  systemReserve: { cpuCores: number; memoryGi: number; basis: string };
+  allocatable: { cpuCores: number; memoryGi: number };
+  /** Requests of what runs all the time. */
+  platform: { cpuCores: number; memoryGi: number; memoryMi: number };
+  /** Per component, largest memory first: "<cpu>m CPU, <memory>Mi (<pods> pods)". */
+  components: Record<string, string>;
+  /** Install hooks, backups and scheduled runs: only while they run. */
+  jobs: Record<string, string>;
+  /** Components that run but whose requests could not be read: the totals leave them out. */
+  unknown: Record<string, string>;
+  /** User workloads left out on purpose. */
+  excluded: string[];
+  headroom: {
+    cpuCores: number;
+    memoryGi: number;
+    smallNotebook: string;
+    smallNotebooksFit: number | "unknown";
+    activeUsers: number;
+    activeUsersFit: boolean | "unknown";
+  };
+  goal: {
+    platformMemoryGi: number;
+    budgetGi: number;
+    withinBudget: boolean;
+    usersShareOfCapacityPercent: number;
+    targetPercent: number;
+    usersShareMet: boolean;
+  };
+  dominatedBy: string;
+};
+
+const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
+
+function meta(r: RecordedResource): string {
+  const m = r.inputs.metadata ?? {};
+  return `${m.namespace ?? "default"}/${m.name ?? r.name}`;
+}
+
+/** Requests of raw workloads and pod-running custom resources. */
+export function workloadRequests(
+  run: ProgramRun,
+  nodeCount: number,
+): { requests: ComponentRequest[]; unknown: UnknownRequest[]; excluded: string[] } {
+  const requests: ComponentRequest[] = [];
+  const unknown: UnknownRequest[] = [];
+  const excluded: string[] = [];
+  const addPod = (r: RecordedResource, spec: any, pods: number, kind: "steady" | "job"): void => {
+    const component = `${kindOf(r)} ${meta(r)}`;
+    const p = podSpecRequests(spec);
+    if (p.missing.length) unknown.push({ component, reason: p.missing.join("; ") });
+    else if (pods > 0)
+      requests.push({ component, pods, cpuMilli: p.cpuMilli * pods, memoryMi: p.memoryMi * pods, kind });
+  };
+
+  for (const r of run.resources) {
+    const i = r.inputs;
+    switch (r.type) {
+      case "kubernetes:apps/v1:Deployment":
+      case "kubernetes:apps/v1:StatefulSet":
+      case "kubernetes:apps/v1:ReplicaSet":
+        addPod(r, i.spec?.template?.spec, i.spec?.replicas ?? 1, "steady");
+        break;
+      case "kubernetes:apps/v1:DaemonSet":
+        addPod(r, i.spec?.template?.spec, nodeCount, "steady");
+        break;
+      case "kubernetes:core/v1:Pod":
+        addPod(r, i.spec, 1, "steady");
+        break;
+      case "kubernetes:batch/v1:Job":
+        addPod(r, i.spec?.template?.spec, i.spec?.parallelism ?? 1, "job");
+        break;
+      case "kubernetes:batch/v1:CronJob":
+        addPod(
+          r,
+          i.spec?.jobTemplate?.spec?.template?.spec,
+          i.spec?.jobTemplate?.spec?.parallelism ?? 1,
+          "job",
+        );
+        break;
+      case "kubernetes:postgresql.cnpg.io/v1:Cluster":
+        cnpgCluster(run, r, requests, unknown);
+        break;
+      case "kubernetes:monitoring.coreos.com/v1:Prometheus":
+      case "kubernetes:monitoring.coreos.com/v1:Alertmanager": {
+        const component = `${kindOf(r)} ${meta(r)}`;
+        const c = containerRequests(i.spec?.resources);
+        const pods = i.spec?.replicas ?? 1;
+        if ("missing" in c) unknown.push({ component, reason: c.missing });
+        else
+          requests.push({
+            component,
+            pods,
+            cpuMilli: c.cpuMilli * pods,
+            memoryMi: c.memoryMi * pods,
+            kind: "steady",
+          });
+        break;
+      }
+      case "kubernetes:helm.sh/v4:Chart":
+      case "kubernetes:yaml/v2:ConfigFile":
+      case "kubernetes:yaml/v2:ConfigGroup":
+        unknown.push({
+          component: r.name,
+          reason: `${r.type} renders on the provider; its pods are not visible here`,
+        });
+        break;
+      default:
+        if (USER_WORKLOAD_KINDS.some((k) => r.type.endsWith(`:${k}`)))
+          excluded.push(`${kindOf(r)} ${meta(r)}`);
+    }
+  }
+  return { requests, unknown, excluded };
+}
+
+function kindOf(r: RecordedResource): string {
+  return r.type.split(":").pop()!;
+}
+
+/** CloudNativePG instances, plus the Barman Cloud sidecar a patch or the spec adds to each. */
+function cnpgCluster(
+  run: ProgramRun,
+  r: RecordedResource,
+  requests: ComponentRequest[],
+  unknown: UnknownRequest[],
+): void {
+  const component = `Cluster ${meta(r)}`;
+  const spec = r.inputs.spec ?? {};
+  const instances = spec.instances ?? 1;
+  const pg = containerRequests(spec.resources);
+  if ("missing" in pg) {
+    unknown.push({ component, reason: `postgres: ${pg.missing}` });
+    return;
+  }
+  requests.push({
+    component,
+    pods: instances,
+    cpuMilli: pg.cpuMilli * instances,
+    memoryMi: pg.memoryMi * instances,
+    kind: "steady",
+  });
+  const m = r.inputs.metadata ?? {};
+  const patches = run.resources.filter(
+    (p) =>
+      p.type === "kubernetes:postgresql.cnpg.io/v1:ClusterPatch" &&
+      p.inputs.metadata?.name === m.name &&
+      (p.inputs.metadata?.namespace ?? "default") === (m.namespace ?? "default"),
+  );
+  const plugins: any[] = [...(spec.plugins ?? []), ...patches.flatMap((p) => p.inputs.spec?.plugins ?? [])];
+  for (const plugin of plugins) {
+    if (plugin.name !== "barman-cloud.cloudnative-pg.io") {
+      unknown.push({
+        component: `${component} plugin ${plugin.name}`,
+        reason: "no reader for this plugin's sidecar",
+      });
+      continue;
+    }
+    const storeName = plugin.parameters?.barmanObjectName;
+    const store = run.resources.find(
+      (s) =>
+        s.type === "kubernetes:barmancloud.cnpg.io/v1:ObjectStore" &&
+        s.inputs.metadata?.name === storeName &&
+        (s.inputs.metadata?.namespace ?? "default") === (m.namespace ?? "default"),
+    );
+    const side = containerRequests(store?.inputs.spec?.instanceSidecarConfiguration?.resources);
+    const sidecar = `${component} barman-cloud sidecar`;
+    if ("missing" in side)
+      unknown.push({ component: sidecar, reason: `ObjectStore ${storeName}: ${side.missing}` });
+    else
+      requests.push({
+        component: sidecar,
+        pods: instances,
+        cpuMilli: side.cpuMilli * instances,
+        memoryMi: side.memoryMi * instances,
+        kind: "steady",
+      });
+  }
+}
+
+/** The `small` notebook profile's guarantees, from the JupyterHub release's values. */
+function smallNotebook(run: ProgramRun): { cpuMilli: number; memoryMi: number; from: string } | undefined {
+  const hub = run.resources.find(
+    (r) =>
+      r.type === "kubernetes:helm.sh/v3:Release" && chartKeyOf(String(r.inputs.chart ?? "")) === "jupyterhub",
+  );
+  if (!hub) return undefined;
+  const su = hub.inputs.values?.singleuser ?? {};
+  const profile = (su.profileList ?? []).find((p: any) =>
+    [p.slug, p.display_name].some((n) => typeof n === "string" && /\bsmall\b/i.test(n)),
+  );
+  const o = profile?.kubespawner_override ?? {};
+  const cpu = cpuMilli(o.cpu_guarantee ?? su.cpu?.guarantee ?? o.cpu_limit ?? su.cpu?.limit);
+  const mem = spawnerMemoryMi(o.mem_guarantee ?? su.memory?.guarantee ?? o.mem_limit ?? su.memory?.limit);
+  if (cpu === undefined || mem === undefined) return undefined;
+  return {
+    cpuMilli: cpu,
+    memoryMi: mem,
+    from: profile ? `profile ${profile.slug ?? profile.display_name}` : "singleuser defaults",
+  };
+}
+
+function line(r: { cpuMilli: number; memoryMi: number; pods: number }): string {
+  return `${Math.round(r.cpuMilli)}m CPU, ${Math.round(r.memoryMi)}Mi (${r.pods} pod${r.pods === 1 ? "" : "s"})`;
+}
+
+export function edgeCapacityEstimate(run: ProgramRun): EdgeCapacity {
+  const e = run.config.edge!;
+  const workloads = workloadRequests(run, e.nodeCount);
+  const all: ComponentRequest[] = [...workloads.requests];
+  const unknown: UnknownRequest[] = [...workloads.unknown];
+  for (const r of run.resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release")) {
+    const got = releaseRequests(String(r.inputs.chart ?? ""), r.inputs.values, {
+      release: String(r.inputs.name ?? r.name),
+      nodeCount: e.nodeCount,
+    });
+    all.push(...got.requests);
+    unknown.push(...got.unknown);
+  }
+  const steady = all.filter((r) => r.kind === "steady").sort((a, b) => b.memoryMi - a.memoryMi);
+  const jobs = all.filter((r) => r.kind === "job").sort((a, b) => b.memoryMi - a.memoryMi);
+  const cpu = steady.reduce((s, r) => s + r.cpuMilli, 0);
+  const mem = steady.reduce((s, r) => s + r.memoryMi, 0);
+
+  const capCpu = e.nodeCount * e.nodeCpu * 1000;
+  const capMem = e.nodeCount * e.nodeMemoryGi * 1024;
+  const agents = Math.max(0, e.nodeCount - 1);
+  // k3s's share, the pods it ships, and on every node the OS's system-reserved and the eviction threshold
+  // ansible-pi configures (components/edge/nodes.ts).
+  const resCpu =
+    K3S_RESERVE.server.cpuMilli +
+    agents * K3S_RESERVE.agent.cpuMilli +
+    K3S_RESERVE.packagedPods.cpuMilli +
+    e.nodeCount * NODE_SYSTEM_RESERVED.cpuMilli;
+  const resMem =
+    K3S_RESERVE.server.memoryMi +
+    agents * K3S_RESERVE.agent.memoryMi +
+    K3S_RESERVE.packagedPods.memoryMi +
+    e.nodeCount * (NODE_SYSTEM_RESERVED.memoryMi + KUBELET_EVICTION_MI);
+  const freeCpu = capCpu - resCpu - cpu;
+  const freeMem = capMem - resMem - mem;
+
+  const nb = smallNotebook(run);
+  const fit = nb
+    ? Math.max(0, Math.floor(Math.min(freeCpu / nb.cpuMilli, freeMem / nb.memoryMi)))
+    : "unknown";
+  const share = freeMem / capMem;
+  const top = steady
+    .slice(0, 3)
+    .map((r) => `${r.component} ${Math.round(r.memoryMi)}Mi (${Math.round((100 * r.memoryMi) / mem)}%)`);
+
+  const gi = (mi: number): number => round(mi / 1024);
+  return {
+    summary:
+      `platform requests ${round(cpu / 1000)} CPU / ${gi(mem)} GiB of ${round(capCpu / 1000)} CPU / ${gi(capMem)} GiB; ` +
+      `${gi(freeMem)} GiB (${Math.round(share * 100)}%) left for users` +
+      (unknown.length ? `; ${unknown.length} component(s) with UNKNOWN requests not counted` : ""),
+    nodes: { count: e.nodeCount, model: e.nodeModel, cpuPerNode: e.nodeCpu, memoryGiPerNode: e.nodeMemoryGi },
+    capacity: { cpuCores: round(capCpu / 1000), memoryGi: gi(capMem) },
+    systemReserve: { cpuCores: round(resCpu / 1000), memoryGi: gi(resMem), basis: K3S_RESERVE.basis },
+    allocatable: { cpuCores: round((capCpu - resCpu) / 1000), memoryGi: gi(capMem - resMem) },
+    platform: { cpuCores: round(cpu / 1000), memoryGi: gi(mem), memoryMi: Math.round(mem) },
+    components: Object.fromEntries(steady.map((r) => [r.component, line(r)])),
+    jobs: Object.fromEntries(jobs.map((r) => [r.component, line(r)])),
+    unknown: Object.fromEntries(unknown.map((u) => [u.component, u.reason])),
+    excluded: workloads.excluded,
+    headroom: {
+      cpuCores: round(freeCpu / 1000),
+      memoryGi: gi(freeMem),
+      smallNotebook: nb
+        ? `${Math.round(nb.cpuMilli)}m CPU, ${Math.round(nb.memoryMi)}Mi guaranteed (${nb.from})`
+        : "unknown: no JupyterHub release with a small profile or singleuser guarantees",
+      smallNotebooksFit: fit,
+      activeUsers: run.config.activeUsers,
+      activeUsersFit: fit === "unknown" ? "unknown" : fit >= run.config.activeUsers,
+    },
+    goal: {
+      platformMemoryGi: gi(mem),
+      budgetGi: PLATFORM_MEMORY_BUDGET_GI,
+      withinBudget: mem <= PLATFORM_MEMORY_BUDGET_GI * 1024 && unknown.length === 0,
+      usersShareOfCapacityPercent: round(share * 100, 1),
+      targetPercent: USERS_SHARE_TARGET * 100,
+      usersShareMet: share >= USERS_SHARE_TARGET && unknown.length === 0,
+    },
+    dominatedBy: top.join(", "),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Start-up and per-resource costs of the Pulumi SDK that the offline runtime does not need, removed
+ * without changing what the program registers. Imported by offline.ts before `@pulumi/pulumi`; these
+ * changes apply to this process only (the plan, the tests, the benchmarks), never to `pulumi up`.
+ *
+ * 1. `@pulumi/pulumi` loads `runtime/closure/codePaths.js` at start-up, which loads `@npmcli/arborist`
+ *    (and through it pacote, the npm registry client, tar, ...): about 0.6 s of CPU, 40% of the plan's
+ *    start-up. Arborist is only used when a closure is serialized for a function-valued resource
+ *    (`new arborist.Arborist(...)` in codePaths.js, pinned @pulumi/pulumi 3.270.0), which this program
+ *    never does. It is put in the module cache as an object whose properties load the real module on
+ *    first use, so a serialization, if one ever happens, still gets the real Arborist.
+ * 2. `debuggablePromise` (runtime/debuggable.js) wraps every promise the SDK creates: it formats
+ *    `new Error().stack` for it and keeps it in a process-wide Set, only to print it if the promise is
+ *    still pending when the process exits ("Promise leak detected"). Formatting those stacks was about
+ *    15% of the plan's CPU, and the Set holds every pending promise of a large program. Here the wrapper
+ *    keeps the SDK's promise chain (so resources register in the same order) without that bookkeeping:
+ *    a leak is not reported offline, where the plan ends the process itself once the program has run.
+ * 3. Every resource's constructor formats an unlimited stack trace (`Resource.callsites`, resource.js) to
+ *    send the engine its source position, converting each frame to a file URL. The offline runtime's mock
+ *    monitor ignores source positions and the plan records none, so here a resource has none: a tenth of
+ *    the program's CPU, and short-lived garbage that made large programs (1000 tenants) spend ever more
+ *    of their time in the garbage collector.
+ */
+import * as path from "path";
+import Module = require("module");
+
+const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
+
+/** Puts `exports` in the module cache as `file`, so that a later `require(file)` returns it. */
+function preload(file: string, exports: object): void {
+  const stub = new Module(file) as NodeModule & { loaded: boolean };
+  stub.filename = file;
+  stub.loaded = true;
+  stub.exports = exports;
+  moduleCache[file] = stub;
+}
+
+/** Loads `file` for real (once), replacing its stand-in in the module cache. */
+function loader(file: string): () => any {
+  let real: any;
+  return () => {
+    if (real === undefined) {
+      delete moduleCache[file];
+      real = require(file);
+    }
+    return real;
+  };
+}
+
+function lazyArborist(sdkDir: string): void {
+  const file = require.resolve("@npmcli/arborist", { paths: [path.join(sdkDir, "runtime", "closure")] });
+  if (moduleCache[file]) return; // already loaded for real
+  const load = loader(file);
+  // codePaths.js imports it with an old `__importStar` that copies every property at import time, unless
+  // the module says `__esModule`: then it keeps the module object, and these getters run at first use.
+  const exports: Record<string, unknown> = { __esModule: true };
+  // The names @npmcli/arborist's lib/index.js exports (the module itself is the Arborist class).
+  for (const name of ["Arborist", "Node", "Link", "Edge", "Shrinkwrap"])
+    Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
+  preload(file, exports);
+}
+
+/** The TypeScript compiler, which `runtime/closure/parseFunction.js` loads at start-up for the same
+ * closure serialization (through `typescript-shim.js`): about 0.15 s more. */
+function lazyTypescript(sdkDir: string): void {
+  const file = path.join(sdkDir, "typescript-shim.js");
+  if (moduleCache[file]) return;
+  const load = loader(file);
+  preload(
+    file,
+    new Proxy(
+      {},
+      {
+        get: (_t, k) => load()[k],
+        has: (_t, k) => k in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_t, k) => {
+          const d = Reflect.getOwnPropertyDescriptor(load(), k);
+          return d && { ...d, configurable: true };
+        },
+      },
+    ),
+  );
+}
+
+function cheapPromiseStacks(): void {
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+  };
+  if ((debuggable.debuggablePromise as { offline?: boolean }).offline) return;
+  // The same chain as the SDK's (a `then` and a `catch` that tags the error), so every continuation
+  // runs on the same microtask turn as before and resources register in the same order; without the
+  // leak bookkeeping (a process-wide Set of every pending promise, and a stack trace for each).
+  const wrapped = function <T>(p: Promise<T>): Promise<T> {
+    return p
+      .then((v) => v)
+      .catch((err) => {
+        if (err && typeof err === "object") err.promise = p;
+        throw err;
+      });
+  };
+  debuggable.debuggablePromise = Object.assign(wrapped, { offline: true });
+}
+
+function noSourcePositions(): void {
+  const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
+  // `Resource.stackTrace(skip)` returns [] for fewer than skip + 1 frames: no source position is sent.
+  Resource.callsites = () => [];
+}
+
+const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+lazyArborist(sdkDir);
+lazyTypescript(sdkDir);
+// The SDK loads in its own order first; its modules are then patched where every caller reads them
+// (`debuggable_1.debuggablePromise(...)` and `Resource.stackTrace` look the function up at each call).
+require("@pulumi/pulumi");
+cheapPromiseStacks();
+noSourcePositions();
