@@ -71,8 +71,8 @@ def values():
     }
 
 
-def load(custom):
-    """Runs maintenance.py then tenancy.py as the chart does (hub.extraConfig in name order)."""
+def load(custom, c=None):
+    """Runs maintenance.py then tenancy.py as the chart does (hub.extraConfig in name order) on `c`."""
 
     def get_config(key, default=None):
         node = {"custom": custom}
@@ -83,7 +83,7 @@ def load(custom):
         return node
 
     sys.modules["z2jh"] = types.SimpleNamespace(get_config=get_config)
-    c = Config()
+    c = c if c is not None else Config()
     for name in ("maintenance.py", "tenancy.py"):
         exec(compile((HERE / name).read_text(), name, "exec"), {"c": c})
     return c
@@ -142,7 +142,7 @@ def tenancy(v):
 
 
 def hook(v):
-    c = spawner_config(v, load(v["custom"]))
+    c = load(v["custom"], spawner_config(v, Config()))
     return c, c.Spawner.pre_spawn_hook
 
 
@@ -210,14 +210,17 @@ async def test_an_administrator_in_no_tenant_keeps_the_hubs_namespace(v, tenancy
 
 
 @in_loop
-async def test_maintenance_still_refuses_before_any_tenant_is_chosen(v, tenancy):
+async def test_in_read_only_maintenance_a_server_still_lands_in_its_tenant_with_the_maintenance_settings(v, tenancy):
     custom = json.loads(json.dumps(v["custom"]))
     custom["datavis"]["maintenance"] = {"enabled": True, "message": "Back at ten"}
-    c = spawner_config(v, load(custom))
-    user, _ = member_of(tenancy)
-    with pytest.raises(web.HTTPError) as err:
-        c.Spawner.pre_spawn_hook(await make_spawner(c, user))
-    assert err.value.status_code == 503
+    # z2jh sets the spawner's config from the chart values first, then runs the extra config files.
+    c = load(custom, spawner_config(v, Config()))
+    user, tenant = member_of(tenancy)
+    spawner = await make_spawner(c, user)
+    c.Spawner.pre_spawn_hook(spawner)
+    assert spawner.namespace == tenant["namespace"]
+    assert spawner.environment["PGUSER"] == tenant["databaseRole"]
+    assert spawner.environment["JUPYTER_RUNTIME_DIR"] == "/tmp/jupyter-runtime"
 
 
 def restricted_violations(pod):
