@@ -72,7 +72,8 @@ def place_in_tenant(spawner):
         raise web.HTTPError(403, not_in_a_tenant(user.name))
     spawner.namespace = tenant["namespace"]
     # dns_name was computed in KubeSpawner.__init__ from the hub's namespace.
-    spawner.dns_name = spawner.dns_name_template.format(namespace=spawner.namespace, name=spawner.pod_name)
+    if hasattr(spawner, "dns_name_template"):
+        spawner.dns_name = spawner.dns_name_template.format(namespace=spawner.namespace, name=spawner.pod_name)
     spawner.service_account = _service_account
     # The token is how the notebook submits SparkApplications to its tenant (Role notebook-spark).
     spawner.automount_service_account_token = True
