@@ -136,6 +136,14 @@ export function authenticatorConfig(
   }
 }
 
+/** The single-user container's security context: Pod Security `restricted` (hub/tenancy.py sets the same). */
+export const SERVER_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
 export interface HubValuesInput {
   /** https URL the hub is served at (`https://hub.<domain>`). */
   hubHost: string;
@@ -228,7 +236,12 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   const volumeMounts = [...i.volumeMounts, ...(i.examples?.volumeMounts ?? [])];
   return {
     hub: {
-      config: authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+      config: {
+        ...authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+        // Pod Security `restricted` for every server's container, wherever it runs (tenant namespaces
+        // enforce it); KubeSpawner merges this over its own runAsUser/allowPrivilegeEscalation.
+        KubeSpawner: { container_security_context: SERVER_CONTAINER_SECURITY },
+      },
       ...(oauth
         ? {
             extraEnv: {
