@@ -8,6 +8,8 @@ import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/ca
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
+import { TenantNotebookIdentity } from "../components/aws/tenant-identity";
+import { tenantNamespace } from "../components/shared/naming";
 import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
 import {
@@ -233,6 +235,20 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
     );
     roleArns[workload] = role.arn;
   }
+
+  // Tenants' notebook servers: one role, scoped per tenant by the Pod Identity namespace session tag.
+  new TenantNotebookIdentity(
+    "tenant-notebooks",
+    {
+      clusterName: cluster.clusterName,
+      namespaces: cfg.tenants.map((t) => tenantNamespace(t.name)),
+      serviceAccount: "notebook",
+      buckets: { notebooks: buckets.names.notebooks, datasets: buckets.names.datasets },
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+    },
+    opts,
+  );
 
   const platform = new Platform(
     "platform",

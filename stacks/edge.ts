@@ -30,7 +30,7 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
 
   const objectStore = new SeaweedFsObjectStore(
     "object-store",
-    { storageClass: e.storageClass, source },
+    { storageClass: e.storageClass, source, tenants: cfg.tenants.map((t) => t.name) },
     { provider },
   );
   const database = new CloudNativePgDatabase(
@@ -67,8 +67,9 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
       operatorNamespace: database.operatorNamespace,
       endpoint: objectStore.input.endpoint,
       bucket: objectStore.backupBucket,
-      accessKeyId: objectStore.input.identity.accessKeyId,
-      secretAccessKey: objectStore.input.identity.secretAccessKey,
+      // Keys of the backups bucket alone: no notebook, job or tenant holds them.
+      accessKeyId: objectStore.databaseBackupKeys.accessKeyId,
+      secretAccessKey: objectStore.databaseBackupKeys.secretAccessKey,
       retentionPolicy: `${cfg.notebookBackupRetentionDays}d`,
       source,
     },

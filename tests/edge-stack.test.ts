@@ -151,11 +151,15 @@ describe("edge stack: in-cluster database and object store on an existing cluste
     const creds = ofType(run, "kubernetes:core/v1:Secret").find(
       (s) => s.inputs.metadata.name === store.spec.configuration.s3Credentials.accessKeyId.name,
     )!;
-    // The same generated keys SeaweedFS accepts.
+    // The database backups' own keys, which SeaweedFS accepts on the backups bucket alone.
     const s3Config = ofType(run, "kubernetes:core/v1:Secret").find(
       (s) => s.name === "object-store-s3-config",
     )!;
-    const identity = JSON.parse(s3Config.inputs.stringData.seaweedfs_s3_config).identities[0].credentials[0];
+    const backupIdentity = JSON.parse(s3Config.inputs.stringData.seaweedfs_s3_config).identities.find(
+      (i: any) => i.name === "database-backup",
+    );
+    expect(backupIdentity.actions).to.deep.equal(["Admin:backups"]);
+    const identity = backupIdentity.credentials[0];
     expect(creds.inputs.stringData).to.deep.equal({
       ACCESS_KEY_ID: identity.accessKey,
       ACCESS_SECRET_KEY: identity.secretKey,
@@ -210,9 +214,10 @@ describe("edge stack: in-cluster database and object store on an existing cluste
     )!;
     const identities = JSON.parse(config.inputs.stringData.seaweedfs_s3_config).identities;
     const accessKey = one(run, "random:index/randomString:RandomString", "object-store-access-key-id");
-    expect(identities).to.have.lengthOf(1);
+    // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant.
+    expect(identities.map((i: any) => i.name)).to.deep.equal(["platform", "database-backup", "tenant-lab"]);
     expect(identities[0].credentials[0].accessKey).to.be.a("string").and.not.be.empty;
-    expect(identities[0].actions).to.include.members(["Read", "Write", "List"]);
+    expect(identities[0].actions).to.deep.equal(["Admin:notebooks", "Admin:datasets", "Admin:spark"]);
     const secretKey = one(
       run,
       "random:index/randomPassword:RandomPassword",

@@ -41,6 +41,9 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else su
 as_postgres psql -p "$PG_PORT" -qtAc \
   "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'datavis') THEN
      CREATE ROLE datavis LOGIN CREATEDB PASSWORD 'datavis'; END IF; END \$\$" || fail "cannot create the test role"
+# CREATEROLE too, as RDS's master user and CloudNativePG's owner have: the tenant database tests run the
+# platform's role Jobs' scripts with it (notebooks/tests/test_tenant_database.py).
+as_postgres psql -p "$PG_PORT" -qtAc "ALTER ROLE datavis CREATEROLE" || fail "cannot let the test role create roles"
 as_postgres psql -p "$PG_PORT" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'datavis_test'" | grep -q 1 ||
   as_postgres createdb -p "$PG_PORT" -O datavis datavis_test || fail "cannot create the test database"
 export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=datavis PGPASSWORD=datavis PGDATABASE=datavis_test

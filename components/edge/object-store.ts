@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ArtifactSource, ContainerResources, imageRepoTag, releaseArgs } from "../shared/artifacts";
 import type { ObjectStoreInput } from "../shared/inputs";
+import { seaweedS3Identities } from "../shared/tenant-storage";
 import { IMAGES } from "../versions";
 
 export interface SeaweedFsObjectStoreArgs {
@@ -23,12 +24,17 @@ export interface SeaweedFsObjectStoreArgs {
   buckets?: { notebooks: string; datasets: string; spark: string };
   /** Unversioned bucket for database backups, which expire by retention (default `backups`). */
   backupBucket?: string;
+  /** Tenants: each gets its own S3 identity, scoped to its prefixes (shared/tenant-storage.ts). */
+  tenants?: string[];
   /** Requests/limits of the all-in-one pod (default 100m / 192Mi, limit 768Mi). */
   resources?: ContainerResources;
   /** Requests/limits of the bucket-creating install hook (default 10m / 32Mi, limit 128Mi). */
   hookResources?: ContainerResources;
   source: ArtifactSource;
 }
+
+/** Keys of one S3 identity. */
+type Keys = { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
 
 export const SEAWEEDFS_DEFAULTS = {
   storageSize: "20Gi",
@@ -50,6 +56,8 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
   /** Bucket for database backups. */
   readonly backupBucket: string;
+  /** Keys of the database backups (the backups bucket only; no notebook holds them). */
+  readonly databaseBackupKeys: Keys;
 
   constructor(name: string, args: SeaweedFsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:edge:SeaweedFsObjectStore", name, {}, opts);
@@ -63,20 +71,45 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const accessKeyId = new random.RandomString(
-      `${name}-access-key-id`,
-      { length: 20, special: false, upper: true, lower: false },
-      { parent: this },
-    );
-    const secretAccessKey = new random.RandomPassword(
-      `${name}-secret-access-key`,
-      { length: 40, special: false },
-      { parent: this },
-    );
-    // SeaweedFS reads its S3 identities from this JSON (the chart's `existingConfigSecret` contract).
+    const keys = (prefix: string): Keys => ({
+      accessKeyId: new random.RandomString(
+        `${prefix}-access-key-id`,
+        { length: 20, special: false, upper: true, lower: false },
+        { parent: this },
+      ).result,
+      secretAccessKey: new random.RandomPassword(
+        `${prefix}-secret-access-key`,
+        { length: 40, special: false },
+        { parent: this },
+      ).result,
+    });
+    const platform = keys(name);
+    const accessKeyId = { result: platform.accessKeyId };
+    const secretAccessKey = { result: platform.secretAccessKey };
+    this.databaseBackupKeys = keys(`${name}-database-backup`);
+    const tenantKeys = Object.fromEntries((args.tenants ?? []).map((t) => [t, keys(`${name}-tenant-${t}`)]));
+    // SeaweedFS reads its S3 identities from this JSON (the chart's `existingConfigSecret` contract); each
+    // holder's reach is in components/platform/tenancy/object-store.ts.
+    const plain = (k: Keys) => pulumi.all([k.accessKeyId, k.secretAccessKey]);
     const s3Config = pulumi
-      .all([accessKeyId.result, secretAccessKey.result])
-      .apply(([id, key]) => s3IdentitiesJson(id, key));
+      .all([
+        plain(platform),
+        plain(this.databaseBackupKeys),
+        pulumi.all(Object.fromEntries(Object.entries(tenantKeys).map(([t, k]) => [t, plain(k)]))),
+      ])
+      .apply(([p, backup, tenants]) =>
+        JSON.stringify(
+          seaweedS3Identities({
+            buckets,
+            backupBucket: this.backupBucket,
+            platform: { accessKey: p[0], secretKey: p[1] },
+            databaseBackup: { accessKey: backup[0], secretKey: backup[1] },
+            tenants: Object.fromEntries(
+              Object.entries(tenants).map(([t, [a, s]]) => [t, { accessKey: a, secretKey: s }]),
+            ),
+          }),
+        ),
+      );
     const configSecret = new k8s.core.v1.Secret(
       `${name}-s3-config`,
       {
@@ -129,13 +162,19 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
         kind: "keys",
         accessKeyId: accessKeyId.result,
         secretAccessKey: pulumi.secret(secretAccessKey.result),
+        tenants: Object.fromEntries(
+          Object.entries(tenantKeys).map(([t, k]) => [
+            t,
+            { accessKeyId: k.accessKeyId, secretAccessKey: pulumi.secret(k.secretAccessKey) },
+          ]),
+        ),
       },
     };
     this.registerOutputs({ endpoint: this.input.endpoint });
   }
 }
 
-/** The S3 identities file: one platform identity with read, write, list, tagging and admin (bucket) rights. */
+/** The S3 identities file of one all-powerful identity (before tenancy: kept for tools that build one). */
 export function s3IdentitiesJson(accessKeyId: string, secretAccessKey: string): string {
   return JSON.stringify({
     identities: [

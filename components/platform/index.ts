@@ -14,6 +14,15 @@ import type { SignIn } from "./sign-in";
 import { HttpsRedirect, PlatformServices, tlsIngressAnnotations } from "./services";
 import { hubSignInClient } from "./services/grafana-hub-oauth";
 import { Tenants, type TenantSpec } from "./tenants";
+import { configFiles } from "./notebooks/environment";
+import { DATABASE_BOOTSTRAP_NAMESPACE } from "./services/database-roles";
+import {
+  hubTenancy,
+  TenantDatabaseLogins,
+  TenantDatabases,
+  tenancyAnnotations,
+  TenantNotebookNamespaces,
+} from "./tenancy";
 
 export * from "../shared/inputs";
 export { NOTEBOOK_SETTINGS_DEFAULTS, type NotebookSettings, type NotebookSizing } from "./notebooks";
@@ -56,10 +65,21 @@ export class Platform extends pulumi.ComponentResource {
 
     const tenants = new Tenants(
       "tenants",
-      { tenants: args.tenants, database: args.database, objectStore: args.objectStore },
+      {
+        tenants: args.tenants,
+        database: args.database,
+        objectStore: args.objectStore,
+        annotations: tenancyAnnotations(args.tenants, args.objectStore.identity),
+      },
       inCluster,
     );
     this.tenantNamespaces = tenants.namespaces;
+    // Each tenant's database login: its notebooks and its Spark jobs connect as it.
+    const tenantLogins = new TenantDatabaseLogins(
+      "tenant-logins",
+      { tenants: args.tenants.map((t) => t.name) },
+      inCluster,
+    );
 
     // Local accounts: Grafana signs in through the hub (one account for notebooks and dashboards).
     const hubSignIn = hubSignInClient(args.signIn, d, this);
@@ -76,6 +96,7 @@ export class Platform extends pulumi.ComponentResource {
         tenants: args.tenants,
         profile: args.profile,
         tenantNamespaces: tenants.namespaces,
+        tenantDatabaseRoles: tenantLogins.roles,
         hubSignIn,
       },
       inCluster,
@@ -100,8 +121,36 @@ export class Platform extends pulumi.ComponentResource {
           annotations: tlsIngressAnnotations(services.clusterIssuerName),
         },
         sizing: args.notebookSizing,
+        tenancy: { ...hubTenancy(args.tenants, args.admins) },
         grafanaClient: hubSignIn,
         dependsOn: services.ready,
+      },
+      inCluster,
+    );
+
+    // Users belong to tenants: their servers run in the tenant's namespace, as the tenant.
+    new TenantDatabases(
+      "tenant-databases",
+      {
+        roles: tenantLogins.roles,
+        bootstrapNamespace: DATABASE_BOOTSTRAP_NAMESPACE,
+        adminSecretName: "db-bootstrap-credentials",
+        source: args.cluster.artifacts,
+        dependsOn: [services.databaseRolesJob],
+      },
+      inCluster,
+    );
+    const identity = args.objectStore.identity;
+    new TenantNotebookNamespaces(
+      "tenant-notebooks",
+      {
+        namespaces: tenants.namespaces,
+        hubNamespace: notebooks.namespace,
+        databasePasswords: Object.fromEntries(
+          Object.entries(tenantLogins.roles).map(([t, r]) => [t, r.password]),
+        ),
+        objectStoreKeys: identity.kind === "keys" ? identity.tenants : undefined,
+        configFiles: configFiles(args.database, args.objectStore) as Record<string, pulumi.Input<string>>,
       },
       inCluster,
     );

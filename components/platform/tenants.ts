@@ -25,6 +25,10 @@ export interface TenantSpec {
   storageGi: number;
   /** Identity-provider user names (or e-mails) of the engineers who may deploy into this tenant. */
   owners: string[];
+  /** Identity-provider user names (or e-mails) of the students whose notebook servers run in this tenant. */
+  members?: string[];
+  /** Identity-provider groups (GitHub `org:team`, Google or Entra groups) whose members belong here. */
+  groups?: string[];
 }
 
 export interface TenantsArgs {
@@ -36,6 +40,8 @@ export interface TenantsArgs {
   objectStore: Pick<ObjectStoreInput, "endpoint">;
   /** Namespaces whose pods may reach tenant pods: the Spark operator (webhook, UI) and Prometheus. */
   trustedNamespaces?: string[];
+  /** Annotations of each tenant's namespace, by tenant (tenancy/names.ts: where its users' servers run, as whom). */
+  annotations?: Record<string, Record<string, string>>;
   /** Per-container defaults and ceiling applied by the LimitRange. */
   containerLimits?: Partial<typeof TENANT_CONTAINER_DEFAULTS>;
 }
@@ -86,7 +92,13 @@ export class Tenants extends pulumi.ComponentResource {
     for (const t of args.tenants) {
       const ns = new k8s.core.v1.Namespace(
         `tenant-${t.name}`,
-        { metadata: { name: tenantNamespace(t.name), labels: tenantNamespaceLabels(t.name) } },
+        {
+          metadata: {
+            name: tenantNamespace(t.name),
+            labels: tenantNamespaceLabels(t.name),
+            ...(args.annotations?.[t.name] ? { annotations: args.annotations[t.name] } : {}),
+          },
+        },
         { parent: this },
       );
       const namespace = ns.metadata.name;

@@ -54,7 +54,13 @@ export type ObjectStoreIdentity =
   /** IAM roles bound to Kubernetes service accounts (IRSA); keyed by platform workload. */
   | { kind: "workload"; roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>> }
   /** Static S3 keys for an in-cluster S3-compatible store. */
-  | { kind: "keys"; accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
+  | {
+      kind: "keys";
+      accessKeyId: pulumi.Input<string>;
+      secretAccessKey: pulumi.Input<string>;
+      /** Each tenant's own keys (scoped to its prefixes), by tenant name: what its notebook servers hold. */
+      tenants?: Record<string, { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }>;
+    };
 
 /** Platform workloads that touch object storage, each with its own identity and bucket/prefix scope. */
 export type ObjectStoreWorkload = "notebooks" | "spark" | "scheduledRuns" | "datasets" | "backup";

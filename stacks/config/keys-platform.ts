@@ -25,10 +25,12 @@ function amount(min: number, max: number, def: number) {
   return z.number(bad).min(min, bad).max(max, bad).default(def);
 }
 
-const TENANT_FIELDS = ["name", "cpu", "memoryGi", "storageGi", "owners"];
+const TENANT_FIELDS = ["name", "cpu", "memoryGi", "storageGi", "owners", "members", "groups"];
 const notLabel = (iss: { input?: unknown }) =>
   `${JSON.stringify(iss.input)} is not a DNS label (lowercase a-z, 0-9, '-', at most 56 characters)`;
 const owners = { error: "must be a list of user names" };
+const members = { error: 'must be a list of user names, e.g. ["alice", "bob"]' };
+const groups = { error: 'must be a list of group names, e.g. ["example-org:stats-101"]' };
 
 export const TENANT = z.strictObject(
   {
@@ -41,6 +43,9 @@ export const TENANT = z.strictObject(
       }),
     // Checked in this order (owners before the amounts), as the messages have always come.
     owners: z.array(z.string(owners).min(1, owners).max(256, owners), owners).default([]),
+    // Students (and identity-provider groups) whose notebook servers run in this tenant (tenancy).
+    members: z.array(z.string(members).min(1, members).max(256, members), members).default([]),
+    groups: z.array(z.string(groups).min(1, groups).max(256, groups), groups).default([]),
     cpu: amount(0.5, 10000, 4),
     memoryGi: amount(1, 100000, 16),
     storageGi: amount(1, 1000000, 100),
@@ -55,7 +60,26 @@ export const TENANT = z.strictObject(
 
 const TENANTS = z
   .array(TENANT, { error: "must be a list of tenants, e.g. [{name: physics-101, cpu: 8, memoryGi: 32}]" })
-  .superRefine((tenants, ctx) => usedTwice(tenants, ctx), { when: () => true });
+  .superRefine((tenants, ctx) => usedTwice(tenants, ctx), { when: () => true })
+  .superRefine((tenants, ctx) => memberOfTwo(tenants, ctx));
+
+/** A student's server runs in one namespace: nobody may be a member of two tenants. */
+function memberOfTwo(tenants: { name: string; members: string[] }[], ctx: z.RefinementCtx): void {
+  const memberOf = new Map<string, string>();
+  tenants.forEach((t, i) =>
+    t.members.forEach((m) => {
+      const other = memberOf.get(m.toLowerCase());
+      if (other && other !== t.name)
+        ctx.addIssue({
+          code: "custom",
+          message: `member "${m}" is listed in both "${other}" and "${t.name}"; keep one`,
+          path: [i, "members"],
+          input: m,
+        });
+      memberOf.set(m.toLowerCase(), t.name);
+    }),
+  );
+}
 
 /**
  * `"<name>" is used twice` for the second item of a list with a given name. Runs even when another item
@@ -116,7 +140,7 @@ export const PLATFORM_KEYS: KeyDef[] = [
     schema: TENANTS,
     appliesTo: "all",
     default: [],
-    doc: { default: "[]", description: "list of {name, cpu, memoryGi, storageGi, owners}" },
+    doc: { default: "[]", description: "list of {name, cpu, memoryGi, storageGi, owners, members, groups}" },
   }),
   key({
     key: "admins",

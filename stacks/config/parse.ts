@@ -178,6 +178,8 @@ function build(v: Values, stack: string): PlatformConfig {
       memoryGi: t.memoryGi,
       storageGi: t.storageGi,
       owners: t.owners,
+      members: t.members,
+      groups: t.groups,
     })),
     admins: v.admins,
     auth: {

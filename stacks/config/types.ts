@@ -26,6 +26,10 @@ export interface TenantConfig extends z.output<typeof TENANT> {
   storageGi: number;
   /** Identity-provider user names (or e-mails) of the engineers who may deploy into this tenant. */
   owners: string[];
+  /** Identity-provider user names (or e-mails) of the students whose notebook servers run in this tenant. */
+  members: string[];
+  /** Identity-provider groups (GitHub `org:team`, Google or Entra groups) whose members belong here. */
+  groups: string[];
 }
 
 /** The sign-in settings are the platform's SignIn (declared by the component that consumes them). */

@@ -399,6 +399,8 @@ export function notebookPod(
           runAsUser: uid,
           allowPrivilegeEscalation: ape,
           ...(su.extraContainerConfig?.securityContext ?? {}),
+          // hub.config is the hub's traitlets config: KubeSpawner merges container_security_context last.
+          ...(values.hub?.config?.KubeSpawner?.container_security_context ?? {}),
         },
         volumeMounts: mounts.length ? mounts : undefined,
       },

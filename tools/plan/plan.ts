@@ -17,6 +17,7 @@ import { ConfigError, REPO_ROOT, runOffline, type ProgramRun, type RecordedResou
 import { systemPoolFit } from "./estimates/system-pool";
 import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
+import { tenancyPlanLines } from "../../components/platform/tenancy/names";
 import { DiffError, diffPlans, diffText, planOfRef, type PlanDiff, type PlanDoc } from "./diff";
 import { planMarkdown } from "./markdown";
 import { versionGateForPlan } from "../versions/plan-gate";
@@ -208,6 +209,14 @@ export function planText(p: PlanResult): string {
     lines.push(`  [${v.level}] ${v.policy}${v.resource ? ` (${v.resource})` : ""}: ${v.message}`);
   const mandatory = p.violations.filter((v) => v.level === "mandatory").length;
   lines.push(`  ${mandatory} mandatory, ${p.violations.length - mandatory} advisory`);
+  lines.push("", "Tenancy (where each tenant's users' servers run, and as whom):");
+  lines.push(
+    ...tenancyPlanLines(
+      p.run.resources
+        .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+        .map((r) => ({ name: r.inputs.metadata?.name, annotations: r.inputs.metadata?.annotations })),
+    ),
+  );
   lines.push("", "Estimates:");
   lines.push(...formatEstimates(p.estimates, "  "));
   return lines.join("\n");

@@ -57,6 +57,7 @@ export function hubExtraConfig(): Record<string, string> {
   return {
     "10-maintenance": fs.readFileSync(path.join(HUB_CONFIG_DIR, "maintenance.py"), "utf8"),
     "20-activity-log": fs.readFileSync(path.join(HUB_CONFIG_DIR, "activity_log.py"), "utf8"),
+    "30-tenancy": fs.readFileSync(path.join(HUB_CONFIG_DIR, "tenancy.py"), "utf8"),
   };
 }
 
@@ -135,6 +136,14 @@ export function authenticatorConfig(
   }
 }
 
+/** The single-user container's security context: Pod Security `restricted` (hub/tenancy.py sets the same). */
+export const SERVER_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
 export interface HubValuesInput {
   /** https URL the hub is served at (`https://hub.<domain>`). */
   hubHost: string;
@@ -164,6 +173,8 @@ export interface HubValuesInput {
   nodeSelector?: Record<string, string>;
   tolerations?: k8s.types.input.core.v1.Toleration[];
   production: boolean;
+  /** Who belongs to which tenant, read by hub/tenancy.py (components/platform/tenancy/hub.ts builds it). */
+  tenancy?: Record<string, unknown>;
   /**
    * The example notebooks and library delivered into every server (examples.ts): their ConfigMap volumes,
    * mounts, environment (PYTHONPATH) and the postStart hook that copies the notebooks into the home.
@@ -225,7 +236,12 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   const volumeMounts = [...i.volumeMounts, ...(i.examples?.volumeMounts ?? [])];
   return {
     hub: {
-      config: authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+      config: {
+        ...authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+        // Pod Security `restricted` for every server's container, wherever it runs (tenant namespaces
+        // enforce it); KubeSpawner merges this over its own runAsUser/allowPrivilegeEscalation.
+        KubeSpawner: { container_security_context: SERVER_CONTAINER_SECURITY },
+      },
       ...(oauth
         ? {
             extraEnv: {
@@ -364,6 +380,7 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
       datavis: {
         maintenance: { enabled: i.maintenance.enabled, message: i.maintenance.message },
         activityLog: { directory: ACTIVITY_LOG_DIR, retentionDays: i.activityLogRetentionDays },
+        ...(i.tenancy ? { tenancy: i.tenancy } : {}),
       },
     },
   };

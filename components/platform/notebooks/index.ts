@@ -48,6 +48,8 @@ export interface NotebooksArgs {
   ingress: { className: string; annotations: Record<string, string> };
   /** Profile sizes; defaults NOTEBOOK_SIZING_DEFAULTS. */
   sizing?: Partial<NotebookSizing>;
+  /** Who belongs to which tenant (components/platform/tenancy/hub.ts); the hub places servers by it. */
+  tenancy?: Record<string, unknown>;
   /** Grafana's OAuth client at the hub (sign-in to dashboards with hub accounts); unset: none. */
   grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
@@ -246,6 +248,7 @@ export class Notebooks extends pulumi.ComponentResource {
       nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
       tolerations: args.cluster.nodePools.notebooks?.tolerations,
       production: args.production,
+      tenancy: args.tenancy,
       examples: examplesPodConfig(),
       grafanaClient: args.grafanaClient,
     });

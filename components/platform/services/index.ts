@@ -42,6 +42,8 @@ export interface PlatformServicesArgs {
   profile: SizeProfile;
   /** Tenant name -> namespace (from the tenants component): Spark job namespaces and deploy rights. */
   tenantNamespaces: Record<string, pulumi.Input<string>>;
+  /** Each tenant's database login (tenancy): its Spark jobs connect as it, not as the app role. */
+  tenantDatabaseRoles?: Record<string, { username: string; password: pulumi.Input<string> }>;
   /** Grafana sign-in through the hub (local accounts; grafana-hub-oauth.ts); unset: Grafana's own config. */
   hubSignIn?: HubSignIn;
 }
@@ -52,6 +54,8 @@ export class PlatformServices extends pulumi.ComponentResource {
   readonly ingressClass: string;
   /** cert-manager, the ClusterIssuer and the ingress controller: what Ingress-bearing releases depend on. */
   readonly ready: pulumi.Resource[];
+  /** The Job that creates the platform's database roles (tenant roles are granted to the reader after it). */
+  readonly databaseRolesJob: pulumi.Resource;
   /** The platform's read-write app role. */
   readonly appDatabase: { username: string; password: pulumi.Output<string> };
   /** The read-only role (Grafana, Tableau, Power BI). */
@@ -77,6 +81,7 @@ export class PlatformServices extends pulumi.ComponentResource {
     const roles = new DatabaseRoles("database-roles", { database: args.database, profile, source }, child);
     this.appDatabase = roles.app;
     this.readerDatabase = roles.reader;
+    this.databaseRolesJob = roles.job;
 
     // Prometheus first: its CRDs carry the ServiceMonitors and PodMonitors of every other release.
     const metrics = new Metrics(
@@ -141,6 +146,7 @@ export class PlatformServices extends pulumi.ComponentResource {
         database: args.database,
         objectStore: args.objectStore,
         appRole: roles.app,
+        tenantRoles: args.tenantDatabaseRoles,
         profile,
         replicas,
         source,

@@ -98,6 +98,12 @@ export interface SparkArgs {
   objectStore: ObjectStoreInput;
   /** The read-write app role the example applications write with. */
   appRole: { username: string; password: pulumi.Input<string> };
+  /**
+   * Each tenant's own database login, by tenant (components/platform/tenancy). A tenant's jobs connect as
+   * it: anyone who may submit a SparkApplication in a namespace can read that namespace's Secrets through
+   * the driver, so a tenant namespace holds only the tenant's credentials.
+   */
+  tenantRoles?: Record<string, { username: string; password: pulumi.Input<string> }>;
   profile: SizeProfile;
   replicas: number;
   source: ArtifactSource;
@@ -288,7 +294,11 @@ export class SparkPlatform extends pulumi.ComponentResource {
         {
           metadata: meta("spark-db"),
           type: "Opaque",
-          stringData: libpqEnv(args.database, args.appRole.username, args.appRole.password),
+          stringData: libpqEnv(
+            args.database,
+            (args.tenantRoles?.[tenant] ?? args.appRole).username,
+            (args.tenantRoles?.[tenant] ?? args.appRole).password,
+          ),
         },
         { parent: this },
       );
@@ -300,8 +310,9 @@ export class SparkPlatform extends pulumi.ComponentResource {
                 metadata: meta("spark-s3"),
                 type: "Opaque",
                 stringData: {
-                  AWS_ACCESS_KEY_ID: store.identity.accessKeyId,
-                  AWS_SECRET_ACCESS_KEY: store.identity.secretAccessKey,
+                  // The tenant's own keys where the store has them (edge: scoped to its prefixes).
+                  AWS_ACCESS_KEY_ID: (store.identity.tenants?.[tenant] ?? store.identity).accessKeyId,
+                  AWS_SECRET_ACCESS_KEY: (store.identity.tenants?.[tenant] ?? store.identity).secretAccessKey,
                   AWS_REGION: store.region,
                 },
               },

@@ -1,0 +1,75 @@
+/**
+ * Shared by the targets and the platform (tenancy): object-store identities of an S3-compatible store with static keys (the edge's SeaweedFS): what each
+ * holder of keys may touch. SeaweedFS checks an identity's `actions` as `Action` (everywhere),
+ * `Action:bucket` (the whole bucket) or a wildcard pattern over `Action:bucket/key`; a bucket listing is
+ * checked against its `prefix` (weed/s3api/auth_credentials.go `CanDo`, and the listing-prefix promotion
+ * in the same file). `Admin:bucket` grants every action on that bucket.
+ *
+ *  - platform: the platform's own jobs (home backups, scheduled runs, notebooks of administrators outside
+ *    any tenant): the notebooks, datasets and Spark buckets, never the database backups' bucket;
+ *  - database-backup: CloudNativePG's Barman, the backups bucket only, held by no notebook;
+ *  - tenant-<name>: a tenant's notebooks and Spark jobs: its own prefix of the notebooks and Spark buckets,
+ *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix.
+ */
+
+/** Object-store prefix (in the notebooks and Spark buckets) a whole tenant shares. */
+export function tenantPrefix(tenant: string): string {
+  return `tenants/${tenant}/`;
+}
+
+/** Name of a tenant's object-store identity on an S3-compatible store with static keys (edge). */
+export function tenantObjectStoreIdentity(tenant: string): string {
+  return `tenant-${tenant}`;
+}
+
+export interface S3Keys {
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface S3IdentitiesArgs {
+  buckets: { notebooks: string; datasets: string; spark: string };
+  /** The database backups' bucket. */
+  backupBucket: string;
+  platform: S3Keys;
+  databaseBackup: S3Keys;
+  /** Each tenant's keys, by tenant name. */
+  tenants: Record<string, S3Keys>;
+}
+
+/** Identity name of the database backups' keys. */
+export const DATABASE_BACKUP_IDENTITY = "database-backup";
+
+/** What a tenant's keys may do (SeaweedFS action patterns). */
+export function tenantActions(tenant: string, buckets: S3IdentitiesArgs["buckets"]): string[] {
+  const own = (bucket: string) =>
+    ["Read", "Write", "List", "Tagging"].map((a) => `${a}:${bucket}/${tenantPrefix(tenant)}*`);
+  return [
+    ...own(buckets.notebooks),
+    ...own(buckets.spark),
+    `Read:${buckets.datasets}`,
+    `List:${buckets.datasets}`,
+  ];
+}
+
+/** SeaweedFS's S3 identities document (`-s3.config`, the chart's existingConfigSecret). */
+export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<string, unknown>[] } {
+  const ident = (name: string, keys: S3Keys, actions: string[]) => ({
+    name,
+    credentials: [{ accessKey: keys.accessKey, secretKey: keys.secretKey }],
+    actions,
+  });
+  return {
+    identities: [
+      ident(
+        "platform",
+        a.platform,
+        [a.buckets.notebooks, a.buckets.datasets, a.buckets.spark].map((b) => `Admin:${b}`),
+      ),
+      ident(DATABASE_BACKUP_IDENTITY, a.databaseBackup, [`Admin:${a.backupBucket}`]),
+      ...Object.entries(a.tenants).map(([t, keys]) =>
+        ident(tenantObjectStoreIdentity(t), keys, tenantActions(t, a.buckets)),
+      ),
+    ],
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Prints the SeaweedFS S3 identities document the edge program registers (its Secret
+ * `seaweedfs-s3-identities`, with the mock runtime's generated keys) and the buckets, for a class of two
+ * tenants: what notebooks/tests/test_tenant_object_store.py serves from a real SeaweedFS.
+ *
+ *   node -r ./tools/register.js tests/lib/edge-s3-identities.ts [tenantA tenantB]
+ */
+import { runOffline } from "../../tools/plan/offline";
+
+async function main(): Promise<void> {
+  const tenants = process.argv.slice(2).length ? process.argv.slice(2) : ["physics-101", "stats-101"];
+  const run = await runOffline({
+    stack: "edge",
+    overrides: {
+      tenants: JSON.stringify(tenants.map((name) => ({ name, cpu: 1, memoryGi: 1, storageGi: 5 }))),
+    },
+  });
+  const secret = run.resources.find(
+    (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "seaweedfs-s3-identities",
+  );
+  if (!secret) throw new Error("the edge program registers no seaweedfs-s3-identities Secret");
+  const release = run.resources.find(
+    (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "seaweedfs",
+  );
+  const buckets = (release?.inputs.values?.allInOne?.s3?.createBuckets ?? []).map(
+    (b: { name: string }) => b.name,
+  );
+  // Keys each tenant namespace's notebooks hold (their notebook-object-store Secret).
+  const held: Record<string, { accessKey: string; secretKey: string }> = {};
+  for (const r of run.resources) {
+    const m = r.inputs.metadata;
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "notebook-object-store")
+      held[m.namespace] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+      };
+  }
+  process.stdout.write(
+    JSON.stringify({ identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config), buckets, held }) +
+      "\n",
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,110 @@
+"""Each tenant's files are its own on the edge's object store: a real SeaweedFS (built from its Go module,
+tools/checks/s3/) serves the S3 identities the edge program registers (tests/lib/edge-s3-identities.ts),
+and each tenant namespace's notebook keys are tried the way a notebook would use them.
+
+A test-only identity with `Admin` is added for the harness's readiness check and to lay out the objects.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools" / "checks" / "s3"))
+from seaweedfs_harness import S3Error, SeaweedS3, weed_binary  # noqa: E402
+
+A, B = "physics-101", "stats-101"
+SETUP = {"accessKey": "TESTSETUPADMIN000000", "secretKey": "test-setup-admin-secret-key-000000000000"}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    out = subprocess.run(
+        ["node", "-r", "./tools/register.js", "tests/lib/edge-s3-identities.ts", A, B],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def s3(plan, tmp_path_factory):
+    doc = json.loads(json.dumps(plan["identities"]))
+    doc["identities"].append({"name": "test-setup", "credentials": [SETUP], "actions": ["Admin"]})
+    with SeaweedS3(weed_binary(), doc, tmp_path_factory.mktemp("seaweedfs")) as server:
+        admin = server.client(SETUP["accessKey"], SETUP["secretKey"])
+        for bucket in plan["buckets"]:
+            admin.create_bucket(bucket)
+        for key in [f"tenants/{A}/a.csv", f"tenants/{B}/b.csv", "backups/2026-11-30/home-alice.tar.gz"]:
+            admin.put_object("notebooks", key, b"x")
+        admin.put_object("spark", f"tenants/{B}/event-logs/app-1", b"x")
+        admin.put_object("datasets", "raw/flights.csv", b"x")
+        admin.put_object("backups", "platform-db/base/0001/data.tar", b"x")
+        admin.put_object("backups", "platform-db/wals/0001/000000010000000000000001", b"x")
+        yield server
+
+
+def client(server, plan, namespace):
+    keys = plan["held"][namespace]
+    return server.client(keys["accessKey"], keys["secretKey"])
+
+
+def refused(call):
+    with pytest.raises(S3Error) as err:
+        call()
+    assert err.value.status == 403, err.value
+
+
+@pytest.fixture(scope="module")
+def student_a(s3, plan):
+    return client(s3, plan, f"tenant-{A}")
+
+
+def test_a_tenant_reads_writes_and_lists_its_own_prefix(student_a):
+    student_a.put_object("notebooks", f"tenants/{A}/results.parquet", b"mine")
+    assert student_a.get_object("notebooks", f"tenants/{A}/results.parquet") == b"mine"
+    assert f"tenants/{A}/a.csv" in student_a.list_keys("notebooks", f"tenants/{A}/")
+    student_a.put_object("spark", f"tenants/{A}/checkpoints/q1/offsets", b"0")
+
+
+def test_a_tenant_reads_the_shared_datasets_but_cannot_change_them(student_a):
+    assert student_a.get_object("datasets", "raw/flights.csv") == b"x"
+    assert "raw/flights.csv" in student_a.list_keys("datasets", "raw/")
+    refused(lambda: student_a.put_object("datasets", "raw/flights.csv", b"vandalised"))
+    refused(lambda: student_a.delete_object("datasets", "raw/flights.csv"))
+
+
+@pytest.mark.parametrize("bucket,key", [("notebooks", f"tenants/{B}/b.csv"), ("spark", f"tenants/{B}/event-logs/app-1")])
+def test_a_tenant_is_refused_on_another_tenants_prefix(student_a, bucket, key):
+    refused(lambda: student_a.get_object(bucket, key))
+    refused(lambda: student_a.put_object(bucket, key, b"planted"))
+    refused(lambda: student_a.delete_object(bucket, key))
+    refused(lambda: student_a.list_keys(bucket, f"tenants/{B}/"))
+
+
+def test_a_tenant_is_refused_on_every_home_backup(student_a):
+    refused(lambda: student_a.get_object("notebooks", "backups/2026-11-30/home-alice.tar.gz"))
+    refused(lambda: student_a.list_keys("notebooks", "backups/"))
+    refused(lambda: student_a.delete_object("notebooks", "backups/2026-11-30/home-alice.tar.gz"))
+
+
+@pytest.mark.parametrize("namespace", [f"tenant-{A}", f"tenant-{B}", "jupyterhub", "platform-jobs"])
+def test_no_notebook_or_job_key_reaches_the_database_backups(s3, plan, namespace):
+    c = client(s3, plan, namespace)
+    refused(lambda: c.get_object("backups", "platform-db/base/0001/data.tar"))
+    refused(lambda: c.list_keys("backups", ""))
+    refused(lambda: c.delete_object("backups", "platform-db/wals/0001/000000010000000000000001"))
+    refused(lambda: c.put_object("backups", "platform-db/wals/0001/000000010000000000000002", b"forged"))
+
+
+def test_the_database_backup_identity_works_on_its_bucket_alone(s3, plan):
+    ident = next(i for i in plan["identities"]["identities"] if i["name"] == "database-backup")
+    keys = ident["credentials"][0]
+    barman = s3.client(keys["accessKey"], keys["secretKey"])
+    barman.put_object("backups", "platform-db/wals/0001/000000010000000000000002", b"wal")
+    assert "platform-db/base/0001/data.tar" in barman.list_keys("backups", "platform-db/")
+    refused(lambda: barman.get_object("notebooks", f"tenants/{A}/a.csv"))
