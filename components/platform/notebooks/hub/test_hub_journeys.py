@@ -159,10 +159,10 @@ def test_a_student_starts_a_server_of_each_profile_with_its_resources(site, admi
 
 
 def test_two_students_servers_land_in_the_namespace_the_spawner_gives(site, admin, student):
-    """Issue 14 (students of different tenants in their tenants' namespaces) is not built yet: no config maps
-    users to tenants. Until it is, this shows where each of two students' servers lands and asserts it is
+    """Where two students' servers land on a site whose config maps nobody to a tenant (Pulumi.edge.yaml):
     the namespace the spawner's configuration gives (KubeSpawner's `namespace`, or `user_namespace_template`
-    when `enable_user_namespaces` is set): today `jupyterhub` for both."""
+    when `enable_user_namespaces` is set): `jupyterhub` for both. With tenants that list members, each lands
+    in their tenant's namespace: test_hub_tenancy.py."""
     other = Browser(site)
     other.sign_up("linus", "linus-long-passphrase-5")
     admin.get("/hub/authorize/linus")
