@@ -54,9 +54,9 @@ ensure_venv
 PY="$REPO_ROOT/.venv/bin/python"
 "$PY" -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt || fail "pip install failed"
 "$PY" -m ipykernel install --sys-prefix --name python3 >/dev/null || fail "ipykernel install failed"
-want_spark=$(grep -Eho 'SPARK_VERSION = "[^"]+"' components/versions.ts components/platform/versions.ts 2>/dev/null | head -1 | grep -Eo '[0-9][^"]*')
+want_spark=$(grep -Eho 'SPARK_VERSION = "[^"]+"' components/versions/index.ts 2>/dev/null | head -1 | grep -Eo '[0-9][^"]*')
 have_spark=$("$PY" -c 'import pyspark; print(pyspark.__version__)')
-echo "pyspark $have_spark (SPARK_VERSION in versions.ts: $want_spark)"
+echo "pyspark $have_spark (SPARK_VERSION in components/versions: $want_spark)"
 [ "$have_spark" = "$want_spark" ] || fail "pyspark $have_spark differs from SPARK_VERSION $want_spark"
 [ -f node_modules/vega-datasets/data/flights-3m.parquet ] || npm ci --no-audit --no-fund >/dev/null ||
   fail "vega-datasets is not installed (npm ci failed)"
