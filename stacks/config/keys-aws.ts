@@ -46,7 +46,7 @@ export const AWS_KEYS: KeyDef[] = [
     doc: { default: "[]", description: "CIDRs allowed on the public EKS API; [] = private only" },
     prompt: {
       description:
-        '(aws) JSON list of public CIDRs allowed to reach the EKS API, e.g. ["<the address curl -s https://checkip.amazonaws.com prints>/32"]; [] = private endpoint only (run pulumi up inside the VPC)',
+        '(aws) public CIDRs allowed on the EKS API, e.g. ["<curl -s https://checkip.amazonaws.com>/32"]; [] = private only',
       default: "[]",
     },
   }),
