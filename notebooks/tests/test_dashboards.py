@@ -79,7 +79,7 @@ def test_every_target_is_raw_sql_on_the_postgresql_datasource(name, board):
 
 
 def test_the_grafana_datasource_uid_is_the_one_the_platform_provisions():
-    monitoring = (REPO / "components" / "platform" / "services" / "monitoring.ts").read_text()
+    monitoring = (REPO / "components" / "platform" / "services" / "monitoring" / "grafana.ts").read_text()
     assert 'uid: "postgresql"' in monitoring and 'type: "grafana-postgresql-datasource"' in monitoring
 
 
