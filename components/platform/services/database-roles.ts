@@ -152,67 +152,127 @@ export class DatabaseRoles extends pulumi.ComponentResource {
       : undefined;
 
     // A new password (or script) gives the Job a new revision, so Pulumi replaces it and the roles follow.
-    const revision = pulumi
-      .all([this.app.password, this.reader.password, this.grafana.password])
-      .apply((pw) =>
-        createHash("sha256")
-          .update([...pw, ADMIN_SQL, APP_SQL, BOOTSTRAP_SH].join("\n"))
-          .digest("hex")
-          .slice(0, 16),
-      );
-    this.job = new k8s.batch.v1.Job(
+    this.job = psqlJob(
       "db-roles",
       {
-        metadata: { namespace },
-        spec: {
-          backoffLimit: 6,
-          activeDeadlineSeconds: 900,
-          template: {
-            metadata: {
-              labels: { "app.kubernetes.io/name": "db-roles", "app.kubernetes.io/part-of": "datavis" },
-              // In the (immutable) pod template: a new revision replaces the Job, which runs again.
-              annotations: { "datavis.io/revision": revision },
-            },
-            spec: {
-              restartPolicy: "OnFailure",
-              automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 70, // postgres in the alpine image
-                runAsGroup: 70,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containers: [
-                {
-                  name: "psql",
-                  image: imageRef(IMAGES.postgres, args.source),
-                  command: ["/bin/sh", "/sql/bootstrap.sh"],
-                  envFrom: [{ secretRef: { name: credentials.metadata.name } }],
-                  env: [{ name: "HOME", value: "/tmp" }],
-                  resources: SIZES[args.profile].databaseRolesJob,
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: [
-                    { name: "sql", mountPath: "/sql", readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                    ...(ca ? [{ name: "db-ca", mountPath: "/etc/datavis/db-ca", readOnly: true }] : []),
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "sql", configMap: { name: sql.metadata.name } },
-                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-                ...(ca ? [{ name: "db-ca", configMap: { name: ca.metadata.name } }] : []),
-              ],
-            },
-          },
-        },
+        namespace,
+        revision: revisionOf(
+          [this.app.password, this.reader.password, this.grafana.password],
+          [ADMIN_SQL, APP_SQL, BOOTSTRAP_SH],
+        ),
+        script: "/sql/bootstrap.sh",
+        secretName: credentials.metadata.name,
+        resources: SIZES[args.profile].databaseRolesJob,
+        sqlConfigMap: sql.metadata.name,
+        caConfigMap: ca?.metadata.name,
+        source: args.source,
       },
       { parent: this },
     );
     this.registerOutputs({ app: this.app.username, reader: this.reader.username });
   }
+}
+
+/** A short hash of secrets and scripts: in a Job's pod template, a change of either replaces the Job. */
+export function revisionOf(secrets: pulumi.Input<string>[], scripts: string[]): pulumi.Output<string> {
+  return pulumi.all(secrets).apply((values) =>
+    createHash("sha256")
+      .update([...values, ...scripts].join("\n"))
+      .digest("hex")
+      .slice(0, 16),
+  );
+}
+
+export interface PsqlJobArgs {
+  namespace: pulumi.Input<string>;
+  /** In the (immutable) pod template: a new revision replaces the Job, which runs again. */
+  revision: pulumi.Input<string>;
+  /** Shell script (in the `sql` ConfigMap, mounted at /sql) the container runs. */
+  script: string;
+  /** Secret whose keys become the container's environment (libpq PG* variables). */
+  secretName: pulumi.Input<string>;
+  env?: k8s.types.input.core.v1.EnvVar[];
+  resources: k8s.types.input.core.v1.ResourceRequirements;
+  /** ConfigMap with the scripts, mounted at /sql. */
+  sqlConfigMap: pulumi.Input<string>;
+  /** Extra read-only Secret mounts (name -> mount path and Secret). */
+  secretMounts?: { name: string; mountPath: string; secretName: pulumi.Input<string> }[];
+  /** ConfigMap with the database CA (verify-full), mounted where libpq's sslrootcert points. */
+  caConfigMap?: pulumi.Input<string>;
+  /** Mount the `db-ca` ConfigMap only if it exists (a Job that runs on both targets). */
+  optionalCa?: boolean;
+  source: ArtifactSource;
+}
+
+/**
+ * A run-to-completion psql Job: the pinned postgres (alpine) image as its postgres user, read-only root,
+ * no service-account token, scripts from a ConfigMap; the database roles and the tenants' schemas use it.
+ */
+export function psqlJob(name: string, a: PsqlJobArgs, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+  const ca = a.caConfigMap !== undefined || a.optionalCa;
+  return new k8s.batch.v1.Job(
+    name,
+    {
+      metadata: { namespace: a.namespace },
+      spec: {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 900,
+        template: {
+          metadata: {
+            labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "datavis" },
+            annotations: { "datavis.io/revision": a.revision },
+          },
+          spec: {
+            restartPolicy: "OnFailure",
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 70, // postgres in the alpine image
+              runAsGroup: 70,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "psql",
+                image: imageRef(IMAGES.postgres, a.source),
+                command: ["/bin/sh", a.script],
+                envFrom: [{ secretRef: { name: a.secretName } }],
+                env: [{ name: "HOME", value: "/tmp" }, ...(a.env ?? [])],
+                resources: a.resources,
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+                volumeMounts: [
+                  { name: "sql", mountPath: "/sql", readOnly: true },
+                  ...(a.secretMounts ?? []).map((m) => ({
+                    name: m.name,
+                    mountPath: m.mountPath,
+                    readOnly: true,
+                  })),
+                  { name: "tmp", mountPath: "/tmp" },
+                  ...(ca ? [{ name: "db-ca", mountPath: "/etc/datavis/db-ca", readOnly: true }] : []),
+                ],
+              },
+            ],
+            volumes: [
+              { name: "sql", configMap: { name: a.sqlConfigMap } },
+              ...(a.secretMounts ?? []).map((m) => ({ name: m.name, secret: { secretName: m.secretName } })),
+              { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+              ...(ca
+                ? [
+                    {
+                      name: "db-ca",
+                      configMap: a.optionalCa ? { name: "db-ca", optional: true } : { name: a.caConfigMap! },
+                    },
+                  ]
+                : []),
+            ],
+          },
+        },
+      },
+    },
+    opts,
+  );
 }

@@ -5,14 +5,13 @@
  * the platform's app role has none on any tenant's. A Job runs tenant-admin.sql for every tenant with the
  * administrator credentials the platform's database-roles Job already keeps (services/database-roles.ts).
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { imageRef, type ArtifactSource } from "../../shared/artifacts";
-import { IMAGES } from "../../versions";
+import type { ArtifactSource } from "../../shared/artifacts";
+import { psqlJob, revisionOf } from "../services/database-roles";
 import { publishedSchema, tenantDatabaseRole, tenantSchema } from "./names";
 
 /** The administrator's script and the loop over tenants (real files: the data suite runs them with psql). */
@@ -88,70 +87,23 @@ export class TenantDatabases extends pulumi.ComponentResource {
     );
     const specs = tenantSpecs(tenants);
     // A new tenant, password or script gives the Job a new revision: Pulumi replaces it and it runs again.
-    const revision = pulumi.all(roles.map((r) => r.password)).apply((pw) =>
-      createHash("sha256")
-        .update([...pw, specs, TENANT_ADMIN_SQL, TENANT_DATABASES_SH].join("\n"))
-        .digest("hex")
-        .slice(0, 16),
-    );
-    this.job = new k8s.batch.v1.Job(
+    this.job = psqlJob(
       "db-tenants",
       {
-        metadata: { namespace },
-        spec: {
-          backoffLimit: 6,
-          activeDeadlineSeconds: 900,
-          template: {
-            metadata: {
-              labels: { "app.kubernetes.io/name": "db-tenants", "app.kubernetes.io/part-of": "datavis" },
-              annotations: { "datavis.io/revision": revision },
-            },
-            spec: {
-              restartPolicy: "OnFailure",
-              automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 70, // postgres in the alpine image
-                runAsGroup: 70,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containers: [
-                {
-                  name: "psql",
-                  image: imageRef(IMAGES.postgres, args.source),
-                  command: ["/bin/sh", "/sql/tenant-databases.sh"],
-                  envFrom: [{ secretRef: { name: args.adminSecretName } }],
-                  env: [
-                    { name: "HOME", value: "/tmp" },
-                    { name: "TENANTS", value: specs },
-                  ],
-                  resources: {
-                    requests: { cpu: "10m", memory: "16Mi" },
-                    limits: { cpu: "200m", memory: "64Mi" },
-                  },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: [
-                    { name: "sql", mountPath: "/sql", readOnly: true },
-                    { name: "passwords", mountPath: "/passwords", readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                    // The database CA, when the platform's bootstrap has one (verify-full on RDS).
-                    { name: "db-ca", mountPath: "/etc/datavis/db-ca", readOnly: true },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "sql", configMap: { name: scripts.metadata.name } },
-                { name: "passwords", secret: { secretName: passwords.metadata.name } },
-                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-                { name: "db-ca", configMap: { name: "db-ca", optional: true } },
-              ],
-            },
-          },
-        },
+        namespace,
+        revision: revisionOf(
+          roles.map((r) => r.password),
+          [specs, TENANT_ADMIN_SQL, TENANT_DATABASES_SH],
+        ),
+        script: "/sql/tenant-databases.sh",
+        secretName: args.adminSecretName,
+        env: [{ name: "TENANTS", value: specs }],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+        sqlConfigMap: scripts.metadata.name,
+        secretMounts: [{ name: "passwords", mountPath: "/passwords", secretName: passwords.metadata.name }],
+        // The database CA, when the platform's bootstrap has one (verify-full on RDS).
+        optionalCa: true,
+        source: args.source,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
