@@ -156,24 +156,36 @@ export const ENSURE_EVENT_LOG_DIR_PY = fs.readFileSync(
 export const STAGE_SAMPLE_DATA_FILE = "stage_sample_data.py";
 export const STAGE_SAMPLE_DATA_PY = fs.readFileSync(path.join(__dirname, STAGE_SAMPLE_DATA_FILE), "utf8");
 
-/** spark-submit command of the sample-data Job: local mode, the S3 settings, event logs off. */
+/** spark-submit of one of the jobs folder's scripts in local mode with `conf` (event logs off) and `extra`. */
+function localSparkSubmit(
+  script: string,
+  args: pulumi.Input<string>[],
+  conf: Record<string, pulumi.Input<string>>,
+  extra: Record<string, string>,
+): pulumi.Output<string[]> {
+  return pulumi
+    .all([pulumi.all(args), pulumi.all(conf)])
+    .apply(([a, c]) => [
+      "/opt/spark/bin/spark-submit",
+      "--master",
+      "local[1]",
+      ...Object.entries({ ...c, "spark.eventLog.enabled": "false", ...extra }).flatMap(([k, v]) => [
+        "--conf",
+        `${k}=${v}`,
+      ]),
+      `/opt/spark/work-dir/jobs/${script}`,
+      ...a,
+    ]);
+}
+
+/** spark-submit command of the sample-data Job: local mode, the S3 settings, event logs and UI off. */
 export function stageSampleDataCommand(
   rawPrefix: pulumi.Input<string>,
   conf: Record<string, pulumi.Input<string>>,
 ): pulumi.Output<string[]> {
-  return pulumi
-    .all([rawPrefix, pulumi.all(conf)])
-    .apply(([raw, c]) => [
-      "/opt/spark/bin/spark-submit",
-      "--master",
-      "local[1]",
-      ...Object.entries({ ...c, "spark.eventLog.enabled": "false", "spark.ui.enabled": "false" }).flatMap(
-        ([k, v]) => ["--conf", `${k}=${v}`],
-      ),
-      `/opt/spark/work-dir/jobs/${STAGE_SAMPLE_DATA_FILE}`,
-      SAMPLE_DATA_DIR,
-      raw,
-    ]);
+  return localSparkSubmit(STAGE_SAMPLE_DATA_FILE, [SAMPLE_DATA_DIR, rawPrefix], conf, {
+    "spark.ui.enabled": "false",
+  });
 }
 
 /** spark-submit arguments of the init container that creates `eventLogDir` before the driver starts. */
@@ -181,19 +193,7 @@ export function ensureEventLogDirCommand(
   eventLogDir: pulumi.Input<string>,
   conf: Record<string, pulumi.Input<string>>,
 ): pulumi.Output<string[]> {
-  return pulumi
-    .all([eventLogDir, pulumi.all(conf)])
-    .apply(([dir, c]) => [
-      "/opt/spark/bin/spark-submit",
-      "--master",
-      "local[1]",
-      ...Object.entries({ ...c, "spark.eventLog.enabled": "false" }).flatMap(([k, v]) => [
-        "--conf",
-        `${k}=${v}`,
-      ]),
-      `/opt/spark/work-dir/jobs/${ENSURE_EVENT_LOG_DIR_FILE}`,
-      dir,
-    ]);
+  return localSparkSubmit(ENSURE_EVENT_LOG_DIR_FILE, [eventLogDir], conf, {});
 }
 
 const RESTRICTED_CONTAINER = {
