@@ -323,24 +323,21 @@ function saveImages(images: ImageEntry[], dir: string, mirror: string): void {
   ];
   push.push(`MIRROR="\${MIRROR:-${mirror}}"`, 'cd "$(dirname "$0")"');
   for (const img of images) {
-    const file = `${img.target.slice(mirror.length + 1).replace(/[/:@]/g, "_")}.tar`;
-    const res = spawnSync(
-      "skopeo",
-      [
-        "copy",
-        "--override-arch",
-        "arm64",
-        "--override-os",
-        "linux",
-        `docker://${img.source}`,
-        `oci-archive:${path.join(dir, file)}`,
-      ],
-      { stdio: "inherit" },
-    );
-    if (res.status !== 0) throw new Error(`skopeo copy ${img.source} failed`);
+    const file = archiveName(img.target, mirror);
+    copyArm64(img.source, `oci-archive:${path.join(dir, file)}`, "");
     push.push(`skopeo copy oci-archive:${file} "docker://$MIRROR/${img.target.slice(mirror.length + 1)}"`);
   }
   fs.writeFileSync(path.join(dir, "push-to-mirror.sh"), push.join("\n") + "\n", { mode: 0o755 });
+}
+
+/** Copies the arm64 linux variant of `source` to a skopeo destination (an archive); throws naming it. */
+function copyArm64(source: string, destination: string, what: string): void {
+  const res = spawnSync(
+    "skopeo",
+    ["copy", "--override-arch", "arm64", "--override-os", "linux", `docker://${source}`, destination],
+    { stdio: "inherit" },
+  );
+  if (res.status !== 0) throw new Error(`skopeo copy ${source}${what} failed`);
 }
 
 /** docker-archive tarballs named as the pods reference them, for ansible-pi to place in k3s's images dir. */
@@ -348,20 +345,7 @@ function savePreload(images: ImageEntry[], dir: string, mirror: string): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const img of images) {
     const file = path.join(dir, archiveName(img.target, mirror));
-    const res = spawnSync(
-      "skopeo",
-      [
-        "copy",
-        "--override-arch",
-        "arm64",
-        "--override-os",
-        "linux",
-        `docker://${img.source}`,
-        `docker-archive:${file}:${img.target}`,
-      ],
-      { stdio: "inherit" },
-    );
-    if (res.status !== 0) throw new Error(`skopeo copy ${img.source} (preload) failed`);
+    copyArm64(img.source, `docker-archive:${file}:${img.target}`, " (preload)");
     console.log(`  k3s/images/${path.basename(file)} (preloaded as ${img.target})`);
   }
 }
