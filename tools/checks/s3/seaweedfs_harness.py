@@ -194,21 +194,25 @@ class SeaweedS3:
             # Fixed default ports (8181, 9101) would collide between parallel servers: off.
             "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
+        return self._launch(args, "weed", "SeaweedFS S3", timeout, 0.5)
+
+    def _launch(self, args: list[str], program: str, server: str, timeout: float, poll: float):
+        """Starts `args` in its own session, logging to log_path, and waits until S3 answers (or fails)."""
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         client = self.client(*self._admin_keys())
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"weed exited with {self.proc.returncode}: {self.tail()}")
+                raise RuntimeError(f"{program} exited with {self.proc.returncode}: {self.tail()}")
             try:
                 client.list_buckets()
                 return self
             except (OSError, S3Error):
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"SeaweedFS S3 did not answer within {timeout:.0f} s: {self.tail()}")
-                time.sleep(0.5)
+                    raise RuntimeError(f"{server} did not answer within {timeout:.0f} s: {self.tail()}")
+                time.sleep(poll)
 
     def tail(self, n: int = 3000) -> str:
         try:
@@ -251,22 +255,7 @@ class MotoS3(SeaweedS3):
         (port,) = free_ports(1)
         self.endpoint = f"http://127.0.0.1:{port}"
         moto = Path(sys.executable).parent / "moto_server"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        client = self.client(*self._admin_keys())
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited with {self.proc.returncode}: {self.tail()}")
-            try:
-                client.list_buckets()
-                return self
-            except (OSError, S3Error):
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"moto did not answer within {timeout:.0f} s: {self.tail()}")
-                time.sleep(0.3)
+        return self._launch([str(moto), "-H", "127.0.0.1", "-p", str(port)], "moto_server", "moto", timeout, 0.3)
 
 
 def s3_server(identities: dict, workdir: str | Path | None = None) -> SeaweedS3:
