@@ -26,26 +26,31 @@ function load(file: string): any {
   return require(file);
 }
 
+/** Runs the release's pin command against a copy of the repository at `root`. */
+function pinCli(root: string, image: string, ref: string) {
+  return spawnSync(
+    process.execPath,
+    [
+      "-r",
+      "./tools/register.js",
+      "tools/release/pin-image.ts",
+      "--root",
+      root,
+      "--image",
+      image,
+      "--ref",
+      ref,
+    ],
+    { cwd: ROOT, encoding: "utf8" },
+  );
+}
+
 describe("release: pin the images a release built (tools/release/pin-image.ts)", () => {
   it("makes the platform deploy the new single-user image and changes nothing else", () => {
     const { root, file } = copyRoot();
     const before = load(MODULE);
     const ref = "ghcr.io/my-org/singleuser:v2026.12.0";
-    const r = spawnSync(
-      process.execPath,
-      [
-        "-r",
-        "./tools/register.js",
-        "tools/release/pin-image.ts",
-        "--root",
-        root,
-        "--image",
-        "singleuser",
-        "--ref",
-        ref,
-      ],
-      { cwd: ROOT, encoding: "utf8" },
-    );
+    const r = pinCli(root, "singleuser", ref);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.contain(`IMAGES.singleuser`).and.contain(`-> ${ref}`);
     const after = load(file);
@@ -106,21 +111,7 @@ describe("release: pin the images a release built (tools/release/pin-image.ts)",
 
   it("exits 2 with one line naming the fix when no entry is built from that folder", () => {
     const { root } = copyRoot();
-    const r = spawnSync(
-      process.execPath,
-      [
-        "-r",
-        "./tools/register.js",
-        "tools/release/pin-image.ts",
-        "--root",
-        root,
-        "--image",
-        "nosuch",
-        "--ref",
-        "ghcr.io/o/nosuch:v1",
-      ],
-      { cwd: ROOT, encoding: "utf8" },
-    );
+    const r = pinCli(root, "nosuch", "ghcr.io/o/nosuch:v1");
     expect(r.status).to.equal(2);
     expect(r.stderr.trim().split("\n")).to.have.length(1);
     expect(r.stderr).to.contain("images/nosuch").and.contain("ghcr.io/<owner>/nosuch:<tag>");
