@@ -143,7 +143,12 @@ export function knownInstanceTypes(): string[] {
  */
 export function maxPods(instanceType: string): number | undefined {
   const l = LIMITS.get(instanceType);
-  return l && l.enis * (l.ipv4PerEni - 1) + 2;
+  return l && podAddressSlots(l) + 2;
+}
+
+/** Address slots an instance gives pods: every ENI's addresses but its primary one. */
+function podAddressSlots(l: EniLimits): number {
+  return l.enis * (l.ipv4PerEni - 1);
 }
 
 /**
@@ -192,7 +197,7 @@ export function podsPerNode(instanceType: string, prefixDelegation: boolean): nu
   const l = LIMITS.get(instanceType);
   const shape = instanceShape(instanceType);
   if (!l || !shape) return undefined;
-  const slots = l.enis * (l.ipv4PerEni - 1) * (prefixDelegation ? 16 : 1) + 2;
+  const slots = podAddressSlots(l) * (prefixDelegation ? 16 : 1) + 2;
   return Math.min(slots, shape.vcpu < 30 ? 110 : 250);
 }
 
@@ -212,3 +217,20 @@ export function eksAllocatable(
   if (cores > 4) reservedCpu += 2.5 * (cores - 4);
   return { cpuMilli: cores * 1000 - reservedCpu, memoryMi: shape.memoryGi * 1024 - (11 * pods + 255) - 100 };
 }
+
+/**
+ * EKS's own pods (the managed add-ons): each takes a pod slot and its requests. Per node: aws-node (25m
+ * CPU), kube-proxy (100m CPU), ebs-csi-node (3 containers, 30m / 120Mi). Per cluster: CoreDNS (2 x 100m /
+ * 70Mi) and ebs-csi-controller (2 x 60m / 240Mi) — the add-ons' default requests.
+ */
+export const EKS_ADDON_PODS = {
+  perNode: [
+    { name: "aws-node", cpuMilli: 25, memoryMi: 0 },
+    { name: "kube-proxy", cpuMilli: 100, memoryMi: 0 },
+    { name: "ebs-csi-node", cpuMilli: 30, memoryMi: 120 },
+  ],
+  perCluster: [
+    { name: "coredns", replicas: 2, cpuMilli: 100, memoryMi: 70 },
+    { name: "ebs-csi-controller", replicas: 2, cpuMilli: 60, memoryMi: 240 },
+  ],
+};

@@ -9,6 +9,7 @@ import type { ProgramRun } from "../plan/offline";
 import { spawnerMemoryMi } from "../plan/estimates/requests";
 import { manifests, releases, type Plan } from "./plan";
 import type { SimNode } from "./nodes";
+import { EKS_ADDON_PODS } from "../../components/aws/catalogue";
 
 export const PLACEMENT_LABEL = "datavis.io/placement";
 
@@ -88,51 +89,29 @@ function onNode(node: string): Record<string, any> {
   };
 }
 
-/**
- * EKS's own pods (add-ons every node group runs): each takes a pod slot of the VPC CNI's limit. Requests
- * are the add-ons' defaults (aws-node 25m CPU; kube-proxy 100m CPU; CoreDNS 100m / 70Mi; EBS CSI driver
- * sidecars 10m / 40Mi per container: controller 6 containers, node 3).
- */
+/** EKS's own pods (EKS_ADDON_PODS of the AWS catalogue): each takes a pod slot of the VPC CNI's limit. */
 function eksAddonPods(nodes: SimNode[]): PlacedPod[] {
   const out: PlacedPod[] = [];
-  for (const n of nodes) {
-    out.push(
-      standIn(
-        "kube-system",
-        `aws-node-${n.name}`,
-        "eks/aws-node",
-        { cpuMilli: 25, memoryMi: 0 },
-        onNode(n.name),
-      ),
-    );
-    out.push(
-      standIn(
-        "kube-system",
-        `kube-proxy-${n.name}`,
-        "eks/kube-proxy",
-        { cpuMilli: 100, memoryMi: 0 },
-        onNode(n.name),
-      ),
-    );
-    out.push(
-      standIn(
-        "kube-system",
-        `ebs-csi-node-${n.name}`,
-        "eks/ebs-csi-node",
-        { cpuMilli: 30, memoryMi: 120 },
-        onNode(n.name),
-      ),
-    );
-  }
-  for (let i = 0; i < 2; i++) {
-    out.push(standIn("kube-system", `coredns-${i}`, "eks/coredns", { cpuMilli: 100, memoryMi: 70 }));
-    out.push(
-      standIn("kube-system", `ebs-csi-controller-${i}`, "eks/ebs-csi-controller", {
-        cpuMilli: 60,
-        memoryMi: 240,
-      }),
-    );
-  }
+  for (const n of nodes)
+    for (const p of EKS_ADDON_PODS.perNode)
+      out.push(
+        standIn(
+          "kube-system",
+          `${p.name}-${n.name}`,
+          `eks/${p.name}`,
+          { cpuMilli: p.cpuMilli, memoryMi: p.memoryMi },
+          onNode(n.name),
+        ),
+      );
+  for (let i = 0; i < 2; i++)
+    for (const p of EKS_ADDON_PODS.perCluster)
+      if (i < p.replicas)
+        out.push(
+          standIn("kube-system", `${p.name}-${i}`, `eks/${p.name}`, {
+            cpuMilli: p.cpuMilli,
+            memoryMi: p.memoryMi,
+          }),
+        );
   return out;
 }
 

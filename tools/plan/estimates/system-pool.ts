@@ -6,7 +6,12 @@
  * kube-reserved). The first `pulumi up` must not depend on the autoscaler adding a system node inside the
  * atomic Helm timeouts, so the minimum size itself must hold the platform with headroom.
  */
-import { eksAllocatable, instanceShape, podsPerNode } from "../../../components/aws/catalogue";
+import {
+  EKS_ADDON_PODS,
+  eksAllocatable,
+  instanceShape,
+  podsPerNode,
+} from "../../../components/aws/catalogue";
 import type { ProgramRun } from "../offline";
 import { releaseRequests, type ComponentRequest } from "./chart-requests";
 import { workloadRequests } from "./edge-capacity";
@@ -14,13 +19,14 @@ import { workloadRequests } from "./edge-capacity";
 /** Share of a node's pods, memory and CPU the platform may fill: the rest absorbs rollouts and spikes. */
 export const SYSTEM_POOL_HEADROOM = 0.8;
 
-/**
- * What EKS runs on every system node or in kube-system, outside the program (requests from the EKS add-on
- * manifests): aws-node (25m), kube-proxy (100m), ebs-csi-node (3 containers, 30m / 120Mi), eks-pod-identity-
- * agent is not installed; CoreDNS (2 x 100m / 70Mi) and ebs-csi-controller (2 x 60m / 240Mi).
- */
-const EKS_PER_NODE = { pods: 3, cpuMilli: 155, memoryMi: 120 };
-const EKS_CLUSTER_PODS = { pods: 4, cpuMilli: 320, memoryMi: 620 };
+/** What EKS runs on every system node and once in kube-system, outside the program (the AWS catalogue). */
+const sum = (pods: { cpuMilli: number; memoryMi: number; replicas?: number }[]) => ({
+  pods: pods.reduce((n, p) => n + (p.replicas ?? 1), 0),
+  cpuMilli: pods.reduce((n, p) => n + (p.replicas ?? 1) * p.cpuMilli, 0),
+  memoryMi: pods.reduce((n, p) => n + (p.replicas ?? 1) * p.memoryMi, 0),
+});
+const EKS_PER_NODE = sum(EKS_ADDON_PODS.perNode);
+const EKS_CLUSTER_PODS = sum(EKS_ADDON_PODS.perCluster);
 
 /** Pools other than `system` that a pod is pinned to (the notebook and Spark groups' label). */
 const DEDICATED = /datavis\.io\/pool["']?\s*[:=]\s*["']?(notebooks|spark)/;
