@@ -207,6 +207,7 @@ describe("edge stack: in-cluster database and object store on an existing cluste
       "datasets",
       "spark",
       "backups",
+      "k3s-etcd-snapshots",
     ]);
     expect(v.allInOne.s3.createBuckets[0].versioning).to.equal("Enabled");
     const config = ofType(run, "kubernetes:core/v1:Secret").find(
@@ -214,8 +215,14 @@ describe("edge stack: in-cluster database and object store on an existing cluste
     )!;
     const identities = JSON.parse(config.inputs.stringData.seaweedfs_s3_config).identities;
     const accessKey = one(run, "random:index/randomString:RandomString", "object-store-access-key-id");
-    // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant.
-    expect(identities.map((i: any) => i.name)).to.deep.equal(["platform", "database-backup", "tenant-lab"]);
+    // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant,
+    // and the k3s servers' for etcd snapshot copies.
+    expect(identities.map((i: any) => i.name)).to.deep.equal([
+      "platform",
+      "database-backup",
+      "tenant-lab",
+      "k3s-etcd-snapshots",
+    ]);
     expect(identities[0].credentials[0].accessKey).to.be.a("string").and.not.be.empty;
     expect(identities[0].actions).to.deep.equal(["Admin:notebooks", "Admin:datasets", "Admin:spark"]);
     const secretKey = one(

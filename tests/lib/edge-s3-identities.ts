@@ -34,6 +34,14 @@ async function main(): Promise<void> {
         accessKey: r.inputs.stringData["access-key-id"],
         secretKey: r.inputs.stringData["secret-access-key"],
       };
+    // The k3s servers' keys for etcd snapshot copies (the Secret ansible-pi reads).
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "datavis-etcd-snapshots")
+      held["k3s-servers"] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+        bucket: r.inputs.stringData.bucket,
+        folder: r.inputs.stringData.folder,
+      } as (typeof held)[string];
   }
   process.stdout.write(
     JSON.stringify({ identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config), buckets, held }) +
