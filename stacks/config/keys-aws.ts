@@ -9,6 +9,7 @@ import { instanceType, instanceTypeList, int, key, list, oneOf, text, type KeyDe
 const prod = (v: Values) => v.environment === "prod";
 
 export const NAT_GATEWAYS = oneOf(["single", "perAz"]);
+export const NAT_MODES = oneOf(["gateway", "instance"]);
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 
 export const AWS_KEYS: KeyDef[] = [
@@ -84,7 +85,35 @@ export const AWS_KEYS: KeyDef[] = [
     schema: NAT_GATEWAYS,
     appliesTo: "aws",
     default: (v) => (prod(v) ? "perAz" : "single"),
-    doc: { default: "single (prod: perAz)", description: "`single` or `perAz`" },
+    doc: { default: "single (prod: perAz)", description: "`single` or `perAz` (natMode gateway)" },
+  }),
+  key({
+    key: "natMode",
+    kind: "enum",
+    schema: NAT_MODES,
+    // One NAT instance is one zone and minutes of outage on replacement (docs/aws.md): not for production.
+    schemaIn: (v) =>
+      prod(v)
+        ? NAT_MODES.refine((m) => m === "gateway", {
+            error:
+              '"instance" is one NAT instance in one zone, down for minutes when it is replaced: prod uses gateway',
+          })
+        : NAT_MODES,
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "gateway" : "instance"),
+    doc: {
+      default: "instance (prod: gateway)",
+      description: "`instance`: one arm64 NAT instance (dev); `gateway`: NAT gateways",
+    },
+  }),
+  key({
+    key: "natInstanceType",
+    kind: "text",
+    schema: instanceType(EC2_FAMILIES),
+    appliesTo: "aws",
+    // The smallest Graviton type: NAT of a dev cluster's image pulls fits its burst budget.
+    default: "t4g.nano",
+    doc: { default: "t4g.nano", description: "type of the NAT instance (natMode instance)" },
   }),
   key({
     key: "clusterAdminArns",

@@ -71,6 +71,16 @@ export const RULES: Rule[] = [
     },
   },
   {
+    // One NAT instance serves every zone; `perAz` asks for one NAT per zone, which only gateways give.
+    key: "natGateways",
+    appliesTo: "aws",
+    after: "natMode",
+    check: (v) =>
+      v.natMode === "instance" && v.natGateways === "perAz"
+        ? 'perAz needs natMode gateway: natMode instance runs one NAT instance for every zone (pulumi config set datavis:natMode gateway)'
+        : undefined,
+  },
+  {
     key: "clusterAdminArns",
     appliesTo: "aws",
     after: "clusterAdminArns",
