@@ -84,10 +84,22 @@ export class NatInstance extends pulumi.ComponentResource {
         vpcId: args.vpcId,
         description: "NAT instance: forwards traffic from the VPC to the internet",
         ingress: [
-          { description: "traffic to forward", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [args.vpcCidr] },
+          {
+            description: "traffic to forward",
+            protocol: "-1",
+            fromPort: 0,
+            toPort: 0,
+            cidrBlocks: [args.vpcCidr],
+          },
         ],
         egress: [
-          { description: "to the internet", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] },
+          {
+            description: "to the internet",
+            protocol: "-1",
+            fromPort: 0,
+            toPort: 0,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
         ],
         tags: tagged("nat"),
       },
