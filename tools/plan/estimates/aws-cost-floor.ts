@@ -171,6 +171,11 @@ export function compareWithFloor(
     .map(([k, v]) => `${k} ${v.difference > 0 ? "+" : ""}${v.difference.toFixed(2)}`);
   return {
     ratio: round(idle / floor),
+    assumptions: {
+      floor: "EKS control plane + one NAT gateway + db.t4g.micro single-AZ + one on-demand t3.medium, 730 h",
+      natInstance: "on-demand instance + its root gp3 volume + its Elastic IP; no per-GB processing charge",
+      placeholderNodes: "nodes of the notebook pool's first type that the placeholders' memory fills, spot",
+    },
     verdict:
       gap <= 0
         ? `idle ${idle.toFixed(2)} is ${(-gap).toFixed(2)} below the floor ${floor.toFixed(2)} (${ranked.join(", ")})`
