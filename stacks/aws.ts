@@ -166,6 +166,8 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       cidr: a.vpcCidr,
       azCount: a.azCount,
       natGateways: a.natGateways,
+      natMode: a.natMode,
+      natInstanceType: a.natInstanceType,
       flowLogRetentionDays: a.flowLogRetentionDays,
       clusterName: name,
       protect: prod,

@@ -93,8 +93,9 @@ describe("aws cluster (dev)", () => {
 
   it("every node requires IMDSv2 and pods cannot reach the metadata service (hop limit 1)", async () => {
     const run = await runStack("dev");
+    // The three node groups' templates and the NAT instance's.
     const templates = ofType(run, "aws:ec2/launchTemplate:LaunchTemplate");
-    expect(templates).to.have.lengthOf(3);
+    expect(templates).to.have.lengthOf(4);
     for (const t of templates) {
       expect(t.inputs.metadataOptions, t.name).to.include({
         httpTokens: "required",
