@@ -205,12 +205,13 @@ describe("aws cluster (prod)", () => {
     const run = await runStack("dev");
     const eks = one(run, EKS).inputs;
     expect(eks.upgradePolicy).to.deep.equal({ supportType: "STANDARD" });
-    expect(eks.vpcCniOptions.addonVersion).to.be.a("string").and.not.be.empty;
-    expect(eks.corednsAddonOptions).to.include({ enabled: true });
-    expect(eks.corednsAddonOptions.version).to.be.a("string").and.not.be.empty;
-    expect(eks.kubeProxyAddonOptions.version).to.be.a("string").and.not.be.empty;
-    expect(one(run, "aws:eks/addon:Addon", "cluster-ebs-csi").inputs.addonVersion).to.be.a("string").and.not
-      .be.empty;
+    // Pinned builds from the versions module, not EKS's default of the day resolved at deploy.
+    expect(eks.vpcCniOptions.addonVersion).to.equal("v1.22.4-eksbuild.3");
+    expect(eks.corednsAddonOptions).to.include({ enabled: true, version: "v1.14.3-eksbuild.16" });
+    expect(eks.kubeProxyAddonOptions.version).to.equal("v1.36.0-eksbuild.21");
+    expect(one(run, "aws:eks/addon:Addon", "cluster-ebs-csi").inputs.addonVersion).to.equal(
+      "v1.63.1-eksbuild.1",
+    );
   });
 
   it("a returning user's zonal home volume can get a node in its zone: one notebook group per zone", async () => {

@@ -242,12 +242,6 @@ export function mockCall(args: MockCallArgs, cfg: PlatformConfig): Record<string
     case "aws:iam/getSessionContext:getSessionContext":
       // An IAM user's ARN is its own issuer; an assumed-role session's issuer is the role.
       return { arn: args.inputs.arn, issuerArn: args.inputs.arn };
-    case "aws:eks/getAddonVersion:getAddonVersion":
-      return {
-        addonName: args.inputs.addonName,
-        kubernetesVersion: args.inputs.kubernetesVersion,
-        version: `${args.inputs.addonName}-default-for-${args.inputs.kubernetesVersion}`,
-      };
     case "aws:ssm/getParameter:getParameter":
       // Public AMI parameters resolve at deploy; offline, a stand-in ID that names the parameter's hash.
       return {
