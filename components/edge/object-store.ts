@@ -88,6 +88,8 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
     const secretAccessKey = { result: platform.secretAccessKey };
     this.databaseBackupKeys = keys(`${name}-database-backup`);
     const tenantKeys = Object.fromEntries((args.tenants ?? []).map((t) => [t, keys(`${name}-tenant-${t}`)]));
+    // The sample-data Job's: it writes `raw/` of the datasets bucket and nothing else.
+    const sampleDataKeys = keys(`${name}-sample-data`);
     // SeaweedFS reads its S3 identities from this JSON (the chart's `existingConfigSecret` contract); each
     // holder's reach is in components/platform/tenancy/object-store.ts.
     const plain = (k: Keys) => pulumi.all([k.accessKeyId, k.secretAccessKey]);
@@ -96,8 +98,9 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
         plain(platform),
         plain(this.databaseBackupKeys),
         pulumi.all(Object.fromEntries(Object.entries(tenantKeys).map(([t, k]) => [t, plain(k)]))),
+        plain(sampleDataKeys),
       ])
-      .apply(([p, backup, tenants]) =>
+      .apply(([p, backup, tenants, sample]) =>
         JSON.stringify(
           seaweedS3Identities({
             buckets,
@@ -107,6 +110,7 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
             tenants: Object.fromEntries(
               Object.entries(tenants).map(([t, [a, s]]) => [t, { accessKey: a, secretKey: s }]),
             ),
+            sampleData: { accessKey: sample[0], secretKey: sample[1] },
           }),
         ),
       );
@@ -168,6 +172,10 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
             { accessKeyId: k.accessKeyId, secretAccessKey: pulumi.secret(k.secretAccessKey) },
           ]),
         ),
+        sampleData: {
+          accessKeyId: sampleDataKeys.accessKeyId,
+          secretAccessKey: pulumi.secret(sampleDataKeys.secretAccessKey),
+        },
       },
     };
     this.registerOutputs({ endpoint: this.input.endpoint });

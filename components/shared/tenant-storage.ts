@@ -9,7 +9,8 @@
  *    any tenant): the notebooks, datasets and Spark buckets, never the database backups' bucket;
  *  - database-backup: CloudNativePG's Barman, the backups bucket only, held by no notebook;
  *  - tenant-<name>: a tenant's notebooks and Spark jobs: its own prefix of the notebooks and Spark buckets,
- *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix.
+ *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix;
+ *  - sample-data: the Job that stages the examples' inputs: `raw/` of the datasets bucket, nothing else.
  */
 
 /** Object-store prefix (in the notebooks and Spark buckets) a whole tenant shares. */
@@ -35,6 +36,19 @@ export interface S3IdentitiesArgs {
   databaseBackup: S3Keys;
   /** Each tenant's keys, by tenant name. */
   tenants: Record<string, S3Keys>;
+  /** The sample-data Job's keys. */
+  sampleData?: S3Keys;
+}
+
+/** Identity name of the sample-data Job's keys. */
+export const SAMPLE_DATA_IDENTITY = "sample-data";
+
+/** Prefix of the datasets bucket the sample-data Job writes (where the example jobs read their inputs). */
+export const SAMPLE_DATA_PREFIX = "raw/";
+
+/** What the sample-data Job's keys may do: read, write and list `raw/` of the datasets bucket. */
+export function sampleDataActions(buckets: S3IdentitiesArgs["buckets"]): string[] {
+  return ["Read", "Write", "List"].map((a) => `${a}:${buckets.datasets}/${SAMPLE_DATA_PREFIX}*`);
 }
 
 /** Identity name of the database backups' keys. */
@@ -70,6 +84,7 @@ export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<s
       ...Object.entries(a.tenants).map(([t, keys]) =>
         ident(tenantObjectStoreIdentity(t), keys, tenantActions(t, a.buckets)),
       ),
+      ...(a.sampleData ? [ident(SAMPLE_DATA_IDENTITY, a.sampleData, sampleDataActions(a.buckets))] : []),
     ],
   };
 }

@@ -6,16 +6,36 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ObjectStoreInput } from "../../shared/inputs";
 
-/** Hadoop S3A settings for the target's object store and identity. */
-export function s3aConf(store: ObjectStoreInput): Record<string, pulumi.Input<string>> {
+/** AWS SDK v2 credential providers S3A takes (Hadoop 3.4 accepts v2 classes in this setting). */
+const PROVIDERS = {
+  /** Static keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the Secret's). */
+  keys: "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+  /** IRSA: the service account's projected token exchanged with STS (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE). */
+  serviceAccountRole: "software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider",
+  /**
+   * EKS Pod Identity: the node's agent at AWS_CONTAINER_CREDENTIALS_FULL_URI, authorised by the token in
+   * AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (SDK v2 2.21.30 and later; the image's bundle is 2.24.6:
+   * docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html).
+   */
+  podIdentity: "software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider",
+} as const;
+
+/**
+ * Hadoop S3A settings for the target's object store and identity. With workload identity, tenants' Spark
+ * pods hold an EKS Pod Identity session (`podIdentity`), the platform's own jobs an IRSA role.
+ */
+export function s3aConf(
+  store: ObjectStoreInput,
+  o: { podIdentity?: boolean } = {},
+): Record<string, pulumi.Input<string>> {
   const conf: Record<string, pulumi.Input<string>> = {
     "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
     "spark.hadoop.fs.s3a.path.style.access": String(store.forcePathStyle),
     "spark.hadoop.fs.s3a.endpoint.region": store.region,
     "spark.hadoop.fs.s3a.aws.credentials.provider":
       store.identity.kind === "workload"
-        ? "software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider"
-        : "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+        ? PROVIDERS[o.podIdentity ? "podIdentity" : "serviceAccountRole"]
+        : PROVIDERS.keys,
   };
   if (store.endpoint) conf["spark.hadoop.fs.s3a.endpoint"] = store.endpoint;
   return conf;

@@ -27,21 +27,32 @@ export interface SparkTenant {
   caMap?: k8s.core.v1.ConfigMap;
 }
 
+/**
+ * `s3a://<spark bucket>/<the tenant's prefix>`: `tenants/<name>` where the tenant holds its own keys (edge),
+ * `tenants/<namespace>` with EKS Pod Identity (AWS), whose policy names the prefix by the session's
+ * namespace tag (a policy variable cannot drop the namespace's `tenant-`).
+ */
+export function sparkTenantPrefix(
+  store: ObjectStoreInput,
+  tenant: string,
+  namespace: pulumi.Input<string>,
+): pulumi.Output<string> {
+  const dir = store.identity.kind === "workload" ? namespace : tenant;
+  return pulumi.interpolate`s3a://${store.buckets.spark}/tenants/${dir}`;
+}
+
 /** The `spark` account, its Role and binding, and the tenant's credentials in its namespace. */
 export function sparkTenant(parent: pulumi.Resource, a: SparkTenantArgs): SparkTenant {
   const { tenant, namespace } = a;
   const store = a.objectStore;
   const labels = { "datavis.io/tenant": tenant, "app.kubernetes.io/part-of": "datavis" };
   const meta = (n: string) => ({ name: n, namespace, labels });
-  const roleArn = store.identity.kind === "workload" ? store.identity.roleArns.spark : undefined;
+  // No IRSA annotation: on AWS the target associates this account of every tenant namespace with the
+  // tenants' Spark role through EKS Pod Identity (components/aws/tenant-identity.ts), each session scoped
+  // to its own namespace's prefix.
   const sa = new k8s.core.v1.ServiceAccount(
     `spark-${tenant}`,
-    {
-      metadata: {
-        ...meta(SPARK_SERVICE_ACCOUNT),
-        ...(roleArn ? { annotations: { "eks.amazonaws.com/role-arn": roleArn } } : {}),
-      },
-    },
+    { metadata: meta(SPARK_SERVICE_ACCOUNT) },
     { parent },
   );
   // What a driver does in its own namespace: executors (pods), their service, config and volumes.

@@ -17,9 +17,9 @@ import { SPARK_IMAGE } from "./spark-image";
 import { ENSURE_EVENT_LOG_DIR_FILE, ENSURE_EVENT_LOG_DIR_PY } from "./spark-event-logs";
 import { sparkExamples, sparkJobFiles } from "./spark-examples";
 import { sparkOperatorRelease } from "./spark-operator";
-import { STAGE_SAMPLE_DATA_FILE, STAGE_SAMPLE_DATA_PY, stageSampleDataJob } from "./spark-sample-data";
+import { sampleDataStaging } from "./spark-sample-data";
 import { s3aConf } from "./spark-submit";
-import { sparkTenant } from "./spark-tenant";
+import { sparkTenant, sparkTenantPrefix } from "./spark-tenant";
 
 export {
   SPARK_EXAMPLES,
@@ -34,7 +34,13 @@ export {
   ensureEventLogDirCommand,
 } from "./spark-event-logs";
 export { SPARK_SERVICE_ACCOUNT, sparkOperatorValues } from "./spark-operator";
-export { STAGE_SAMPLE_DATA_FILE, STAGE_SAMPLE_DATA_PY, stageSampleDataCommand } from "./spark-sample-data";
+export {
+  SAMPLE_DATA_SERVICE_ACCOUNT,
+  STAGE_SAMPLE_DATA_FILE,
+  STAGE_SAMPLE_DATA_PY,
+  stageSampleDataCommand,
+} from "./spark-sample-data";
+export { sparkTenantPrefix } from "./spark-tenant";
 export { s3aConf } from "./spark-submit";
 
 export interface SparkArgs {
@@ -108,15 +114,10 @@ export class SparkPlatform extends pulumi.ComponentResource {
         `spark-jobs-${tenant}`,
         {
           metadata: t.meta("spark-jobs"),
-          data: {
-            ...jobFiles,
-            [ENSURE_EVENT_LOG_DIR_FILE]: ENSURE_EVENT_LOG_DIR_PY,
-            [STAGE_SAMPLE_DATA_FILE]: STAGE_SAMPLE_DATA_PY,
-          },
+          data: { ...jobFiles, [ENSURE_EVENT_LOG_DIR_FILE]: ENSURE_EVENT_LOG_DIR_PY },
         },
         { parent: this },
       );
-      const prefix = pulumi.interpolate`s3a://${store.buckets.spark}/tenants/${tenant}`;
       const envFrom = [
         { secretRef: { name: t.dbSecret.metadata.name } },
         ...(t.s3Secret ? [{ secretRef: { name: t.s3Secret.metadata.name } }] : []),
@@ -126,26 +127,16 @@ export class SparkPlatform extends pulumi.ComponentResource {
         { name: "tmp", mountPath: "/tmp" },
         ...(t.caMap ? [{ name: "db-ca", mountPath: path.posix.dirname(DB_CA_PATH), readOnly: true }] : []),
       ];
-      const volumes = (tmp: string) => [
+      const volumes = [
         { name: "jobs", configMap: { name: jobs.metadata.name } },
-        { name: "tmp", emptyDir: { sizeLimit: tmp } },
+        { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
         ...(t.caMap ? [{ name: "db-ca", configMap: { name: t.caMap.metadata.name } }] : []),
       ];
-      // The S3 settings every submission needs; the jars (hadoop-aws, the AWS SDK bundle, the PostgreSQL
-      // driver) are in the image's /opt/spark/jars, so nothing is resolved or downloaded at start.
-      const submitConf: Record<string, pulumi.Input<string>> = s3aConf(store);
-      const rawPrefix = pulumi.interpolate`s3a://${store.buckets.datasets}/raw`;
-      const stage = stageSampleDataJob(this, {
-        name: `spark-stage-sample-data-${tenant}`,
-        namespace,
-        labels: t.labels,
+      // The sample data the examples read, staged once by a Job with an identity of its own (raw/ only).
+      const stage = sampleDataStaging(this, {
+        namespace: ns.metadata.name,
+        objectStore: store,
         image,
-        rawPrefix,
-        conf: submitConf,
-        serviceAccountName: t.sa.metadata.name,
-        envFrom,
-        volumeMounts,
-        volumes: volumes("1Gi"),
         pool,
         small,
       });
@@ -158,12 +149,14 @@ export class SparkPlatform extends pulumi.ComponentResource {
           image,
           serviceAccountName: t.sa.metadata.name,
           datasetsBucket: store.buckets.datasets,
-          prefix,
-          rawPrefix,
-          conf: submitConf,
+          prefix: sparkTenantPrefix(store, tenant, namespace),
+          rawPrefix: pulumi.interpolate`s3a://${store.buckets.datasets}/raw`,
+          // The S3 settings every submission needs; the jars (hadoop-aws, the AWS SDK bundle, the
+          // PostgreSQL driver) are in the image's /opt/spark/jars, so nothing is downloaded at start.
+          conf: s3aConf(store, { podIdentity: true }),
           envFrom,
           volumeMounts,
-          volumes: volumes("2Gi"),
+          volumes,
           pool,
           small,
           coreRequest: small ? "250m" : "500m",
