@@ -9,7 +9,11 @@ import { notebookSizingFor, type NodeAllocatable } from "../components/platform/
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
 import { TenantNotebookIdentity, TenantSparkIdentity } from "../components/aws/tenant-identity";
-import { TENANT_SPARK_SERVICE_ACCOUNT } from "../components/platform/tenancy/names";
+import {
+  TENANT_NOTEBOOK_ROLE,
+  TENANT_SPARK_ROLE,
+  TENANT_SPARK_SERVICE_ACCOUNT,
+} from "../components/platform/tenancy/names";
 import { tenantNamespace } from "../components/shared/naming";
 import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
@@ -240,7 +244,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   // Tenants' notebook servers: one role, scoped per tenant by the Pod Identity namespace session tag.
   const tenantNamespaces = cfg.tenants.map((t) => tenantNamespace(t.name));
   const tenantNotebooks = new TenantNotebookIdentity(
-    "tenant-notebooks",
+    TENANT_NOTEBOOK_ROLE,
     {
       clusterName: cluster.clusterName,
       namespaces: tenantNamespaces,
@@ -253,7 +257,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   );
   // Tenants' Spark drivers and executors: the same mechanism, over their tenant's prefix of the Spark bucket.
   new TenantSparkIdentity(
-    "tenant-spark",
+    TENANT_SPARK_ROLE,
     {
       clusterName: cluster.clusterName,
       namespaces: tenantNamespaces,
