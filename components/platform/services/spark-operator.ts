@@ -32,7 +32,8 @@ export function sparkOperatorValues(a: {
     webhook: { enable: true, replicas: a.replicas, resources: s.sparkWebhook, podDisruptionBudget: pdb },
     spark: {
       jobNamespaces: a.jobNamespaces,
-      // The platform makes the `spark` service account and its Role itself (annotated for IRSA).
+      // The platform makes the `spark` service account and its Role itself (on AWS the target associates
+      // it with the tenants' Spark role through EKS Pod Identity).
       serviceAccount: { create: false, name: SPARK_SERVICE_ACCOUNT },
       rbac: { create: false },
     },
