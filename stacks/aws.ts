@@ -8,7 +8,11 @@ import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/ca
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
-import { TenantNotebookIdentity, TenantSparkIdentity } from "../components/aws/tenant-identity";
+import {
+  POD_IDENTITY_AGENT,
+  TenantNotebookIdentity,
+  TenantSparkIdentity,
+} from "../components/aws/tenant-identity";
 import {
   TENANT_NOTEBOOK_ROLE,
   TENANT_SPARK_ROLE,
@@ -142,7 +146,7 @@ export function objectStoreInput(
     region,
     forcePathStyle: false,
     buckets: buckets.names,
-    identity: { kind: "workload", roleArns },
+    identity: { kind: "workload", roleArns, podIdentityAgent: POD_IDENTITY_AGENT },
   };
 }
 

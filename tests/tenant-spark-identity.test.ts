@@ -127,4 +127,17 @@ describe("tenants' Spark jobs on AWS (dev plan)", function () {
       "spark.hadoop.fs.s3a.aws.credentials.provider=software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider",
     );
   });
+
+  it("every tenant namespace's pods may reach the node's Pod Identity agent, which their default-deny would drop", () => {
+    for (const ns of tenantNamespaces(run)) {
+      const allow = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+        (p) => p.inputs.metadata.namespace === ns && p.inputs.metadata.name === "allow-platform",
+      )!;
+      expect(allow.inputs.spec.podSelector, ns).to.deep.equal({});
+      expect(allow.inputs.spec.egress, ns).to.deep.include({
+        to: [{ ipBlock: { cidr: "169.254.170.23/32" } }],
+        ports: [{ protocol: "TCP", port: 80 }],
+      });
+    }
+  });
 });

@@ -17,6 +17,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * The EKS Pod Identity agent as pods reach it: 169.254.170.23, HTTP on port 80 (AWS_CONTAINER_CREDENTIALS_FULL_URI;
+ * docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html, "Considerations"). The VPC CNI enforces
+ * NetworkPolicy on this traffic too, so a default-deny namespace must allow it.
+ */
+export const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 };
+
 /** The session tag EKS Pod Identity sets to the pod's namespace. */
 export const NAMESPACE_TAG = "aws:PrincipalTag/kubernetes-namespace";
 /** Object-store prefix of a tenant on AWS: `tenants/<namespace>/` (a policy variable cannot strip `tenant-`). */

@@ -57,7 +57,15 @@ export type ObjectStoreIdentity =
    * the target associates each tenant namespace's `notebook` and `spark` accounts with one role per kind,
    * scoped by the session's `kubernetes-namespace` tag to `tenants/<namespace>/` (no annotation needed).
    */
-  | { kind: "workload"; roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>> }
+  | {
+      kind: "workload";
+      roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>>;
+      /**
+       * Where tenant pods fetch their EKS Pod Identity credentials: the node's agent (a link-local address
+       * and port). Tenants' default-deny network policy must let them reach it, or the SDK times out.
+       */
+      podIdentityAgent?: { cidr: string; port: number };
+    }
   /** Static S3 keys for an in-cluster S3-compatible store. */
   | {
       kind: "keys";
