@@ -207,6 +207,7 @@ describe("edge stack: in-cluster database and object store on an existing cluste
       "datasets",
       "spark",
       "backups",
+      "k3s-etcd-snapshots",
     ]);
     expect(v.allInOne.s3.createBuckets[0].versioning).to.equal("Enabled");
     const config = ofType(run, "kubernetes:core/v1:Secret").find(
@@ -215,14 +216,15 @@ describe("edge stack: in-cluster database and object store on an existing cluste
     const identities = JSON.parse(config.inputs.stringData.seaweedfs_s3_config).identities;
     const accessKey = one(run, "random:index/randomString:RandomString", "object-store-access-key-id");
     // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant,
-    // and the sample-data Job's (raw/ of the datasets).
+    // the k3s servers' for etcd snapshot copies, and the sample-data Job's (raw/ of the datasets).
     expect(identities.map((i: any) => i.name)).to.deep.equal([
       "platform",
       "database-backup",
       "tenant-lab",
+      "k3s-etcd-snapshots",
       "sample-data",
     ]);
-    expect(identities[3].actions).to.deep.equal([
+    expect(identities[4].actions).to.deep.equal([
       "Read:datasets/raw/*",
       "Write:datasets/raw/*",
       "List:datasets/raw/*",

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { CHARTS, K3S_VERSION, KUBERNETES_VERSION, acceptedK3sMinors } from "../components/versions";
 import { checkMatrix, eksSupportVerdict, pinnedMatrix } from "../components/versions/gate";
+import { EKS_STANDARD_SUPPORT_END } from "../components/versions/matrix";
 import { satisfies } from "../components/versions/semver";
 import { run } from "../tools/versions/check";
 
@@ -158,6 +159,14 @@ describe("version gate: EKS end of standard support", () => {
     const v = eksSupportVerdict(eks, new Date("2027-05-04T08:00:00Z"));
     expect(v.level).to.equal("warning");
     expect(v.message).to.include("2027-08-02").and.include("in 90 days");
+  });
+
+  it("knows the support window of the EKS minors a cluster may still run, so a fork on 1.34 is warned", () => {
+    const on = (version: string) => ({ version, standardSupportEnd: EKS_STANDARD_SUPPORT_END[version] });
+    const day = new Date("2026-11-30T09:00:00Z");
+    expect(eksSupportVerdict(on("1.34"), day).message).to.include("2026-12-02 (in 2 days)");
+    expect(eksSupportVerdict(on("1.33"), day).message).to.include("left standard support on 2026-07-29");
+    expect(eksSupportVerdict(on("1.35"), day).level).to.equal("ok");
   });
 
   it("fails on and after the date", () => {

@@ -36,8 +36,21 @@ export interface S3IdentitiesArgs {
   databaseBackup: S3Keys;
   /** Each tenant's keys, by tenant name. */
   tenants: Record<string, S3Keys>;
+  /** k3s servers' keys for etcd snapshot copies: that bucket only (edge, when snapshots are copied). */
+  etcdSnapshots?: { bucket: string; keys: S3Keys };
   /** The sample-data Job's keys. */
   sampleData?: S3Keys;
+}
+
+/** Identity name of the k3s servers' etcd snapshot keys. */
+export const ETCD_SNAPSHOT_IDENTITY = "k3s-etcd-snapshots";
+
+/**
+ * What the k3s servers' keys may do: upload, list, fetch (restore) and prune (retention deletes; SeaweedFS
+ * checks a DELETE as `Write`) in the snapshots' bucket, nothing anywhere else.
+ */
+export function etcdSnapshotActions(bucket: string): string[] {
+  return ["Read", "Write", "List"].map((a) => `${a}:${bucket}`);
 }
 
 /** Identity name of the sample-data Job's keys. */
@@ -84,6 +97,9 @@ export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<s
       ...Object.entries(a.tenants).map(([t, keys]) =>
         ident(tenantObjectStoreIdentity(t), keys, tenantActions(t, a.buckets)),
       ),
+      ...(a.etcdSnapshots
+        ? [ident(ETCD_SNAPSHOT_IDENTITY, a.etcdSnapshots.keys, etcdSnapshotActions(a.etcdSnapshots.bucket))]
+        : []),
       ...(a.sampleData ? [ident(SAMPLE_DATA_IDENTITY, a.sampleData, sampleDataActions(a.buckets))] : []),
     ],
   };

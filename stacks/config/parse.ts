@@ -235,6 +235,12 @@ function build(v: Values, stack: string): PlatformConfig {
       nodeMemoryGi: v.edgeNodeMemoryGi,
       storageClass: v.storageClass,
       installIngress: v.installIngress,
+      etcdSnapshots: {
+        schedule: v.etcdSnapshotSchedule,
+        retention: v.etcdSnapshotRetention,
+        toObjectStore: v.etcdSnapshotsToObjectStore,
+        nodePort: v.etcdSnapshotNodePort,
+      },
     };
   }
   return cfg;

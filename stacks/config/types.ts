@@ -80,6 +80,8 @@ export interface EdgeConfig {
   storageClass: string;
   /** Install Traefik; false where the cluster already runs one (k3s ships it). */
   installIngress: boolean;
+  /** k3s etcd snapshots: schedule and retention (ansible-pi applies them), and the object-store copy. */
+  etcdSnapshots: { schedule: string; retention: number; toObjectStore: boolean; nodePort: number };
 }
 
 export interface PlatformConfig {

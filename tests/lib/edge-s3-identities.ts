@@ -35,6 +35,14 @@ async function main(): Promise<void> {
         accessKey: r.inputs.stringData["access-key-id"],
         secretKey: r.inputs.stringData["secret-access-key"],
       };
+    // The k3s servers' keys for etcd snapshot copies (the Secret ansible-pi reads).
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "datavis-etcd-snapshots")
+      held["k3s-servers"] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+        bucket: r.inputs.stringData.bucket,
+        folder: r.inputs.stringData.folder,
+      } as (typeof held)[string];
   }
   // Keys each tenant namespace's Spark jobs hold (spark-s3), and the sample-data Job's (sample-data-s3).
   const spark: Record<string, { accessKey: string; secretKey: string }> = {};
