@@ -8,7 +8,16 @@ import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/ca
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
-import { TenantNotebookIdentity } from "../components/aws/tenant-identity";
+import {
+  POD_IDENTITY_AGENT,
+  TenantNotebookIdentity,
+  TenantSparkIdentity,
+} from "../components/aws/tenant-identity";
+import {
+  TENANT_NOTEBOOK_ROLE,
+  TENANT_SPARK_ROLE,
+  TENANT_SPARK_SERVICE_ACCOUNT,
+} from "../components/platform/tenancy/names";
 import { tenantNamespace } from "../components/shared/naming";
 import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
@@ -137,7 +146,7 @@ export function objectStoreInput(
     region,
     forcePathStyle: false,
     buckets: buckets.names,
-    identity: { kind: "workload", roleArns },
+    identity: { kind: "workload", roleArns, podIdentityAgent: POD_IDENTITY_AGENT },
   };
 }
 
@@ -239,15 +248,30 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   }
 
   // Tenants' notebook servers: one role, scoped per tenant by the Pod Identity namespace session tag.
-  new TenantNotebookIdentity(
-    "tenant-notebooks",
+  const tenantNamespaces = cfg.tenants.map((t) => tenantNamespace(t.name));
+  const tenantNotebooks = new TenantNotebookIdentity(
+    TENANT_NOTEBOOK_ROLE,
     {
       clusterName: cluster.clusterName,
-      namespaces: cfg.tenants.map((t) => tenantNamespace(t.name)),
+      namespaces: tenantNamespaces,
       serviceAccount: "notebook",
       buckets: { notebooks: buckets.names.notebooks, datasets: buckets.names.datasets },
       kmsKeyArn: buckets.kmsKeyArn,
       region: a.region,
+    },
+    opts,
+  );
+  // Tenants' Spark drivers and executors: the same mechanism, over their tenant's prefix of the Spark bucket.
+  new TenantSparkIdentity(
+    TENANT_SPARK_ROLE,
+    {
+      clusterName: cluster.clusterName,
+      namespaces: tenantNamespaces,
+      serviceAccount: TENANT_SPARK_SERVICE_ACCOUNT,
+      buckets: { spark: buckets.names.spark, datasets: buckets.names.datasets },
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+      agent: tenantNotebooks.agent,
     },
     opts,
   );

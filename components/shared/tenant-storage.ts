@@ -9,7 +9,8 @@
  *    any tenant): the notebooks, datasets and Spark buckets, never the database backups' bucket;
  *  - database-backup: CloudNativePG's Barman, the backups bucket only, held by no notebook;
  *  - tenant-<name>: a tenant's notebooks and Spark jobs: its own prefix of the notebooks and Spark buckets,
- *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix.
+ *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix;
+ *  - sample-data: the Job that stages the examples' inputs: `raw/` of the datasets bucket, nothing else.
  */
 
 /** Object-store prefix (in the notebooks and Spark buckets) a whole tenant shares. */
@@ -37,6 +38,8 @@ export interface S3IdentitiesArgs {
   tenants: Record<string, S3Keys>;
   /** k3s servers' keys for etcd snapshot copies: that bucket only (edge, when snapshots are copied). */
   etcdSnapshots?: { bucket: string; keys: S3Keys };
+  /** The sample-data Job's keys. */
+  sampleData?: S3Keys;
 }
 
 /** Identity name of the k3s servers' etcd snapshot keys. */
@@ -48,6 +51,17 @@ export const ETCD_SNAPSHOT_IDENTITY = "k3s-etcd-snapshots";
  */
 export function etcdSnapshotActions(bucket: string): string[] {
   return ["Read", "Write", "List"].map((a) => `${a}:${bucket}`);
+}
+
+/** Identity name of the sample-data Job's keys. */
+export const SAMPLE_DATA_IDENTITY = "sample-data";
+
+/** Prefix of the datasets bucket the sample-data Job writes (where the example jobs read their inputs). */
+export const SAMPLE_DATA_PREFIX = "raw/";
+
+/** What the sample-data Job's keys may do: read, write and list `raw/` of the datasets bucket. */
+export function sampleDataActions(buckets: S3IdentitiesArgs["buckets"]): string[] {
+  return ["Read", "Write", "List"].map((a) => `${a}:${buckets.datasets}/${SAMPLE_DATA_PREFIX}*`);
 }
 
 /** Identity name of the database backups' keys. */
@@ -86,6 +100,7 @@ export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<s
       ...(a.etcdSnapshots
         ? [ident(ETCD_SNAPSHOT_IDENTITY, a.etcdSnapshots.keys, etcdSnapshotActions(a.etcdSnapshots.bucket))]
         : []),
+      ...(a.sampleData ? [ident(SAMPLE_DATA_IDENTITY, a.sampleData, sampleDataActions(a.buckets))] : []),
     ],
   };
 }

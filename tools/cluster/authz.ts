@@ -59,6 +59,8 @@ export function tenants(plan: Plan): { namespace: string; owners: string[] }[] {
  *    anywhere, no SparkApplications in another tenant.
  *  - the backup job (ServiceAccount notebook-backup): lists claims and creates Jobs in the hub's namespace;
  *    no secrets there, nothing in tenants.
+ *  - the sample-data Job (ServiceAccount sample-data, outside every tenant): no Kubernetes rights at all (it
+ *    only talks to object storage): no pods or secrets in its namespace, no SparkApplications in a tenant.
  */
 export function expectations(plan: Plan): Check[] {
   const ts = tenants(plan);
@@ -129,6 +131,14 @@ export function expectations(plan: Plan): Check[] {
     add(p, "get", "secrets", "", ns, false);
     add(p, "delete", "persistentvolumeclaims", "", ns, false);
     for (const t of ts) add(p, "list", "pods", "", t.namespace, false);
+  }
+  const stager = ms.find((o) => o.kind === "ServiceAccount" && o.metadata?.name === "sample-data");
+  if (stager) {
+    const ns = stager.metadata.namespace;
+    const p = sa(ns, "sample-data", `sample-data job (${ns}/sample-data)`);
+    add(p, "create", "pods", "", ns, false);
+    add(p, "get", "secrets", "", ns, false);
+    for (const t of ts) add(p, "create", "sparkapplications", spark, t.namespace, false);
   }
   return checks;
 }
