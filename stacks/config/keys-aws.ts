@@ -202,6 +202,21 @@ export const AWS_KEYS: KeyDef[] = [
     doc: { default: "30", description: "VPC flow log retention (days)" },
   }),
   key({
+    key: "externalDnsZoneId",
+    kind: "text",
+    schema: text(
+      /^Z[A-Z0-9]{4,31}$/,
+      "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/; aws route53 list-hosted-zones)",
+    ),
+    appliesTo: "aws",
+    default: "",
+    doc: {
+      default: '"" (off)',
+      description:
+        "Route 53 hosted zone ID: ExternalDNS writes hub., grafana., headlamp.<domain> there (off: create the records yourself, docs/aws.md)",
+    },
+  }),
+  key({
     key: "notebookPrePuller",
     kind: "bool",
     schema: z.boolean(),
