@@ -73,7 +73,7 @@ export function nlbServiceAnnotations(): Record<string, string> {
 export const POD_READINESS_GATE_LABEL = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" };
 
 /** The controller's role policy: describe anything, write only what carries this cluster's tag. */
-export function loadBalancerControllerPolicy(clusterName: string, region: string): string {
+export function loadBalancerControllerPolicy(clusterName: string, region: string, vpcId: string): string {
   const elb = `arn:aws:elasticloadbalancing:${region}:*`;
   const ownCluster = { "aws:ResourceTag/elbv2.k8s.aws/cluster": clusterName };
   const taggedForCluster = { "aws:RequestTag/elbv2.k8s.aws/cluster": clusterName };
@@ -126,11 +126,11 @@ export function loadBalancerControllerPolicy(clusterName: string, region: string
         Condition: { StringEquals: taggedForCluster },
       },
       {
-        // CreateSecurityGroup also authorizes against the VPC, which carries no request tag.
+        // CreateSecurityGroup also authorizes against the VPC, which carries no request tag: this VPC only.
         Sid: "CreateSecurityGroupInVpc",
         Effect: "Allow",
         Action: "ec2:CreateSecurityGroup",
-        Resource: `arn:aws:ec2:${region}:*:vpc/*`,
+        Resource: `arn:aws:ec2:${region}:*:vpc/${vpcId}`,
       },
       {
         Sid: "TagOnCreate",
@@ -238,8 +238,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         oidcIssuer: args.oidcIssuer,
         ...sa,
         policy: pulumi
-          .output(args.clusterName)
-          .apply((cluster) => loadBalancerControllerPolicy(cluster, args.region)),
+          .all([args.clusterName, args.vpcId])
+          .apply(([cluster, vpc]) => loadBalancerControllerPolicy(cluster, args.region, vpc)),
       },
       { parent: this },
     );
