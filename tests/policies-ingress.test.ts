@@ -51,7 +51,7 @@ describe("policy pack: the ingress load balancer on EKS", () => {
   });
 
   it("an NLB Service without an explicit scheme (the controller's default is internal) is reported", async () => {
-    const { [`${A}scheme`]: _scheme, ...noScheme } = NLB;
+    const noScheme = Object.fromEntries(Object.entries(NLB).filter(([k]) => k !== `${A}scheme`));
     const msgs = await reported("aws-ingress-nlb", () => {
       awsEksCluster();
       controller();
