@@ -72,15 +72,24 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
       const condition = JSON.stringify(s.Condition ?? {});
       // Scoped by this cluster's tag value (upstream only asks that some cluster's tag exist) ...
       const tagged = condition.includes("datavis-dev");
-      // ... or to one VPC, or to network load balancers and their listeners (which carry no tag at creation).
+      // ... or to one VPC, or to listeners of network load balancers (a listener carries no tag when it is
+      // made): never an untagged write, tags included, on a load balancer or security group.
       const oneVpc = resources.every((r) => /:vpc\/vpc-[0-9a-f]+$/.test(r));
-      const nlbOnly = resources.every((r) => /:(loadbalancer|listener)\/net\//.test(r));
+      const listenersOnly =
+        resources.every((r) => /:(loadbalancer|listener)\/net\//.test(r)) &&
+        writes.every((a) => /Listener/.test(a) || resources.every((r) => /:listener\/net\//.test(r)));
       expect(
-        tagged || oneVpc || nlbOnly,
+        tagged || oneVpc || listenersOnly,
         `${s.Sid}: ${writes.join(", ")} on ${resources.join(", ")}`,
       ).to.equal(true);
       if (writes.some((a) => a.startsWith("ec2:")))
         expect(tagged || oneVpc, `${s.Sid}: EC2 writes without this cluster's tag`).to.equal(true);
+      // Retagging what this cluster owns may not rewrite the cluster tag (to hand it to another cluster).
+      if (
+        s.Condition?.StringEquals?.["aws:ResourceTag/elbv2.k8s.aws/cluster"] &&
+        writes.some((a) => /Tags$/.test(a))
+      )
+        expect(s.Condition.Null, s.Sid).to.deep.equal({ "aws:RequestTag/elbv2.k8s.aws/cluster": "true" });
     }
     // No ALB-only services (WAF, Shield, Cognito, certificates): the controller serves Services only.
     const actions = statements.flatMap((s) => list(s.Action));

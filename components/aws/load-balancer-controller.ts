@@ -77,6 +77,8 @@ export function loadBalancerControllerPolicy(clusterName: string, region: string
   const elb = `arn:aws:elasticloadbalancing:${region}:*`;
   const ownCluster = { "aws:ResourceTag/elbv2.k8s.aws/cluster": clusterName };
   const taggedForCluster = { "aws:RequestTag/elbv2.k8s.aws/cluster": clusterName };
+  // A later change may not (re)write the cluster tag: what is this cluster's stays so, nothing else joins.
+  const keepsClusterTag = { "aws:RequestTag/elbv2.k8s.aws/cluster": "true" };
   const nlbResources = [`${elb}:loadbalancer/net/*/*`, `${elb}:targetgroup/*/*`];
   return JSON.stringify({
     Version: "2012-10-17",
@@ -89,22 +91,18 @@ export function loadBalancerControllerPolicy(clusterName: string, region: string
         Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
       },
       {
-        // Read-only discovery (subnets by tag, security groups, pod ENIs, existing load balancers).
+        // Read-only discovery (subnets by tag, security groups, pod ENIs, existing load balancers): the
+        // Describe calls the controller's v3.5.0 source makes (`git grep` of pkg/ and main.go at the tag).
         Sid: "Describe",
         Effect: "Allow",
         Action: [
-          "ec2:DescribeAccountAttributes",
-          "ec2:DescribeAddresses",
           "ec2:DescribeAvailabilityZones",
-          "ec2:DescribeInternetGateways",
           "ec2:DescribeVpcs",
           "ec2:DescribeSubnets",
           "ec2:DescribeSecurityGroups",
           "ec2:DescribeInstances",
           "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeTags",
           "ec2:DescribeRouteTables",
-          "ec2:GetSecurityGroupsForVpc",
           "elasticloadbalancing:DescribeLoadBalancers",
           "elasticloadbalancing:DescribeLoadBalancerAttributes",
           "elasticloadbalancing:DescribeListeners",
@@ -150,7 +148,7 @@ export function loadBalancerControllerPolicy(clusterName: string, region: string
           "ec2:DeleteSecurityGroup",
         ],
         Resource: `arn:aws:ec2:${region}:*:security-group/*`,
-        Condition: { StringEquals: ownCluster },
+        Condition: { StringEquals: ownCluster, Null: keepsClusterTag },
       },
       {
         // The pods' (EKS cluster) security group: rules that let the NLB reach the Traefik pods.
@@ -197,7 +195,7 @@ export function loadBalancerControllerPolicy(clusterName: string, region: string
           "elasticloadbalancing:DeregisterTargets",
         ],
         Resource: nlbResources,
-        Condition: { StringEquals: ownCluster },
+        Condition: { StringEquals: ownCluster, Null: keepsClusterTag },
       },
       {
         // A listener carries no tag when it is created; scoped to network load balancers and their
@@ -209,10 +207,15 @@ export function loadBalancerControllerPolicy(clusterName: string, region: string
           "elasticloadbalancing:DeleteListener",
           "elasticloadbalancing:ModifyListener",
           "elasticloadbalancing:ModifyListenerAttributes",
-          "elasticloadbalancing:AddTags",
-          "elasticloadbalancing:RemoveTags",
         ],
         Resource: [`${elb}:loadbalancer/net/*/*`, `${elb}:listener/net/*/*/*`],
+      },
+      {
+        // Tags on listeners only: tagging a load balancer goes through the cluster-tag statements above.
+        Sid: "ListenerTags",
+        Effect: "Allow",
+        Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+        Resource: `${elb}:listener/net/*/*/*`,
       },
     ],
   });
