@@ -138,8 +138,9 @@ export class IngressTls extends pulumi.ComponentResource {
       ready.push(traefik);
       if (args.service) {
         // The chart names its Service after the release (traefik/traefik-helm-chart@v41.3.0:
-        // traefik/templates/_service.tpl lines 1-11, _helpers.tpl lines 74-85). Helm's wait (atomic) holds
-        // the release until a Service of type LoadBalancer has an address, so the read finds it.
+        // traefik/templates/_service.tpl lines 1-11, _helpers.tpl lines 74-85). Helm's wait (atomic;
+        // helm/helm pkg/kube/ready.go, ReadyChecker.serviceReady) holds the release until a Service of
+        // type LoadBalancer has an address, so the read finds it.
         const svc = k8s.core.v1.Service.get(
           "traefik-service",
           pulumi.interpolate`${ns.metadata.name}/traefik`,
