@@ -8,35 +8,32 @@ import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/ca
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
-import {
-  POD_IDENTITY_AGENT,
-  TenantNotebookIdentity,
-  TenantSparkIdentity,
-} from "../components/aws/tenant-identity";
+import { TenantNotebookIdentity, TenantSparkIdentity } from "../components/aws/tenant-identity";
 import {
   TENANT_NOTEBOOK_ROLE,
   TENANT_SPARK_ROLE,
   TENANT_SPARK_SERVICE_ACCOUNT,
 } from "../components/platform/tenancy/names";
 import { tenantNamespace } from "../components/shared/naming";
-import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
+import { PostgresRds, POSTGRES_RDS_DEFAULTS } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
 import { LoadBalancerController } from "../components/aws/load-balancer-controller";
 import { ExternalDns } from "../components/aws/external-dns";
-import {
-  Platform,
-  type ClusterInput,
-  type DatabaseInput,
-  type IngressServiceInput,
-  type ObjectStoreInput,
-  type ObjectStoreWorkload,
-  type TlsIssuerInput,
-} from "../components/platform";
+import { Platform, type ObjectStoreWorkload } from "../components/platform";
 import { KUBERNETES_VERSION } from "../components/versions";
 import { ONLINE } from "../components/shared/artifacts";
 import type { PlatformConfig } from "./config";
 import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
+import { clusterInput, databaseInput, objectStoreInput, tlsInput } from "./aws-inputs";
+
+export {
+  clusterInput,
+  databaseInput,
+  LETSENCRYPT_PRODUCTION,
+  objectStoreInput,
+  tlsInput,
+} from "./aws-inputs";
 
 /**
  * What the smallest of `instanceTypes` offers pods on EKS (prefix delegation on: 110 pod slots, whose
@@ -52,9 +49,6 @@ export function smallestNode(instanceTypes: string[]): NodeAllocatable {
   });
   return nodes.reduce((m, n) => (n.memoryMi < m.memoryMi ? n : m));
 }
-
-/** Let's Encrypt's production ACME directory. */
-export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 
 /** Control-plane log types: all five in prod; in dev the three that trace who did what (cheaper). */
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -95,69 +89,6 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
       dedicated: true,
     },
   };
-}
-
-function pool(name: PoolName) {
-  return {
-    nodeSelector: { [POOL_LABEL]: name },
-    tolerations: [{ key: POOL_LABEL, operator: "Equal", value: name, effect: "NoSchedule" }],
-  };
-}
-
-/** The cluster as the platform sees it: Traefik as ingress, spot pools for notebooks and Spark. */
-export function clusterInput(
-  cluster: Pick<EksCluster, "provider" | "storageClass" | "architectures">,
-  ingressService?: IngressServiceInput,
-): ClusterInput {
-  return {
-    provider: cluster.provider,
-    storageClass: cluster.storageClass,
-    architectures: cluster.architectures,
-    installIngress: true,
-    ingressClass: "traefik",
-    nodePools: { notebooks: pool("notebooks"), spark: pool("spark") },
-    // Online: charts from their repositories, images from their registries.
-    artifacts: ONLINE,
-    ...(ingressService ? { ingressService } : {}),
-  };
-}
-
-/**
- * RDS as the platform sees it: admin credentials (the platform creates the app and read-only roles with
- * them) and TLS verified against the region's RDS CA, host name included.
- */
-export function databaseInput(
-  database: Pick<PostgresRds, "address" | "port" | "databaseName" | "adminUser" | "adminPassword">,
-  region: string,
-): DatabaseInput {
-  return {
-    host: database.address,
-    port: database.port,
-    database: database.databaseName,
-    adminUser: database.adminUser,
-    adminPassword: database.adminPassword,
-    sslMode: "verify-full",
-    caCertificate: rdsCaBundle(region),
-  };
-}
-
-/** S3 as the platform sees it: the three buckets and one IRSA role per workload (no static keys). */
-export function objectStoreInput(
-  buckets: Pick<Buckets, "names">,
-  roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>>,
-  region: string,
-): ObjectStoreInput {
-  return {
-    region,
-    forcePathStyle: false,
-    buckets: buckets.names,
-    identity: { kind: "workload", roleArns, podIdentityAgent: POD_IDENTITY_AGENT },
-  };
-}
-
-/** Public certificates from Let's Encrypt (HTTP-01 through Traefik). */
-export function tlsInput(email: string): TlsIssuerInput {
-  return { kind: "acme", email, server: LETSENCRYPT_PRODUCTION };
 }
 
 export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
