@@ -78,7 +78,8 @@ def admin(site):
 
 def landed_in(site, admin, login):
     b = sign_in_with_github(site, login)
-    b.start_server("small")
+    r = b.start_server("small")
+    assert "is not in any class or team" not in r.text, f"{login} was refused a server"
     wait_until(
         lambda: admin.api("GET", f"/users/{login}").json()["servers"].get("", {}).get("ready"),
         what=f"{login}'s server ready",
