@@ -76,16 +76,34 @@ def admin(site):
     return sign_in_with_github(site, ADMIN)
 
 
-def landed_in(site, admin, login):
+REFUSED = "is not in any class or team"
+
+
+def start(site, admin, login):
+    """Signs in and starts a server. ("ready", namespace) where it landed, or ("refused", the page's text).
+
+    The hub answers the spawn form with the refusal when the pre_spawn_hook fails at once, or with the
+    pending page when it fails a moment later; then the pending page shows why (JupyterHub 5.5
+    handlers/pages.py SpawnPendingHandler: a failed spawn renders its message)."""
     b = sign_in_with_github(site, login)
     r = b.start_server("small")
-    assert "is not in any class or team" not in r.text, f"{login} was refused a server"
-    wait_until(
-        lambda: admin.api("GET", f"/users/{login}").json()["servers"].get("", {}).get("ready"),
-        what=f"{login}'s server ready",
-    )
-    state = admin.api("GET", f"/users/{login}").json()["servers"][""]["state"]
-    return state["started_with"]["namespace"]
+
+    def outcome():
+        server = admin.api("GET", f"/users/{login}").json()["servers"].get("")
+        if server and server.get("ready"):
+            return ("ready", server["state"]["started_with"]["namespace"])
+        if not server:  # not running nor pending: the spawn failed
+            text = r.text if REFUSED in r.text else b.get(f"/hub/spawn-pending/{login}").text
+            return ("refused", text)
+        return None
+
+    return wait_until(outcome, what=f"{login}'s server ready or refused")
+
+
+def landed_in(site, admin, login):
+    state, where = start(site, admin, login)
+    assert state == "ready", (login, where[-1500:], site.tail(30))
+    return where
 
 
 def test_a_student_whose_only_link_to_a_class_is_a_github_team_lands_in_its_namespace(site, admin):
@@ -107,8 +125,7 @@ def test_a_listed_member_in_no_team_still_lands_in_their_class(site, admin):
 
 
 def test_a_student_whose_teams_match_no_class_is_refused_with_whom_to_ask(site, admin):
-    eve = sign_in_with_github(site, "eve")
-    r = eve.start_server("small")
-    assert "eve is not in any class or team" in r.text, (r.status_code, r.text[-2000:], site.tail())
-    assert ADMIN in r.text
-    assert not admin.api("GET", "/users/eve").json()["servers"].get("", {}).get("ready")
+    state, text = start(site, admin, "eve")
+    assert state == "refused"
+    assert "eve is not in any class or team" in text, (text[-2000:], site.tail())
+    assert ADMIN in text
