@@ -51,24 +51,4 @@ export const GROUP_RULES: Rule[] = [
         : undefined;
     },
   },
-  {
-    // A team whose organization may not sign in never reaches the hub: its students are refused at sign-in.
-    key: "authAllowedOrganizations",
-    appliesTo: "all",
-    after: "authAllowedUsers",
-    check: (v) => {
-      if (v.authProvider !== "github") return undefined;
-      const allowed = new Set((v.authAllowedOrganizations as string[]).map((o) => o.toLowerCase()));
-      const shut = groupsOf(v).find(({ group }) => {
-        const team = group.toLowerCase();
-        return !allowed.has(team) && !allowed.has(team.split(":")[0]);
-      });
-      if (!shut) return undefined;
-      const org = shut.group.split(":")[0];
-      return (
-        `lists neither "${org}" nor "${shut.group}", so the members of tenants[${shut.i}].groups ` +
-        `"${shut.group}" cannot sign in; add "${shut.group}" (or "${org}") to authAllowedOrganizations`
-      );
-    },
-  },
 ];

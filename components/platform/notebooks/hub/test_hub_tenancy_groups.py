@@ -33,7 +33,7 @@ CLASSES = [
 CLIENT_SECRET = "stand-in-client-secret"
 # More teams than one page of GitHub's answer (github.py asks per_page=100): the class's team is on page 2.
 CLUBS = [f"datavis-lab:chess-club-{n:03d}" for n in range(120)]
-PEOPLE = {
+PEOPLE = {  # copied per site: a test may add a person to a team
     "ada": ["datavis-lab", "datavis-lab:physics-101"],  # in physics-101 only through its team
     "grace": ["datavis-lab", *CLUBS, "datavis-lab:stats-101"],  # stats-101's team, after 120 others
     "linus": ["datavis-lab"],  # a listed member of stats-101, in no team
@@ -50,7 +50,7 @@ def site():
     values = hub_values(doc)
     cfg = values["hub"]["config"]
     assert cfg["JupyterHub"]["authenticator_class"] == "github"
-    idp = StandinGitHub(cfg["GitHubOAuthenticator"]["client_id"], CLIENT_SECRET, PEOPLE).start()
+    idp = StandinGitHub(cfg["GitHubOAuthenticator"]["client_id"], CLIENT_SECRET, dict(PEOPLE)).start()
     hub = Hub(
         values,
         plan_config_maps(doc),
@@ -132,6 +132,12 @@ def test_a_student_whose_teams_match_no_class_is_refused_with_whom_to_ask(site, 
     assert state == "refused"
     assert "eve is not in any class or team" in text, (text[-2000:], site.tail())
     assert ADMIN in text
+
+
+
+def test_a_student_added_to_a_class_team_lands_there_at_her_next_sign_in(site, admin):
+    site.idp.people["eve"] = [*PEOPLE["eve"], "datavis-lab:physics-101"]
+    assert landed_in(site, admin, "eve") == "tenant-physics-101", site.tail(40)
 
 
 # -- Microsoft Entra ID: groups arrive as the ID token's `groups` claim, object ids by default -------------
