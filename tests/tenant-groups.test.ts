@@ -8,7 +8,11 @@ import { configError, planCli, releaseValues, runStack } from "./harness";
 import { chartValuesErrors } from "./lib/chart-values";
 
 const ENTRA = { authProvider: "entra", authEntraTenantId: "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" };
-const GOOGLE = { authProvider: "google", authAllowedDomains: '["example.edu"]', authAllowedOrganizations: "[]" };
+const GOOGLE = {
+  authProvider: "google",
+  authAllowedDomains: '["example.edu"]',
+  authAllowedOrganizations: "[]",
+};
 const tenants = (...list: object[]) => ({ tenants: JSON.stringify(list) });
 const hubConfig = async (stack: string, overrides: Record<string, string>) =>
   releaseValues(await runStack(stack, overrides), "jupyterhub").hub.config;
@@ -31,7 +35,9 @@ describe("tenant groups: the hub turns the identity provider's groups into hub g
       plain.GitHubOAuthenticator.allowed_organizations,
     );
     expect(grouped.Authenticator.admin_users).to.deep.equal(plain.Authenticator.admin_users);
-    expect(grouped.GitHubOAuthenticator.oauth_callback_url).to.equal(plain.GitHubOAuthenticator.oauth_callback_url);
+    expect(grouped.GitHubOAuthenticator.oauth_callback_url).to.equal(
+      plain.GitHubOAuthenticator.oauth_callback_url,
+    );
   });
 
   it("Entra: a tenant listing groups turns on manage_groups and reads the id token's groups claim", async () => {
@@ -64,9 +70,15 @@ describe("tenant groups: config refuses groups that could never match", function
   this.timeout(120000);
 
   it("local sign-in has no groups: exit 2 naming tenants[].groups and members as the fix", async () => {
-    const e = await configError("edge", tenants({ name: "lab", members: ["ada"] }, { name: "b", groups: ["x"] }));
+    const e = await configError(
+      "edge",
+      tenants({ name: "lab", members: ["ada"] }, { name: "b", groups: ["x"] }),
+    );
     expect(e.key).to.equal("datavis:tenants");
-    expect(e.message).to.contain("tenants[1].groups").and.contain("local sign-in").and.contain("tenants[1].members");
+    expect(e.message)
+      .to.contain("tenants[1].groups")
+      .and.contain("local sign-in")
+      .and.contain("tenants[1].members");
   });
 
   it("the plan command exits 2 with that one line on stderr, before anything is planned", () => {
@@ -79,13 +91,18 @@ describe("tenant groups: config refuses groups that could never match", function
   });
 
   it("Google groups are refused: the platform configures no Workspace service account", async () => {
-    const e = await configError("dev", { ...GOOGLE, ...tenants({ name: "b", groups: ["stats@example.edu"] }) });
+    const e = await configError("dev", {
+      ...GOOGLE,
+      ...tenants({ name: "b", groups: ["stats@example.edu"] }),
+    });
     expect(e.message).to.contain("tenants[0].groups").and.contain("Google").and.contain("tenants[0].members");
   });
 
   it("GitHub: a group that is not org:team-slug is refused with the form to write", async () => {
     const e = await configError("dev", tenants({ name: "b", groups: ["stats-101"] }));
-    expect(e.message).to.contain('tenants[0].groups: "stats-101" is not a GitHub team').and.contain("org:team-slug");
+    expect(e.message)
+      .to.contain('tenants[0].groups: "stats-101" is not a GitHub team')
+      .and.contain("org:team-slug");
   });
 
   it("GitHub: a team of another organization than the sign-in ones is accepted (sign-in and class are separate)", async () => {
@@ -94,7 +111,10 @@ describe("tenant groups: config refuses groups that could never match", function
   });
 
   it("Entra: any group (object id or name) is accepted as written", async () => {
-    const cfg = await hubConfig("dev", { ...ENTRA, ...tenants({ name: "b", groups: ["Stats 101 students"] }) });
+    const cfg = await hubConfig("dev", {
+      ...ENTRA,
+      ...tenants({ name: "b", groups: ["Stats 101 students"] }),
+    });
     expect(cfg.Authenticator.manage_groups).to.equal(true);
   });
 });

@@ -57,7 +57,11 @@ export function providerGroupsConfig(provider: SignInProvider): HubConfig {
 }
 
 /** `config` with the provider's group settings merged in, when some tenant maps groups. */
-export function withTenantGroups(config: HubConfig, provider: SignInProvider, usesGroups: boolean): HubConfig {
+export function withTenantGroups(
+  config: HubConfig,
+  provider: SignInProvider,
+  usesGroups: boolean,
+): HubConfig {
   if (!usesGroups) return config;
   const out: HubConfig = { ...config };
   for (const [section, settings] of Object.entries(providerGroupsConfig(provider))) {
