@@ -19,6 +19,9 @@
  *   `allowed_google_groups` is set (line 254); the platform has neither, so config refuses Google groups
  *   (stacks/config/rules.ts).
  * - local: NativeAuthenticator has no groups; config refuses them too.
+ * - (a fork adding a generic OIDC provider: GenericOAuthenticator's `auth_state_groups_key` defaults to
+ *   "oauth_user.groups", the userinfo's `groups` claim (generic.py lines 35-44, `claim_groups_key`); set
+ *   it to the claim the provider sends, with manage_groups.)
  * auth_state itself need not be kept (`enable_auth_state` stays off): groups are computed at sign-in from
  * the auth model in memory, and take effect at the user's next sign-in.
  */
