@@ -171,7 +171,12 @@ async function evaluate(kind: Kind): Promise<ServicesRun> {
       : kind === "aws-prod"
         ? settingsFor("prod")
         : kind === "google"
-          ? settingsFor("dev", { authProvider: "google", authAllowedDomains: '["example.edu"]' })
+          ? settingsFor("dev", {
+              authProvider: "google",
+              authAllowedDomains: '["example.edu"]',
+              // dev's class maps a GitHub team; with Google sign-in students are listed by name (no groups).
+              tenants: JSON.stringify([{ name: "stats-101", members: ["student-a"] }]),
+            })
           : settingsFor("edge");
   const resources: Recorded[] = [];
   await pulumi.runtime.setMocks(

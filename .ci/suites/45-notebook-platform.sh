@@ -3,7 +3,8 @@
 #   - a real JupyterHub (the z2jh 4.4.0 hub image's versions) on 127.0.0.1 with the values the plan
 #     generates, real single-user servers, a browser-like client: local sign-up, authorization, lock-out,
 #     every profile, the examples in the home, Grafana's sign-in through the hub, read-only maintenance,
-#     GitHub sign-in against a stand-in GitHub, the activity log (notebooks/hub/test_hub_*.py);
+#     GitHub sign-in against a stand-in GitHub, classes mapped by GitHub team and by Entra group (stand-in
+#     GitHub and Entra ID), the activity log (notebooks/hub/test_hub_*.py);
 #   - the hub's extra config (maintenance mode, activity log) run with the same versions, fed with the
 #     chart values the program passes for dev and edge (normal and in maintenance);
 #   - the notebook backup script: back up, prune, list, restore;

@@ -6,6 +6,7 @@ import { notPublicSource, parseCidr, planSubnets } from "../../components/aws/ci
 import { DOCUMENTATION_ACCOUNTS, instanceArch } from "../../components/aws/catalogue";
 import { imagesWithoutArch, type AwsPool } from "../../components/versions/pool-arch";
 import type { AppliesTo, Values } from "./kit";
+import { GROUP_RULES } from "./rules-groups";
 
 export interface Rule {
   /** The key the message names: the one to change. */
@@ -132,4 +133,6 @@ export const RULES: Rule[] = [
         ? "is required when airGapped is true: images must come from the site's mirror (pulumi config set datavis:registryMirror registry.lab.local:5000)"
         : undefined,
   },
+  // tenants[].groups must be able to match (rules-groups.ts).
+  ...GROUP_RULES,
 ];
