@@ -9,6 +9,8 @@ import { notebookSizingFor, type NodeAllocatable } from "../components/platform/
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
 import { TenantNotebookIdentity } from "../components/aws/tenant-identity";
+import { TenantBackupWriterIdentity } from "../components/aws/tenant-backup-identity";
+import { TENANT_BACKUP_SERVICE_ACCOUNT } from "../components/shared/tenant-backups";
 import { tenantNamespace } from "../components/shared/naming";
 import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
@@ -237,7 +239,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   }
 
   // Tenants' notebook servers: one role, scoped per tenant by the Pod Identity namespace session tag.
-  new TenantNotebookIdentity(
+  const tenantNotebooksIdentity = new TenantNotebookIdentity(
     "tenant-notebooks",
     {
       clusterName: cluster.clusterName,
@@ -248,6 +250,20 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       region: a.region,
     },
     opts,
+  );
+  // Tenants' home-backup copier Jobs: upload only, under backups/tenants/<namespace>/ (same mechanism).
+  new TenantBackupWriterIdentity(
+    "tenant-backup-writer",
+    {
+      clusterName: cluster.clusterName,
+      namespaces: cfg.tenants.map((t) => tenantNamespace(t.name)),
+      serviceAccount: TENANT_BACKUP_SERVICE_ACCOUNT,
+      notebooksBucket: buckets.names.notebooks,
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+    },
+    // The Pod Identity agent add-on comes with the notebooks' identity.
+    { ...opts, dependsOn: [tenantNotebooksIdentity] },
   );
 
   const platform = new Platform(

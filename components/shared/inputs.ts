@@ -60,6 +60,11 @@ export type ObjectStoreIdentity =
       secretAccessKey: pulumi.Input<string>;
       /** Each tenant's own keys (scoped to its prefixes), by tenant name: what its notebook servers hold. */
       tenants?: Record<string, { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }>;
+      /** Each tenant's home-backup writer keys (upload under its backup prefix only), by tenant name. */
+      tenantBackupWriters?: Record<
+        string,
+        { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }
+      >;
     };
 
 /** Platform workloads that touch object storage, each with its own identity and bucket/prefix scope. */

@@ -9,8 +9,11 @@
  *    any tenant): the notebooks, datasets and Spark buckets, never the database backups' bucket;
  *  - database-backup: CloudNativePG's Barman, the backups bucket only, held by no notebook;
  *  - tenant-<name>: a tenant's notebooks and Spark jobs: its own prefix of the notebooks and Spark buckets,
- *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix.
+ *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix;
+ *  - tenant-<name>-backup-writer: the tenant's home-backup copier Jobs: upload only, under its backup
+ *    prefix (./tenant-backups.ts).
  */
+import { seaweedBackupWriters } from "./tenant-backups";
 
 /** Object-store prefix (in the notebooks and Spark buckets) a whole tenant shares. */
 export function tenantPrefix(tenant: string): string {
@@ -35,6 +38,8 @@ export interface S3IdentitiesArgs {
   databaseBackup: S3Keys;
   /** Each tenant's keys, by tenant name. */
   tenants: Record<string, S3Keys>;
+  /** Each tenant's home-backup writer keys, by tenant name: upload only (./tenant-backups.ts). */
+  backupWriters?: Record<string, S3Keys>;
   /** k3s servers' keys for etcd snapshot copies: that bucket only (edge, when snapshots are copied). */
   etcdSnapshots?: { bucket: string; keys: S3Keys };
 }
@@ -66,12 +71,16 @@ export function tenantActions(tenant: string, buckets: S3IdentitiesArgs["buckets
 }
 
 /** SeaweedFS's S3 identities document (`-s3.config`, the chart's existingConfigSecret). */
-export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<string, unknown>[] } {
+export function seaweedS3Identities(a: S3IdentitiesArgs): {
+  identities: Record<string, unknown>[];
+  policies?: { name: string; content: string }[];
+} {
   const ident = (name: string, keys: S3Keys, actions: string[]) => ({
     name,
     credentials: [{ accessKey: keys.accessKey, secretKey: keys.secretKey }],
     actions,
   });
+  const writers = seaweedBackupWriters(a.backupWriters ?? {}, a.buckets.notebooks);
   return {
     identities: [
       ident(
@@ -86,6 +95,8 @@ export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<s
       ...(a.etcdSnapshots
         ? [ident(ETCD_SNAPSHOT_IDENTITY, a.etcdSnapshots.keys, etcdSnapshotActions(a.etcdSnapshots.bucket))]
         : []),
+      ...writers.identities,
     ],
+    ...(writers.policies.length > 0 ? { policies: writers.policies } : {}),
   };
 }
