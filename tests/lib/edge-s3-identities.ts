@@ -34,6 +34,12 @@ async function main(): Promise<void> {
         accessKey: r.inputs.stringData["access-key-id"],
         secretKey: r.inputs.stringData["secret-access-key"],
       };
+    // Keys each tenant namespace's home-backup copier Jobs hold (write-only, notebook-backup-writer).
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "notebook-backup-writer")
+      held[`${m.namespace}/backup-writer`] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+      };
     // The k3s servers' keys for etcd snapshot copies (the Secret ansible-pi reads).
     if (r.type === "kubernetes:core/v1:Secret" && m?.name === "datavis-etcd-snapshots")
       held["k3s-servers"] = {
@@ -43,9 +49,21 @@ async function main(): Promise<void> {
         folder: r.inputs.stringData.folder,
       } as (typeof held)[string];
   }
+  // The home backups' controller: its namespace and environment (pod templates, tenant prefixes).
+  const cron = run.resources.find(
+    (r) => r.type === "kubernetes:batch/v1:CronJob" && r.inputs.metadata?.name === "notebook-backup",
+  );
+  const backup = cron && {
+    namespace: cron.inputs.metadata.namespace,
+    env: cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env,
+  };
   process.stdout.write(
-    JSON.stringify({ identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config), buckets, held }) +
-      "\n",
+    JSON.stringify({
+      identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config),
+      buckets,
+      held,
+      backup,
+    }) + "\n",
   );
 }
 
