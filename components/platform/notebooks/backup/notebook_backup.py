@@ -1,7 +1,7 @@
 """Notebook home backups into the notebooks bucket, and restores from it.
 
   notebook_backup.py run                      every user's volume: one copier Job each, then prune
-  notebook_backup.py copy USER                (in a copier Job) upload /backup-source to the bucket
+  notebook_backup.py copy USER [DATE]         (in a copier Job) upload /backup-source to the bucket
   notebook_backup.py list USER                the days backed up for USER (every namespace's prefix)
   notebook_backup.py restore USER DATE        start a Job that puts DATE's backup into the user's volume
   notebook_backup.py put-back USER DATE       (in that Job, hub namespace) download into /restore-target/restored-DATE/
@@ -95,7 +95,8 @@ def job_manifest(kind, user, pvc, day, node_of_server=None, tenant_prefix=None, 
     source = "BACKUP_TENANT_POD_TEMPLATE" if tenant_prefix else "BACKUP_POD_TEMPLATE"
     template = json.loads(env(source))  # image, env, resources, security: set by backup.ts
     container = template["containers"][0]
-    container["args"] = [kind, user] + ([day.isoformat()] if kind == "put-back" else [])
+    # The day is the controller's: a copier that starts after midnight still files under the run's day.
+    container["args"] = [kind, user, day.isoformat()]
     if tenant_prefix:
         extra = [{"name": "BACKUP_PREFIX", "value": tenant_prefix}]
         if kind == "put-back":
@@ -354,8 +355,9 @@ def _is_date(text):
 def main(argv):
     if argv[:1] == ["run"]:
         run()
-    elif len(argv) == 2 and argv[0] == "copy":
-        copy(argv[1], s3_client(), env("BACKUP_BUCKET"), SOURCE_DIR)
+    elif len(argv) in (2, 3) and argv[0] == "copy":
+        day = dt.date.fromisoformat(argv[2]) if len(argv) == 3 else None
+        copy(argv[1], s3_client(), env("BACKUP_BUCKET"), SOURCE_DIR, today=day)
     elif len(argv) == 2 and argv[0] == "list":
         list_everywhere(argv[1], s3_client(), env("BACKUP_BUCKET"))
     elif len(argv) == 3 and argv[0] == "restore":

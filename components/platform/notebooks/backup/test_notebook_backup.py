@@ -77,7 +77,7 @@ def test_copy_jobs_mount_the_home_volume_read_only_on_the_servers_node():
     spec = job["spec"]["template"]["spec"]
     assert spec["volumes"][-1] == {"name": "home", "persistentVolumeClaim": {"claimName": "claim-alice", "readOnly": True}}
     assert spec["containers"][0]["volumeMounts"][-1]["readOnly"] is True
-    assert spec["containers"][0]["args"] == ["copy", "Alice@Example.org"]
+    assert spec["containers"][0]["args"] == ["copy", "Alice@Example.org", "2026-11-24"]
     assert spec["nodeName"] == "node-7"
     assert job["metadata"]["generateName"].startswith("notebook-copy-alice-example-org-")
 
