@@ -86,3 +86,12 @@ export function seaweedBackupWriters(
 
 /** Service account of the copier Jobs in a tenant namespace (AWS: associated with the writer role). */
 export const TENANT_BACKUP_SERVICE_ACCOUNT = "notebook-backup";
+
+/** What the plan and `kubectl describe namespace` say about a tenant's home backups. */
+export function tenantBackupSummary(tenant: string, identity: "keys" | "workload"): string {
+  const who =
+    identity === "keys"
+      ? `S3 identity ${tenantBackupWriterIdentity(tenant)}`
+      : `IAM role tenant-backup-writer via EKS Pod Identity (service account ${TENANT_BACKUP_SERVICE_ACCOUNT})`;
+  return `${tenantBackupPrefix(tenant)} of the notebooks bucket; copier Jobs upload as ${who}, upload only; read, prune and restore by the platform's backup identity`;
+}
