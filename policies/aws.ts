@@ -4,6 +4,7 @@
  * @pulumi/aws 7.x and @pulumi/eks 4.x tokens.
  */
 import type { Rule } from "./lib";
+import { autoScalingRules } from "./aws-autoscaling";
 import { ec2Rules } from "./aws-ec2";
 import { eksRules } from "./aws-eks";
 import { iamRules } from "./aws-iam";
@@ -21,5 +22,6 @@ export const awsRules: Rule[] = [
   ...eksRules,
   ...networkRules,
   ...ec2Rules,
+  ...autoScalingRules,
   ...iamRules,
 ];

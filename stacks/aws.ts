@@ -8,7 +8,16 @@ import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/ca
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
-import { TenantNotebookIdentity } from "../components/aws/tenant-identity";
+import {
+  POD_IDENTITY_AGENT,
+  TenantNotebookIdentity,
+  TenantSparkIdentity,
+} from "../components/aws/tenant-identity";
+import {
+  TENANT_NOTEBOOK_ROLE,
+  TENANT_SPARK_ROLE,
+  TENANT_SPARK_SERVICE_ACCOUNT,
+} from "../components/platform/tenancy/names";
 import { TenantBackupWriterIdentity } from "../components/aws/tenant-backup-identity";
 import { TENANT_BACKUP_SERVICE_ACCOUNT } from "../components/shared/tenant-backups";
 import { tenantNamespace } from "../components/shared/naming";
@@ -139,7 +148,7 @@ export function objectStoreInput(
     region,
     forcePathStyle: false,
     buckets: buckets.names,
-    identity: { kind: "workload", roleArns },
+    identity: { kind: "workload", roleArns, podIdentityAgent: POD_IDENTITY_AGENT },
   };
 }
 
@@ -168,6 +177,8 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       cidr: a.vpcCidr,
       azCount: a.azCount,
       natGateways: a.natGateways,
+      natMode: a.natMode,
+      natInstanceType: a.natInstanceType,
       flowLogRetentionDays: a.flowLogRetentionDays,
       clusterName: name,
       protect: prod,
@@ -239,15 +250,30 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   }
 
   // Tenants' notebook servers: one role, scoped per tenant by the Pod Identity namespace session tag.
-  const tenantNotebooksIdentity = new TenantNotebookIdentity(
-    "tenant-notebooks",
+  const tenantNamespaces = cfg.tenants.map((t) => tenantNamespace(t.name));
+  const tenantNotebooks = new TenantNotebookIdentity(
+    TENANT_NOTEBOOK_ROLE,
     {
       clusterName: cluster.clusterName,
-      namespaces: cfg.tenants.map((t) => tenantNamespace(t.name)),
+      namespaces: tenantNamespaces,
       serviceAccount: "notebook",
       buckets: { notebooks: buckets.names.notebooks, datasets: buckets.names.datasets },
       kmsKeyArn: buckets.kmsKeyArn,
       region: a.region,
+    },
+    opts,
+  );
+  // Tenants' Spark drivers and executors: the same mechanism, over their tenant's prefix of the Spark bucket.
+  new TenantSparkIdentity(
+    TENANT_SPARK_ROLE,
+    {
+      clusterName: cluster.clusterName,
+      namespaces: tenantNamespaces,
+      serviceAccount: TENANT_SPARK_SERVICE_ACCOUNT,
+      buckets: { spark: buckets.names.spark, datasets: buckets.names.datasets },
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+      agent: tenantNotebooks.agent,
     },
     opts,
   );
@@ -256,14 +282,14 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
     "tenant-backup-writer",
     {
       clusterName: cluster.clusterName,
-      namespaces: cfg.tenants.map((t) => tenantNamespace(t.name)),
+      namespaces: tenantNamespaces,
       serviceAccount: TENANT_BACKUP_SERVICE_ACCOUNT,
       notebooksBucket: buckets.names.notebooks,
       kmsKeyArn: buckets.kmsKeyArn,
       region: a.region,
     },
     // The Pod Identity agent add-on comes with the notebooks' identity.
-    { ...opts, dependsOn: [tenantNotebooksIdentity] },
+    { ...opts, dependsOn: [tenantNotebooks.agent] },
   );
 
   const platform = new Platform(

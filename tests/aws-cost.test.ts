@@ -55,7 +55,8 @@ describe("aws cost estimate", () => {
     const pool = systemPoolFit(run)!;
     expect(pool.fits, pool.summary).to.equal(true);
     const system = line(e, `system nodes (${pool.instanceType}`);
-    expect(system.idle).to.be.greaterThan(pool.minNodes * 0.0832 * 730 * 0.99);
+    const hourly = loadPricing("us-east-1")!.ec2OnDemandPerHour[pool.instanceType];
+    expect(system.idle).to.be.greaterThan(pool.minNodes * hourly * 730 * 0.99);
   });
 
   it("spot notebook and Spark nodes cost nothing at idle and something when users are active", async () => {

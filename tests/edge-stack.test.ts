@@ -216,12 +216,18 @@ describe("edge stack: in-cluster database and object store on an existing cluste
     const identities = JSON.parse(config.inputs.stringData.seaweedfs_s3_config).identities;
     const accessKey = one(run, "random:index/randomString:RandomString", "object-store-access-key-id");
     // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant,
-    // and the k3s servers' for etcd snapshot copies.
+    // the k3s servers' for etcd snapshot copies, and the sample-data Job's (raw/ of the datasets).
     expect(identities.map((i: any) => i.name)).to.deep.equal([
       "platform",
       "database-backup",
       "tenant-lab",
       "k3s-etcd-snapshots",
+      "sample-data",
+    ]);
+    expect(identities[4].actions).to.deep.equal([
+      "Read:datasets/raw/*",
+      "Write:datasets/raw/*",
+      "List:datasets/raw/*",
     ]);
     expect(identities[0].credentials[0].accessKey).to.be.a("string").and.not.be.empty;
     expect(identities[0].actions).to.deep.equal(["Admin:notebooks", "Admin:datasets", "Admin:spark"]);

@@ -125,6 +125,9 @@ describe("npm run versions -- --check", () => {
     expect(r.stdout).to.include(
       "cluster-autoscaler image v1.36.1 must be on the cluster's minor; EKS is 1.35",
     );
+    expect(r.stdout).to.include(
+      "EKS add-on kube-proxy v1.36.0-eksbuild.21 must be on the cluster's minor; EKS is 1.35",
+    );
   });
 
   it("exits 2 with one line for an unknown --set name or a malformed version", () => {

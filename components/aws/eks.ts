@@ -9,7 +9,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseArgs, splitImage } from "../shared/artifacts";
-import { IMAGES, type EksAddon } from "../versions";
+import { EKS_ADDON_VERSIONS, IMAGES, type EksAddon } from "../versions";
 import { instanceArch } from "./catalogue";
 import { IrsaRole, SYSTEM_SERVICE_ACCOUNTS } from "./identity";
 import { kmsKey } from "./kms";
@@ -135,11 +135,7 @@ export class EksCluster extends pulumi.ComponentResource {
     // control plane, its IAM role, the OIDC provider and the add-ons use the default AWS provider (no
     // defaultTags, other credentials than the VPC's when aws:profile or assumeRoles is set).
     const awsProvider = this.getProvider("aws::");
-    const addonVersion = (addon: EksAddon) =>
-      aws.eks.getAddonVersionOutput(
-        { addonName: addon, kubernetesVersion: args.version, mostRecent: false },
-        { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
-      ).version;
+    const addonVersion = (addon: EksAddon) => EKS_ADDON_VERSIONS[addon];
     const cluster = new eks.Cluster(
       `${name}-eks`,
       {

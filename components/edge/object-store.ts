@@ -106,6 +106,8 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
     );
     const etcdBucket = args.etcdSnapshotBucket;
     this.etcdSnapshotKeys = etcdBucket ? keys(`${name}-etcd-snapshots`) : undefined;
+    // The sample-data Job's: it writes `raw/` of the datasets bucket and nothing else.
+    const sampleDataKeys = keys(`${name}-sample-data`);
     // SeaweedFS reads its S3 identities from this JSON (the chart's `existingConfigSecret` contract); each
     // holder's reach is in components/platform/tenancy/object-store.ts.
     const plain = (k: Keys) => pulumi.all([k.accessKeyId, k.secretAccessKey]);
@@ -115,9 +117,10 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
         plain(this.databaseBackupKeys),
         pulumi.all(Object.fromEntries(Object.entries(tenantKeys).map(([t, k]) => [t, plain(k)]))),
         this.etcdSnapshotKeys ? plain(this.etcdSnapshotKeys) : undefined,
+        plain(sampleDataKeys),
         pulumi.all(Object.fromEntries(Object.entries(writerKeys).map(([t, k]) => [t, plain(k)]))),
       ])
-      .apply(([p, backup, tenants, etcd, writers]) =>
+      .apply(([p, backup, tenants, etcd, sample, writers]) =>
         JSON.stringify(
           seaweedS3Identities({
             buckets,
@@ -133,6 +136,7 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
             ...(etcd && etcdBucket
               ? { etcdSnapshots: { bucket: etcdBucket, keys: { accessKey: etcd[0], secretKey: etcd[1] } } }
               : {}),
+            sampleData: { accessKey: sample[0], secretKey: sample[1] },
           }),
         ),
       );
@@ -197,6 +201,10 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
             { accessKeyId: k.accessKeyId, secretAccessKey: pulumi.secret(k.secretAccessKey) },
           ]),
         ),
+        sampleData: {
+          accessKeyId: sampleDataKeys.accessKeyId,
+          secretAccessKey: pulumi.secret(sampleDataKeys.secretAccessKey),
+        },
         tenantBackupWriters: Object.fromEntries(
           Object.entries(writerKeys).map(([t, k]) => [
             t,

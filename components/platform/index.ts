@@ -21,6 +21,7 @@ import {
   TenantDatabaseLogins,
   TenantDatabases,
   tenancyAnnotations,
+  TenantHomeGuard,
   TenantNotebookNamespaces,
 } from "./tenancy";
 
@@ -155,6 +156,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       inCluster,
     );
+    // Classmates share a namespace: the API server keeps each one's home volume out of the others' jobs.
+    new TenantHomeGuard("tenant-homes", {}, inCluster);
     // Plain HTTP to the hub is redirected to HTTPS by whichever Traefik serves the cluster.
     new HttpsRedirect(
       "hub",

@@ -10,6 +10,7 @@
  *  - database-backup: CloudNativePG's Barman, the backups bucket only, held by no notebook;
  *  - tenant-<name>: a tenant's notebooks and Spark jobs: its own prefix of the notebooks and Spark buckets,
  *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix;
+ *  - sample-data: the Job that stages the examples' inputs: `raw/` of the datasets bucket, nothing else.
  *  - tenant-<name>-backup-writer: the tenant's home-backup copier Jobs: upload only, under its backup
  *    prefix (./tenant-backups.ts).
  */
@@ -42,6 +43,8 @@ export interface S3IdentitiesArgs {
   backupWriters?: Record<string, S3Keys>;
   /** k3s servers' keys for etcd snapshot copies: that bucket only (edge, when snapshots are copied). */
   etcdSnapshots?: { bucket: string; keys: S3Keys };
+  /** The sample-data Job's keys. */
+  sampleData?: S3Keys;
 }
 
 /** Identity name of the k3s servers' etcd snapshot keys. */
@@ -53,6 +56,17 @@ export const ETCD_SNAPSHOT_IDENTITY = "k3s-etcd-snapshots";
  */
 export function etcdSnapshotActions(bucket: string): string[] {
   return ["Read", "Write", "List"].map((a) => `${a}:${bucket}`);
+}
+
+/** Identity name of the sample-data Job's keys. */
+export const SAMPLE_DATA_IDENTITY = "sample-data";
+
+/** Prefix of the datasets bucket the sample-data Job writes (where the example jobs read their inputs). */
+export const SAMPLE_DATA_PREFIX = "raw/";
+
+/** What the sample-data Job's keys may do: read, write and list `raw/` of the datasets bucket. */
+export function sampleDataActions(buckets: S3IdentitiesArgs["buckets"]): string[] {
+  return ["Read", "Write", "List"].map((a) => `${a}:${buckets.datasets}/${SAMPLE_DATA_PREFIX}*`);
 }
 
 /** Identity name of the database backups' keys. */
@@ -95,6 +109,7 @@ export function seaweedS3Identities(a: S3IdentitiesArgs): {
       ...(a.etcdSnapshots
         ? [ident(ETCD_SNAPSHOT_IDENTITY, a.etcdSnapshots.keys, etcdSnapshotActions(a.etcdSnapshots.bucket))]
         : []),
+      ...(a.sampleData ? [ident(SAMPLE_DATA_IDENTITY, a.sampleData, sampleDataActions(a.buckets))] : []),
       ...writers.identities,
     ],
     ...(writers.policies.length > 0 ? { policies: writers.policies } : {}),

@@ -134,7 +134,8 @@ export const EDGE_KEYS: KeyDef[] = [
     default: 30833,
     doc: {
       default: "30833",
-      description: "NodePort where k3s servers reach the S3 API for etcd snapshots (the servers' own network)",
+      description:
+        "NodePort where k3s servers reach the S3 API for etcd snapshots (the servers' own network)",
     },
   }),
   key({

@@ -206,6 +206,8 @@ function build(v: Values, stack: string): PlatformConfig {
       vpcCidr: v.vpcCidr,
       azCount: v.azCount,
       natGateways: v.natGateways,
+      natMode: v.natMode,
+      natInstanceType: v.natInstanceType,
       apiAllowedCidrs: v.apiAllowedCidrs,
       clusterAdminArns: v.clusterAdminArns,
       systemNodeInstanceType: v.systemNodeInstanceType,

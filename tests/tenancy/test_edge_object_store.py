@@ -144,3 +144,29 @@ def test_no_notebook_or_job_key_reaches_the_etcd_snapshots(s3, plan, namespace, 
     refused(lambda: c.get_object(bucket, f"{folder}/etcd-snapshot-pi-2-1"))
     refused(lambda: c.list_keys(bucket, ""))
     refused(lambda: c.delete_object(bucket, f"{folder}/etcd-snapshot-pi-2-1"))
+
+
+@pytest.mark.parametrize("namespace", [f"tenant-{A}", f"tenant-{B}"])
+def test_a_tenants_spark_keys_are_its_own_and_reach_no_other_tenant(s3, plan, namespace):
+    # The spark-s3 Secret the tenant's drivers and executors read: the tenant's own identity.
+    assert plan["spark"][namespace] == plan["held"][namespace]
+    me, other = (A, B) if namespace == f"tenant-{A}" else (B, A)
+    c = s3.client(plan["spark"][namespace]["accessKey"], plan["spark"][namespace]["secretKey"])
+    c.put_object("spark", f"tenants/{me}/event-logs/app-9", b"mine")
+    refused(lambda: c.put_object("spark", f"tenants/{other}/event-logs/app-9", b"planted"))
+    refused(lambda: c.get_object("notebooks", "backups/2026-11-30/home-alice.tar.gz"))
+
+
+def test_the_sample_data_keys_write_raw_of_the_datasets_and_nothing_else(s3, plan):
+    keys = plan["sampleData"]
+    assert keys not in plan["held"].values() and keys not in plan["spark"].values()
+    stage = s3.client(keys["accessKey"], keys["secretKey"])
+    stage.put_object("datasets", "raw/stocks.csv", b"date,price")
+    assert stage.get_object("datasets", "raw/stocks.csv") == b"date,price"
+    assert "raw/flights.csv" in stage.list_keys("datasets", "raw/")
+    refused(lambda: stage.put_object("datasets", "uploads/grades.csv", b"planted"))
+    refused(lambda: stage.put_object("spark", f"tenants/{A}/event-logs/app-1", b"planted"))
+    refused(lambda: stage.get_object("notebooks", f"tenants/{A}/a.csv"))
+    refused(lambda: stage.get_object("notebooks", "backups/2026-11-30/home-alice.tar.gz"))
+    refused(lambda: stage.get_object("backups", "platform-db/base/0001/data.tar"))
+    refused(lambda: stage.list_keys("backups", ""))

@@ -60,6 +60,8 @@ export function tenants(plan: Plan): { namespace: string; owners: string[] }[] {
  *  - the backup controller (ServiceAccount notebook-backup of the hub's namespace): lists claims and pods
  *    and creates Jobs in the hub's namespace and in each tenant namespace; no Secrets anywhere;
  *  - a tenant's backup copier account and a tenant's student server: no Jobs, in their tenant or another.
+ *  - the sample-data Job (ServiceAccount sample-data, outside every tenant): no Kubernetes rights at all (it
+ *    only talks to object storage): no pods or secrets in its namespace, no SparkApplications in a tenant.
  */
 export function expectations(plan: Plan): Check[] {
   const ts = tenants(plan);
@@ -156,6 +158,14 @@ export function expectations(plan: Plan): Check[] {
     if (other && other.namespace !== t.namespace)
       add(student, "create", "jobs", "batch", other.namespace, false);
     add(student, "create", "jobs", "batch", t.namespace, false);
+  }
+  const stager = ms.find((o) => o.kind === "ServiceAccount" && o.metadata?.name === "sample-data");
+  if (stager) {
+    const ns = stager.metadata.namespace;
+    const p = sa(ns, "sample-data", `sample-data job (${ns}/sample-data)`);
+    add(p, "create", "pods", "", ns, false);
+    add(p, "get", "secrets", "", ns, false);
+    for (const t of ts) add(p, "create", "sparkapplications", spark, t.namespace, false);
   }
   return checks;
 }

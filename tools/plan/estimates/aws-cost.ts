@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ProgramRun, RecordedResource } from "../offline";
+import { autoScalingGroupLines, compareWithFloor, placeholderNodeLines } from "./aws-cost-floor";
 
 interface Pricing {
   region: string;
@@ -163,6 +164,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     add("NAT gateway", n.name, price.natGateway.perHour * H, price.natGateway.perHour * H + data);
   });
   for (const e of of("aws:ec2/eip:Eip")) add("public IPv4 address", e.name, price.publicIpv4PerHour * H);
+  // The NAT instance (natMode: instance) and any other Auto Scaling group the program makes.
+  for (const l of autoScalingGroupLines(of, price, (u) => unpriced.push(u)))
+    add(l.item, l.resource, l.idle, l.active);
 
   // Node groups: the system group runs around the clock; spot groups only for active users.
   const launchTemplates = new Map(of("aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.name, t]));
@@ -202,6 +206,11 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
       activeNodeHours * n.hourly + (activeNodeHours / H) * n.disk,
     );
   }
+
+  // Notebook nodes that z2jh's user placeholders keep up around the clock.
+  const prefixDelegation = of("eks:index:Cluster")[0]?.inputs?.vpcCniOptions?.enablePrefixDelegation === true;
+  for (const l of placeholderNodeLines(of, price, prefixDelegation))
+    add(l.item, l.resource, l.idle, l.active);
 
   // Database.
   for (const db of of("aws:rds/instance:Instance")) {
@@ -296,6 +305,7 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     floorParts,
     idleToFloor: round(idle / floor),
     idleWithoutUsersToFloor: round(idleWithoutUsers / floor),
+    floorComparison: compareWithFloor(lines, floorParts, idle, floor),
     breakdown: Object.fromEntries(
       lines.map((l) => [`${l.item} [${l.resource}]`, { idle: l.idle, active: l.active }]),
     ),
