@@ -8,6 +8,7 @@ import { autoScalingRules } from "./aws-autoscaling";
 import { ec2Rules } from "./aws-ec2";
 import { eksRules } from "./aws-eks";
 import { iamRules } from "./aws-iam";
+import { ingressLoadBalancer } from "./aws-ingress";
 import { networkRules } from "./aws-network";
 import { rdsCoreRules } from "./aws-rds";
 import { rdsAccessRules } from "./aws-rds-access";
@@ -24,4 +25,5 @@ export const awsRules: Rule[] = [
   ...ec2Rules,
   ...autoScalingRules,
   ...iamRules,
+  ingressLoadBalancer,
 ];

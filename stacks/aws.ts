@@ -23,10 +23,13 @@ import { TENANT_BACKUP_SERVICE_ACCOUNT } from "../components/shared/tenant-backu
 import { tenantNamespace } from "../components/shared/naming";
 import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
+import { LoadBalancerController } from "../components/aws/load-balancer-controller";
+import { ExternalDns } from "../components/aws/external-dns";
 import {
   Platform,
   type ClusterInput,
   type DatabaseInput,
+  type IngressServiceInput,
   type ObjectStoreInput,
   type ObjectStoreWorkload,
   type TlsIssuerInput,
@@ -106,6 +109,7 @@ function pool(name: PoolName) {
 /** The cluster as the platform sees it: Traefik as ingress, spot pools for notebooks and Spark. */
 export function clusterInput(
   cluster: Pick<EksCluster, "provider" | "storageClass" | "architectures">,
+  ingressService?: IngressServiceInput,
 ): ClusterInput {
   return {
     provider: cluster.provider,
@@ -116,6 +120,7 @@ export function clusterInput(
     nodePools: { notebooks: pool("notebooks"), spark: pool("spark") },
     // Online: charts from their repositories, images from their registries.
     artifacts: ONLINE,
+    ...(ingressService ? { ingressService } : {}),
   };
 }
 
@@ -292,10 +297,33 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
     { ...opts, dependsOn: [tenantNotebooks.agent] },
   );
 
+  // The ingress NLB's maker, on the system pool; Traefik's Service waits for it (its ingressService).
+  const issuer = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer };
+  const system = { nodeSelector: { [POOL_LABEL]: "system" }, provider: cluster.provider, source: ONLINE };
+  const lbController = new LoadBalancerController(
+    "load-balancer-controller",
+    { ...issuer, ...system, clusterName: cluster.clusterName, vpcId: vpc.vpcId, region: a.region },
+    { ...opts, dependsOn: [cluster] },
+  );
+  // Optional: the endpoints' DNS records kept in an existing Route 53 zone (else made by hand, docs/aws.md).
+  if (a.externalDnsZoneId)
+    new ExternalDns(
+      "external-dns",
+      {
+        ...issuer,
+        ...system,
+        zoneId: a.externalDnsZoneId,
+        domain: cfg.domain,
+        txtOwnerId: name,
+        region: a.region,
+      },
+      { ...opts, dependsOn: [cluster] },
+    );
+
   const platform = new Platform(
     "platform",
     {
-      cluster: clusterInput(cluster),
+      cluster: clusterInput(cluster, lbController.ingressService),
       database: databaseInput(database, a.region),
       objectStore: objectStoreInput(buckets, roleArns, a.region),
       tls: tlsInput(a.acmeEmail),
@@ -315,5 +343,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
     hubUrl: platform.urls.hub,
     grafanaUrl: platform.urls.grafana,
     headlampUrl: platform.urls.headlamp,
+    // Point hub., grafana. and headlamp.<domain> at it (CNAME or Route 53 alias; docs/aws.md).
+    ingressHostname: platform.ingressAddress,
   };
 }

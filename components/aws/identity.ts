@@ -76,6 +76,10 @@ export const SYSTEM_SERVICE_ACCOUNTS = {
   clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
   /** The name the EBS CSI add-on uses for its controller. */
   ebsCsi: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
+  /** Makes the ingress NLB (load-balancer-controller.ts). */
+  loadBalancerController: { namespace: "kube-system", serviceAccount: "aws-load-balancer-controller" },
+  /** Keeps the endpoints' records in the Route 53 zone, when `externalDnsZoneId` is set (external-dns.ts). */
+  externalDns: { namespace: "kube-system", serviceAccount: "external-dns" },
 } as const;
 
 export interface IrsaRoleArgs {

@@ -55,6 +55,11 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
   /** https URLs of the platform's endpoints. */
   readonly urls: { hub: string; grafana: string; headlamp: string };
+  /**
+   * Host name (or IP) of the load balancer in front of the ingress, where the target's load-balancer
+   * controller makes it (ClusterInput.ingressService); the endpoints' DNS records point at it.
+   */
+  readonly ingressAddress?: pulumi.Output<string>;
   /** Namespace of each tenant. */
   readonly tenantNamespaces: Record<string, pulumi.Output<string>>;
 
@@ -174,6 +179,7 @@ export class Platform extends pulumi.ComponentResource {
       grafana: services.urls.grafana,
       headlamp: services.urls.headlamp,
     };
+    this.ingressAddress = services.ingressAddress;
     this.registerOutputs({ urls: this.urls });
   }
 }

@@ -32,6 +32,21 @@ export interface ClusterInput {
    * (`releaseArgs`, `imageRef` in ./artifacts).
    */
   artifacts: ArtifactSource;
+  /**
+   * The ingress controller's Service where the target brings its own load-balancer controller (AWS: the
+   * AWS Load Balancer Controller's NLB). Unset: the chart's plain Service of type LoadBalancer (k3s ServiceLB).
+   */
+  ingressService?: IngressServiceInput;
+}
+
+/** How the ingress Service is exposed by the target's load-balancer controller. */
+export interface IngressServiceInput {
+  /** Annotations of the Service that select and configure the load balancer. */
+  annotations: Record<string, string>;
+  /** Labels of the ingress namespace (AWS: the controller's pod readiness gates). */
+  namespaceLabels?: Record<string, string>;
+  /** What must exist before the Service (its controller), so no other controller takes the Service. */
+  dependsOn: pulumi.Resource[];
 }
 
 export interface DatabaseInput {

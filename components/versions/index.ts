@@ -58,6 +58,21 @@ export const CHARTS = {
     repo: "https://kubernetes.github.io/autoscaler",
     version: "9.59.0",
   },
+  /**
+   * AWS: the AWS Load Balancer Controller, which makes the ingress Network Load Balancer (IP targets)
+   * instead of the Classic LB of the cloud provider (chart 3.5.0 = controller v3.5.0).
+   */
+  awsLoadBalancerController: {
+    chart: "aws-load-balancer-controller",
+    repo: "https://aws.github.io/eks-charts",
+    version: "3.5.0",
+  },
+  /** AWS, when `externalDnsZoneId` is set: keeps the endpoints' records in that Route 53 zone (0.21.0). */
+  externalDns: {
+    chart: "external-dns",
+    repo: "https://kubernetes-sigs.github.io/external-dns/",
+    version: "1.21.1",
+  },
 } satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHARTS;

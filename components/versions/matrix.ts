@@ -9,6 +9,8 @@
  * architectures come from the image's own release build (the platforms its workflow or Makefile pushes).
  */
 
+import { AWS_INGRESS_CHART_FACTS } from "./matrix-aws";
+
 export type Arch = "amd64" | "arm64" | "arm" | "ppc64le" | "s390x";
 export type TargetName = "aws" | "edge";
 
@@ -236,6 +238,7 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
       },
     ],
   },
+  ...AWS_INGRESS_CHART_FACTS,
 };
 
 /** Architectures and targets of the images the platform references directly (keys of IMAGES). */

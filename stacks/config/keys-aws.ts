@@ -56,7 +56,7 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "text",
     schema: instanceType(EC2_FAMILIES),
     appliesTo: "aws",
-    // The platform requests about 3.2 GiB in dev and 7.6 GiB in prod (the plan's systemPool estimate): a
+    // The platform requests about 3.4 GiB in dev and 7.7 GiB in prod (the plan's systemPool estimate): a
     // t4g.large holds dev's with headroom, two t3.xlarge prod's (a t3.medium or t4g.medium keeps only
     // 2.5 GiB for pods once the AMI reserves memory for 110 pod slots). dev runs Graviton (arm64, about 20%
     // cheaper than t3): every image of the system pool is published for arm64 (rules.ts checks it).
@@ -200,6 +200,21 @@ export const AWS_KEYS: KeyDef[] = [
     appliesTo: "aws",
     default: 30,
     doc: { default: "30", description: "VPC flow log retention (days)" },
+  }),
+  key({
+    key: "externalDnsZoneId",
+    kind: "text",
+    schema: text(
+      /^Z[A-Z0-9]{4,31}$/,
+      "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/; aws route53 list-hosted-zones)",
+    ),
+    appliesTo: "aws",
+    default: "",
+    doc: {
+      default: '"" (off)',
+      description:
+        "Route 53 hosted zone ID: ExternalDNS writes hub., grafana., headlamp.<domain> there (off: create the records yourself, docs/aws.md)",
+    },
   }),
   key({
     key: "notebookPrePuller",

@@ -219,6 +219,7 @@ function build(v: Values, stack: string): PlatformConfig {
       dbAllocatedStorageGb: v.dbAllocatedStorageGb,
       dbBackupRetentionDays: v.dbBackupRetentionDays,
       acmeEmail: v.acmeEmail,
+      externalDnsZoneId: v.externalDnsZoneId,
       auditLogRetentionDays: v.auditLogRetentionDays,
       flowLogRetentionDays: v.flowLogRetentionDays,
       notebookPrePuller: v.notebookPrePuller,

@@ -58,6 +58,11 @@ export interface AwsConfig {
   dbAllocatedStorageGb: number;
   dbBackupRetentionDays: number;
   acmeEmail: string;
+  /**
+   * Route 53 hosted zone (ID) where ExternalDNS keeps the endpoints' records; empty: no ExternalDNS, the
+   * records are made by hand (docs/aws.md).
+   */
+  externalDnsZoneId: string;
   /** Retention (days) of the EKS control-plane (audit) logs in CloudWatch. */
   auditLogRetentionDays: number;
   flowLogRetentionDays: number;

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseArgs, type ArtifactSource } from "../../shared/artifacts";
-import type { TlsIssuerInput } from "../../shared/inputs";
+import type { IngressServiceInput, TlsIssuerInput } from "../../shared/inputs";
 import { NAMESPACES } from "../../shared/naming";
 import { SIZES, type SizeProfile } from "./sizing";
 
@@ -25,6 +25,8 @@ export interface IngressTlsArgs {
   source: ArtifactSource;
   /** Resources that must exist first (the monitoring stack, whose CRDs the ServiceMonitors need). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The target's load-balancer controller for Traefik's Service; unset: the chart's plain Service. */
+  service?: IngressServiceInput;
 }
 
 /** Name of the Traefik Middleware (one per namespace that serves an endpoint) that redirects to HTTPS. */
@@ -37,6 +39,8 @@ export function traefikValues(a: {
   replicas: number;
   acme: boolean;
   imageRegistry?: string;
+  /** Annotations of Traefik's Service of type LoadBalancer (which load balancer the target makes). */
+  serviceAnnotations?: Record<string, string>;
 }): Record<string, unknown> {
   return {
     deployment: { replicas: a.replicas },
@@ -52,6 +56,7 @@ export function traefikValues(a: {
     metrics: { prometheus: { serviceMonitor: { enabled: true } } },
     resources: SIZES[a.profile].traefik,
     ...(a.imageRegistry ? { image: { registry: a.imageRegistry } } : {}),
+    ...(a.serviceAnnotations ? { service: { annotations: a.serviceAnnotations } } : {}),
   };
 }
 
@@ -89,6 +94,11 @@ export class IngressTls extends pulumi.ComponentResource {
   readonly ingressClass: string;
   /** cert-manager, the ClusterIssuer and (when installed) Traefik: what Ingress-bearing releases wait for. */
   readonly ready: pulumi.Resource[];
+  /**
+   * Host name (or IP) of the load balancer in front of Traefik, read from its Service once the target's
+   * controller made it; only where the target brings that controller (`service`).
+   */
+  readonly loadBalancerAddress?: pulumi.Output<string>;
 
   constructor(name: string, args: IngressTlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:platform:IngressTls", name, {}, opts);
@@ -97,34 +107,49 @@ export class IngressTls extends pulumi.ComponentResource {
     const ready: pulumi.Resource[] = [];
 
     if (args.installIngress) {
+      const labels = args.service?.namespaceLabels;
       const ns = new k8s.core.v1.Namespace(
         "traefik",
-        { metadata: { name: NAMESPACES.ingress } },
+        { metadata: { name: NAMESPACES.ingress, ...(labels ? { labels } : {}) } },
         { parent: this },
       );
-      ready.push(
-        new k8s.helm.v3.Release(
-          "traefik",
-          {
-            name: "traefik",
-            ...releaseArgs(
-              "traefik",
-              {
-                namespace: ns.metadata.name,
-                values: traefikValues({
-                  ingressClass: args.ingressClass,
-                  profile: args.profile,
-                  replicas: args.replicas,
-                  acme: args.tls.kind === "acme",
-                  imageRegistry: registry,
-                }),
-              },
-              args.source,
-            ),
-          },
-          { parent: this, dependsOn: args.dependsOn },
-        ),
+      const traefik = new k8s.helm.v3.Release(
+        "traefik",
+        {
+          name: "traefik",
+          ...releaseArgs(
+            "traefik",
+            {
+              namespace: ns.metadata.name,
+              values: traefikValues({
+                ingressClass: args.ingressClass,
+                profile: args.profile,
+                replicas: args.replicas,
+                acme: args.tls.kind === "acme",
+                imageRegistry: registry,
+                serviceAnnotations: args.service?.annotations,
+              }),
+            },
+            args.source,
+          ),
+        },
+        { parent: this, dependsOn: [...(args.dependsOn ?? []), ...(args.service?.dependsOn ?? [])] },
       );
+      ready.push(traefik);
+      if (args.service) {
+        // The chart names its Service after the release (traefik/traefik-helm-chart@v41.3.0:
+        // traefik/templates/_service.tpl lines 1-11, _helpers.tpl lines 74-85). Helm's wait (atomic;
+        // helm/helm pkg/kube/ready.go, ReadyChecker.serviceReady) holds the release until a Service of
+        // type LoadBalancer has an address, so the read finds it.
+        const svc = k8s.core.v1.Service.get(
+          "traefik-service",
+          pulumi.interpolate`${ns.metadata.name}/traefik`,
+          { parent: this, dependsOn: [traefik] },
+        );
+        this.loadBalancerAddress = svc.status.loadBalancer.ingress.apply(
+          (i) => i?.[0]?.hostname ?? i?.[0]?.ip ?? "",
+        );
+      }
     }
 
     const cmNs = new k8s.core.v1.Namespace(

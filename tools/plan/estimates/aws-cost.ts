@@ -20,7 +20,7 @@ interface Pricing {
   eks: { controlPlanePerHour: number };
   natGateway: { perHour: number; perGbProcessed: number };
   publicIpv4PerHour: number;
-  networkLoadBalancer: { perHour: number };
+  networkLoadBalancer: { perHour: number; perLcuHour: number };
   classicLoadBalancer: { perHour: number; perGbProcessed: number };
   ebs: { gp3PerGbMonth: number };
   s3: { standardPerGbMonth: number };
@@ -41,6 +41,7 @@ interface Pricing {
     notebookMemoryGiPerUser: number;
     allocatableMemoryFraction: number;
     sparkNodeHoursPerActiveUserMonth: number;
+    nlbGbPerActiveUserHour: number;
   };
 }
 
@@ -126,6 +127,23 @@ function platformVolumesGi(resources: RecordedResource[]): number {
       total += gib(dig(v, "persistence", "size"));
   }
   return total;
+}
+
+/** Which load balancer Traefik's Service gets, from the Helm releases the plan registers. */
+function ingressLoadBalancer(resources: RecordedResource[]): {
+  kind: "nlb" | "clb";
+  internetFacing: boolean;
+} {
+  const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+  const chart = (r: RecordedResource) => String(r.inputs.chart ?? "");
+  const controller = releases.some((r) => chart(r).includes("aws-load-balancer-controller"));
+  const traefik = releases.find((r) => /(^|\/)traefik(-[\d.]+\.tgz)?$/.test(chart(r)));
+  const ann = (dig(traefik?.inputs.values, "service", "annotations") ?? {}) as Record<string, string>;
+  const p = "service.beta.kubernetes.io/aws-load-balancer-";
+  const nlb = controller && ["external", "nlb-ip"].includes(ann[`${p}type`]);
+  // The controller's default scheme is internal (annotations.md); the cloud provider's, internet-facing.
+  const internetFacing = nlb ? ann[`${p}scheme`] === "internet-facing" : ann[`${p}internal`] !== "true";
+  return { kind: nlb ? "nlb" : "clb", internetFacing };
 }
 
 export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
@@ -249,16 +267,30 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     );
   }
 
-  // The platform's ingress: Traefik's Service of type LoadBalancer, with no load balancer controller
-  // installed and no `aws-load-balancer-type` annotation, becomes a Classic Load Balancer made by the in-tree
-  // cloud provider, internet-facing in every public subnet: one public IPv4 address per zone, each billed.
-  add(
-    "ingress Classic Load Balancer (Traefik, in-tree controller)",
-    "platform ingress",
-    price.classicLoadBalancer.perHour * H,
-  );
+  // The platform's ingress: Traefik's Service of type LoadBalancer. With the AWS Load Balancer Controller
+  // installed and the Service annotated for it (components/aws/load-balancer-controller.ts) it is one
+  // Network Load Balancer; otherwise the cloud provider's Classic Load Balancer.
+  const lb = ingressLoadBalancer(run.resources);
+  if (lb.kind === "nlb") {
+    // LCUs: an NLB bills the largest of new flows, active flows and bytes per hour; for people using
+    // notebooks and dashboards bytes dominate (1 LCU = 1 GB/hour for TCP). Idle: no client traffic, and
+    // the NLB's health checks are not billed.
+    const lcuHours = users * activeHours * as.nlbGbPerActiveUserHour;
+    add(
+      "ingress Network Load Balancer (Traefik, AWS Load Balancer Controller)",
+      "platform ingress",
+      price.networkLoadBalancer.perHour * H,
+      price.networkLoadBalancer.perHour * H + lcuHours * price.networkLoadBalancer.perLcuHour,
+    );
+  } else
+    add(
+      "ingress Classic Load Balancer (Traefik, in-tree controller)",
+      "platform ingress",
+      price.classicLoadBalancer.perHour * H,
+    );
+  // Internet-facing: one node (and one billed public IPv4 address) in each zone's public subnet.
   const publicSubnets = of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
-  if (publicSubnets > 0)
+  if (lb.internetFacing && publicSubnets > 0)
     add(
       `ingress load balancer's public IPv4 addresses (${publicSubnets}, one per zone)`,
       "platform ingress",
@@ -313,9 +345,16 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
       activeHoursPerMonth: activeHours,
       spotPriceFraction: price.spotPriceFraction,
       notebookMemoryGiPerUser: as.notebookMemoryGiPerUser,
+      ...(lb.kind === "nlb"
+        ? { nlbLcu: `0 at idle; ${as.nlbGbPerActiveUserHour} GB per active user-hour (1 LCU = 1 GB/hour)` }
+        : {}),
     },
     ...(unpriced.length ? { unpriced: [...new Set(unpriced)] } : {}),
     notIncluded:
-      "internet egress, cross-AZ traffic, S3 requests, RDS backup storage beyond the free allowance, load balancer LCUs",
+      "internet egress, cross-AZ traffic, S3 requests, RDS backup storage beyond the free allowance" +
+      (lb.kind === "nlb" ? "" : ", load balancer LCUs") +
+      (run.resources.some((r) => r.type === "datavis:aws:ExternalDns")
+        ? "; the Route 53 hosted zone of externalDnsZoneId ($0.50/month, made and billed outside this stack; alias queries to the load balancer are free)"
+        : ""),
   };
 }
