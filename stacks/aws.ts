@@ -14,6 +14,8 @@ import {
   TENANT_SPARK_ROLE,
   TENANT_SPARK_SERVICE_ACCOUNT,
 } from "../components/platform/tenancy/names";
+import { TenantBackupWriterIdentity } from "../components/aws/tenant-backup-identity";
+import { TENANT_BACKUP_SERVICE_ACCOUNT } from "../components/shared/tenant-backups";
 import { tenantNamespace } from "../components/shared/naming";
 import { PostgresRds, POSTGRES_RDS_DEFAULTS } from "../components/aws/rds";
 import { Vpc } from "../components/aws/vpc";
@@ -210,6 +212,20 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       agent: tenantNotebooks.agent,
     },
     opts,
+  );
+  // Tenants' home-backup copier Jobs: upload only, under backups/tenants/<namespace>/ (same mechanism).
+  new TenantBackupWriterIdentity(
+    "tenant-backup-writer",
+    {
+      clusterName: cluster.clusterName,
+      namespaces: tenantNamespaces,
+      serviceAccount: TENANT_BACKUP_SERVICE_ACCOUNT,
+      notebooksBucket: buckets.names.notebooks,
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+    },
+    // The Pod Identity agent add-on comes with the notebooks' identity.
+    { ...opts, dependsOn: [tenantNotebooks.agent] },
   );
 
   // The ingress NLB's maker, on the system pool; Traefik's Service waits for it (its ingressService).

@@ -100,6 +100,10 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
     const secretAccessKey = { result: platform.secretAccessKey };
     this.databaseBackupKeys = keys(`${name}-database-backup`);
     const tenantKeys = Object.fromEntries((args.tenants ?? []).map((t) => [t, keys(`${name}-tenant-${t}`)]));
+    // Each tenant's home-backup copier Jobs: upload only, under the tenant's backup prefix.
+    const writerKeys = Object.fromEntries(
+      (args.tenants ?? []).map((t) => [t, keys(`${name}-tenant-${t}-backup-writer`)]),
+    );
     const etcdBucket = args.etcdSnapshotBucket;
     this.etcdSnapshotKeys = etcdBucket ? keys(`${name}-etcd-snapshots`) : undefined;
     // The sample-data Job's: it writes `raw/` of the datasets bucket and nothing else.
@@ -114,8 +118,9 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
         pulumi.all(Object.fromEntries(Object.entries(tenantKeys).map(([t, k]) => [t, plain(k)]))),
         this.etcdSnapshotKeys ? plain(this.etcdSnapshotKeys) : undefined,
         plain(sampleDataKeys),
+        pulumi.all(Object.fromEntries(Object.entries(writerKeys).map(([t, k]) => [t, plain(k)]))),
       ])
-      .apply(([p, backup, tenants, etcd, sample]) =>
+      .apply(([p, backup, tenants, etcd, sample, writers]) =>
         JSON.stringify(
           seaweedS3Identities({
             buckets,
@@ -124,6 +129,9 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
             databaseBackup: { accessKey: backup[0], secretKey: backup[1] },
             tenants: Object.fromEntries(
               Object.entries(tenants).map(([t, [a, s]]) => [t, { accessKey: a, secretKey: s }]),
+            ),
+            backupWriters: Object.fromEntries(
+              Object.entries(writers).map(([t, [a, s]]) => [t, { accessKey: a, secretKey: s }]),
             ),
             ...(etcd && etcdBucket
               ? { etcdSnapshots: { bucket: etcdBucket, keys: { accessKey: etcd[0], secretKey: etcd[1] } } }
@@ -197,6 +205,12 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
           accessKeyId: sampleDataKeys.accessKeyId,
           secretAccessKey: pulumi.secret(sampleDataKeys.secretAccessKey),
         },
+        tenantBackupWriters: Object.fromEntries(
+          Object.entries(writerKeys).map(([t, k]) => [
+            t,
+            { accessKeyId: k.accessKeyId, secretAccessKey: pulumi.secret(k.secretAccessKey) },
+          ]),
+        ),
       },
     };
     this.registerOutputs({ endpoint: this.input.endpoint });

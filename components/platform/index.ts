@@ -128,6 +128,7 @@ export class Platform extends pulumi.ComponentResource {
         },
         sizing: args.notebookSizing,
         tenancy: { ...hubTenancy(args.tenants, args.admins) },
+        tenantNamespaces: tenants.namespaces,
         grafanaClient: hubSignIn,
         dependsOn: services.ready,
       },

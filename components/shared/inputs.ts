@@ -90,6 +90,11 @@ export type ObjectStoreIdentity =
       tenants?: Record<string, { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }>;
       /** Keys of the sample-data Job: `raw/` of the datasets bucket only (else it uses the keys above). */
       sampleData?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
+      /** Each tenant's home-backup writer keys (upload under its backup prefix only), by tenant name. */
+      tenantBackupWriters?: Record<
+        string,
+        { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }
+      >;
     };
 
 /** Platform workloads that touch object storage, each with its own identity and bucket/prefix scope. */

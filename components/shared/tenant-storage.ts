@@ -11,7 +11,10 @@
  *  - tenant-<name>: a tenant's notebooks and Spark jobs: its own prefix of the notebooks and Spark buckets,
  *    the shared datasets read-only; not `home/`, not `backups/`, not another tenant's prefix;
  *  - sample-data: the Job that stages the examples' inputs: `raw/` of the datasets bucket, nothing else.
+ *  - tenant-<name>-backup-writer: the tenant's home-backup copier Jobs: upload only, under its backup
+ *    prefix (./tenant-backups.ts).
  */
+import { seaweedBackupWriters } from "./tenant-backups";
 
 /** Object-store prefix (in the notebooks and Spark buckets) a whole tenant shares. */
 export function tenantPrefix(tenant: string): string {
@@ -36,6 +39,8 @@ export interface S3IdentitiesArgs {
   databaseBackup: S3Keys;
   /** Each tenant's keys, by tenant name. */
   tenants: Record<string, S3Keys>;
+  /** Each tenant's home-backup writer keys, by tenant name: upload only (./tenant-backups.ts). */
+  backupWriters?: Record<string, S3Keys>;
   /** k3s servers' keys for etcd snapshot copies: that bucket only (edge, when snapshots are copied). */
   etcdSnapshots?: { bucket: string; keys: S3Keys };
   /** The sample-data Job's keys. */
@@ -80,12 +85,16 @@ export function tenantActions(tenant: string, buckets: S3IdentitiesArgs["buckets
 }
 
 /** SeaweedFS's S3 identities document (`-s3.config`, the chart's existingConfigSecret). */
-export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<string, unknown>[] } {
+export function seaweedS3Identities(a: S3IdentitiesArgs): {
+  identities: Record<string, unknown>[];
+  policies?: { name: string; content: string }[];
+} {
   const ident = (name: string, keys: S3Keys, actions: string[]) => ({
     name,
     credentials: [{ accessKey: keys.accessKey, secretKey: keys.secretKey }],
     actions,
   });
+  const writers = seaweedBackupWriters(a.backupWriters ?? {}, a.buckets.notebooks);
   return {
     identities: [
       ident(
@@ -101,6 +110,8 @@ export function seaweedS3Identities(a: S3IdentitiesArgs): { identities: Record<s
         ? [ident(ETCD_SNAPSHOT_IDENTITY, a.etcdSnapshots.keys, etcdSnapshotActions(a.etcdSnapshots.bucket))]
         : []),
       ...(a.sampleData ? [ident(SAMPLE_DATA_IDENTITY, a.sampleData, sampleDataActions(a.buckets))] : []),
+      ...writers.identities,
     ],
+    ...(writers.policies.length > 0 ? { policies: writers.policies } : {}),
   };
 }

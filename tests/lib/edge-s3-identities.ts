@@ -35,6 +35,12 @@ async function main(): Promise<void> {
         accessKey: r.inputs.stringData["access-key-id"],
         secretKey: r.inputs.stringData["secret-access-key"],
       };
+    // Keys each tenant namespace's home-backup copier Jobs hold (write-only, notebook-backup-writer).
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "notebook-backup-writer")
+      held[`${m.namespace}/backup-writer`] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+      };
     // The k3s servers' keys for etcd snapshot copies (the Secret ansible-pi reads).
     if (r.type === "kubernetes:core/v1:Secret" && m?.name === "datavis-etcd-snapshots")
       held["k3s-servers"] = {
@@ -57,6 +63,14 @@ async function main(): Promise<void> {
     if (m.name === "spark-s3") spark[m.namespace] = keys;
     else sampleData = keys;
   }
+  // The home backups' controller: its namespace and environment (pod templates, tenant prefixes).
+  const cron = run.resources.find(
+    (r) => r.type === "kubernetes:batch/v1:CronJob" && r.inputs.metadata?.name === "notebook-backup",
+  );
+  const backup = cron && {
+    namespace: cron.inputs.metadata.namespace,
+    env: cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env,
+  };
   process.stdout.write(
     JSON.stringify({
       identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config),
@@ -64,6 +78,7 @@ async function main(): Promise<void> {
       held,
       spark,
       sampleData,
+      backup,
     }) + "\n",
   );
 }

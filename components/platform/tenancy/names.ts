@@ -5,6 +5,7 @@
  */
 import { tenantNamespace } from "../../shared/naming";
 import { tenantObjectStoreIdentity, tenantPrefix } from "../../shared/tenant-storage";
+import { tenantBackupSummary } from "../../shared/tenant-backups";
 
 export { tenantObjectStoreIdentity, tenantPrefix };
 
@@ -129,6 +130,7 @@ export const TENANCY_ANNOTATIONS = {
   schema: "datavis.io/database-schema",
   published: "datavis.io/database-published-schema",
   role: "datavis.io/database-role",
+  backups: "datavis.io/home-backups",
 } as const;
 
 /** The annotations of each tenant's namespace (tenancySummary in the cluster's own words). */
@@ -152,6 +154,7 @@ export function tenancyAnnotations(
         [TENANCY_ANNOTATIONS.schema]: r.databaseSchema,
         [TENANCY_ANNOTATIONS.published]: r.publishedSchema,
         [TENANCY_ANNOTATIONS.role]: r.databaseRole,
+        [TENANCY_ANNOTATIONS.backups]: tenantBackupSummary(r.tenant, identity.kind),
       },
     ]),
   );
@@ -176,6 +179,7 @@ export function tenancyPlanLines(
       `    database: role ${a[TENANCY_ANNOTATIONS.role]}, schema ${a[TENANCY_ANNOTATIONS.schema]}, published ${a[TENANCY_ANNOTATIONS.published]}`,
       `    object store: ${a[TENANCY_ANNOTATIONS.objectStore]}`,
       `    spark jobs: ${a[TENANCY_ANNOTATIONS.spark]}`,
+      `    home backups: ${a[TENANCY_ANNOTATIONS.backups]}`,
     ];
   });
 }
