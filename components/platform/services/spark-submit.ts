@@ -23,6 +23,12 @@ const PROVIDERS = {
 /**
  * Hadoop S3A settings for the target's object store and identity. With workload identity, tenants' Spark
  * pods hold an EKS Pod Identity session (`podIdentity`), the platform's own jobs an IRSA role.
+ *
+ * A tenant's keys or role reach only `tenants/<dir>/` of the Spark bucket, and S3A (Hadoop 3.4.1) probes the
+ * parent folders in `mkdirs` (HEAD `tenants/<dir>`, LIST `tenants/`): both are refused, and its MkdirOperation
+ * skips a refused ancestor (impl/MkdirOperation.java, verifyFileStatusOfClosestAncestor). Markers are kept
+ * (3.4's default), so no parent marker is deleted. Hence no `fs.s3a.performance.flags`: the data suite runs
+ * the examples with a tenant's own keys on SeaweedFS (notebooks/tests/test_spark_on_s3.py).
  */
 export function s3aConf(
   store: ObjectStoreInput,
