@@ -64,7 +64,10 @@ export interface S3KeyPair {
 
 /**
  * The identities (no legacy actions: their attached policy is all they may do) and the policies to add to
- * SeaweedFS's `-s3.config` document for each tenant's backup writer.
+ * SeaweedFS's `-s3.config` document for each tenant's backup writer. The deployed SeaweedFS (4.44) reads
+ * static policies and attached policy names from that document and evaluates them per request
+ * (seaweedfs/seaweedfs@4.44 weed/s3api/auth_credentials.go lines 437-441 and 2446-2500; weed/pb/iam.proto
+ * lines 170 and 177); the tests run the 4.x build the Go proxy serves (tools/checks/s3/build-seaweedfs.sh).
  */
 export function seaweedBackupWriters(
   writers: Record<string, S3KeyPair>,
