@@ -88,18 +88,90 @@ function cheapPromiseStacks(): void {
     debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
   };
   if ((debuggable.debuggablePromise as { offline?: boolean }).offline) return;
-  // The same chain as the SDK's (a `then` and a `catch` that tags the error), so every continuation
-  // runs on the same microtask turn as before and resources register in the same order; without the
-  // leak bookkeeping (a process-wide Set of every pending promise, and a stack trace for each).
+  // The same chain as the SDK's (a `then` and a `catch`), so every continuation runs on the same
+  // microtask turn as before and resources register in the same order; without the leak bookkeeping (a
+  // process-wide Set of every pending promise, and a stack trace for each). Both handlers are shared
+  // functions: no closure per promise (the SDK's catch only tags the error with `err.promise`, which
+  // nothing in @pulumi/pulumi 3.270.0 reads).
+  const identity = <T>(v: T): T => v;
+  const rethrow = (err: unknown): never => {
+    throw err;
+  };
   const wrapped = function <T>(p: Promise<T>): Promise<T> {
-    return p
-      .then((v) => v)
-      .catch((err) => {
-        if (err && typeof err === "object") err.promise = p;
-        throw err;
-      });
+    return p.then(identity).catch(rethrow);
   };
   debuggable.debuggablePromise = Object.assign(wrapped, { offline: true });
+}
+
+function cheapResponseStrings(): void {
+  const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
+  // resource.js logs `RegisterResource RPC finished: ...; resp: ${innerResponse}` for every resource; the
+  // template literal runs jspb's Message.toString (the whole response, inputs and outputs, joined into one
+  // string) before log.debug sees that no engine listens and drops it.
+  resproto.RegisterResourceResponse.prototype.toString = () => "RegisterResourceResponse";
+}
+
+type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
+
+/**
+ * `transferProperties` (runtime/rpc.js), with each output property's Output made when it is first read or
+ * when the engine's answer resolves it, whichever comes first, instead of in the resource's constructor.
+ * Between the two, which under a large program is the whole time every resource waits for the ones before
+ * it (the Tenants component constructs every tenant's resources before the first registers), an unread
+ * property holds two closures instead of an Output over four promises: the largest part of what a
+ * pending resource keeps alive, and what made the garbage collector's share grow with the class list.
+ *
+ * Timing is the SDK's: an Output is made over pending promises that are resolved in the same order and
+ * on the same microtask turn as the SDK's, so every continuation and every registration keeps its place.
+ * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
+ * debuggablePromise, which ignores them here, so they are not built.
+ */
+function lazyOutputProperties(): void {
+  const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    transferProperties(onto: object, label: string, props: Record<string, unknown>): object;
+  };
+  const { Output } = require("@pulumi/pulumi/output") as { Output: new (...a: unknown[]) => unknown };
+  const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(e: unknown): boolean };
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+  };
+  const own = Object.prototype.hasOwnProperty;
+  rpc.transferProperties = function (onto: any, label: string, props: Record<string, unknown>): object {
+    const resolvers: Record<string, Resolver> = {};
+    for (const k of Object.keys(props)) {
+      // Skip "id" and "urn", which the SDK handles itself.
+      if (k === "id" || k === "urn") continue;
+      if (own.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+      let settle: Resolver | undefined;
+      const define = (value: unknown): void => {
+        Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
+      };
+      const materialize = (): unknown => {
+        // The four promises in the SDK's order: value, isKnown, isSecret, dependencies.
+        const ends: [(v: unknown) => void, (e: unknown) => void][] = [];
+        const promises = [0, 1, 2, 3].map(() =>
+          debuggable.debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
+        );
+        const out = new Output(onto, ...promises);
+        define(out);
+        settle = (v, isKnown, isSecret, deps = [], err) => {
+          if (err) {
+            if (isGrpcError(err)) return;
+            for (const [, reject] of ends) reject(err);
+          } else {
+            [v, isKnown, isSecret, deps].forEach((x, i) => ends[i][0](x));
+          }
+        };
+        return out;
+      };
+      Object.defineProperty(onto, k, { get: materialize, set: define, enumerable: true, configurable: true });
+      resolvers[k] = (...args) => {
+        if (!settle) materialize();
+        settle!(...args);
+      };
+    }
+    return resolvers;
+  };
 }
 
 function noSourcePositions(): void {
@@ -115,4 +187,6 @@ lazyTypescript(sdkDir);
 // (`debuggable_1.debuggablePromise(...)` and `Resource.stackTrace` look the function up at each call).
 require("@pulumi/pulumi");
 cheapPromiseStacks();
+cheapResponseStrings();
+lazyOutputProperties();
 noSourcePositions();
