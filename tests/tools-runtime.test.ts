@@ -79,4 +79,25 @@ describe("tools/plan/sdk-load.ts: the offline runtime loads less of the SDK", ()
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.equal("function Arborist function");
   });
+
+  it("a resource's alias URNs and output properties are made when read, with the SDK's values", () => {
+    // sdk-load.ts makes them lazily (a pending resource keeps less alive); what a program reads is the same.
+    const r = node(
+      'const { recordProgram } = require("./tools/plan/offline.ts"); const pulumi = require("@pulumi/pulumi");' +
+        "let res; recordProgram(() => { res = new pulumi.CustomResource(" +
+        '"test:index:Thing", "thing", { size: 3, out: undefined }, { aliases: [{ name: "old-thing" }] }); },' +
+        '{ stack: "t", mocks: { newResource: (a) => ({ id: "id-1", state: { ...a.inputs, out: "made" } }),' +
+        "call: () => ({}) } }).then(async () => { const aliases = await Promise.all(" +
+        "res.__aliases.map((a) => a.promise())); console.log(JSON.stringify([" +
+        'require("@pulumi/pulumi/resource").__offlineLazyAliases, aliases, await res.out.promise(),' +
+        "await res.size.promise()])); process.exit(0); });",
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal([
+      true,
+      ["urn:pulumi:t::datavis::test:index:Thing::old-thing"],
+      "made",
+      3,
+    ]);
+  });
 });

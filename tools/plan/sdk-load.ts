@@ -20,7 +20,15 @@
  *    monitor ignores source positions and the plan records none, so here a resource has none: a tenth of
  *    the program's CPU, and short-lived garbage that made large programs (1000 tenants) spend ever more
  *    of their time in the garbage collector.
+ * 4. A large program (1000 tenants) constructs every resource before the first registers, so what each
+ *    pending resource keeps alive until then decides how much the garbage collector copies; it grew with
+ *    the class list (t(1000)/t(100) of 12 to 15 on CPU). Two things a pending resource held and the mock
+ *    runtime never reads are now made on first read: the URN of each alias (lazyAliasUrns) and the Output
+ *    of each output property nothing has read yet (lazyOutputProperties). With the shared promise handlers
+ *    of 2 and no string of each engine response for a dropped debug log (cheapResponseStrings), a pending
+ *    resource holds about half what it did. None of these changes when a continuation runs.
  */
+import * as fs from "fs";
 import * as path from "path";
 import Module = require("module");
 
@@ -174,6 +182,50 @@ function lazyOutputProperties(): void {
   };
 }
 
+/** The Resource constructor's alias loop in @pulumi/pulumi 3.270.0's resource.js (lines 260-265). */
+const EAGER_ALIASES = `        this.__aliases = [];
+        if (opts.aliases) {
+            for (const alias of opts.aliases) {
+                this.__aliases.push(collapseAliasToUrn(alias, name, t, parent));
+            }
+        }
+`;
+/** The same list, made on first read. */
+const LAZY_ALIASES = `        const aliasOpts = opts.aliases;
+        let collapsed;
+        Object.defineProperty(this, "__aliases", {
+            enumerable: true,
+            configurable: true,
+            get: () => (collapsed !== undefined ? collapsed : (collapsed = (aliasOpts || []).map((alias) => collapseAliasToUrn(alias, name, t, parent)))),
+            set: (v) => { collapsed = v; },
+        });
+`;
+
+/**
+ * The Resource constructor turns each alias (the Kubernetes provider gives most of its types one or two,
+ * for older API groups) into a URN at once: Outputs waiting on the parent's URN, a third of what a pending
+ * resource keeps alive in a 300-tenant program. That list (`__aliases`) is read only by `allAliases()`,
+ * which runs only when the monitor does not take alias specs; the mock monitor does (mocks.js sets
+ * supportsAliasSpecs), so here it is made on first read, that is never. Nothing waits on those Outputs, so
+ * every other continuation keeps its turn. If the SDK's source differs from the pinned one, resource.js
+ * loads unchanged (same behaviour, only slower): tests/tools-runtime.test.ts checks the change applies.
+ */
+function lazyAliasUrns(sdkDir: string): void {
+  const file = path.join(sdkDir, "resource.js");
+  if (moduleCache[file]) return;
+  const extensions = (Module as unknown as { _extensions: Record<string, (m: any, f: string) => void> })
+    ._extensions;
+  const js = extensions[".js"];
+  extensions[".js"] = function (module, filename) {
+    if (filename !== file) return js(module, filename);
+    extensions[".js"] = js;
+    const source = fs.readFileSync(filename, "utf8");
+    const lazy = source.includes(EAGER_ALIASES);
+    module._compile(lazy ? source.replace(EAGER_ALIASES, LAZY_ALIASES) : source, filename);
+    module.exports.__offlineLazyAliases = lazy;
+  };
+}
+
 function noSourcePositions(): void {
   const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
   // `Resource.stackTrace(skip)` returns [] for fewer than skip + 1 frames: no source position is sent.
@@ -183,6 +235,7 @@ function noSourcePositions(): void {
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 lazyArborist(sdkDir);
 lazyTypescript(sdkDir);
+lazyAliasUrns(sdkDir);
 // The SDK loads in its own order first; its modules are then patched where every caller reads them
 // (`debuggable_1.debuggablePromise(...)` and `Resource.stackTrace` look the function up at each call).
 require("@pulumi/pulumi");
