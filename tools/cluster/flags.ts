@@ -36,13 +36,18 @@ export const apiserverFlags = (dir: string, etcdClient: number, port: number): s
   "--profiling=false",
 ];
 
-export const controllerManagerFlags = (dir: string, kubeconfig: string, port: number): string[] => [
+/** What kube-controller-manager and kube-scheduler share: one kubeconfig for all, one port, no election. */
+const clientFlags = (kubeconfig: string, port: number): string[] => [
   `--kubeconfig=${kubeconfig}`,
   `--authentication-kubeconfig=${kubeconfig}`,
   `--authorization-kubeconfig=${kubeconfig}`,
   "--bind-address=127.0.0.1",
   `--secure-port=${port}`,
   "--leader-elect=false",
+];
+
+export const controllerManagerFlags = (dir: string, kubeconfig: string, port: number): string[] => [
+  ...clientFlags(kubeconfig, port),
   "--use-service-account-credentials=true",
   `--service-account-private-key-file=${path.join(dir, "sa.key")}`,
   `--root-ca-file=${path.join(dir, "ca.crt")}`,
@@ -50,14 +55,7 @@ export const controllerManagerFlags = (dir: string, kubeconfig: string, port: nu
   `--cluster-signing-key-file=${path.join(dir, "ca.key")}`,
 ];
 
-export const schedulerFlags = (kubeconfig: string, port: number): string[] => [
-  `--kubeconfig=${kubeconfig}`,
-  `--authentication-kubeconfig=${kubeconfig}`,
-  `--authorization-kubeconfig=${kubeconfig}`,
-  "--bind-address=127.0.0.1",
-  `--secure-port=${port}`,
-  "--leader-elect=false",
-];
+export const schedulerFlags = (kubeconfig: string, port: number): string[] => clientFlags(kubeconfig, port);
 
 /**
  * kwok manages only nodes annotated kwok.x-k8s.io/node=fake (and the pods bound to them): it keeps
