@@ -4,7 +4,7 @@
  * Used by the tests (through tests/harness.ts) and by `npm run plan`: both evaluate exactly the program
  * `pulumi up` runs, with a stack's Pulumi.<stack>.yaml, no cloud account, no Pulumi CLI and no network.
  */
-import "./sdk-load"; // before @pulumi/pulumi: see the file
+import { sortedCopy, STRUCT_JS } from "./sdk-load"; // before @pulumi/pulumi: see the file
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -135,6 +135,53 @@ function decodeStruct(s: any): Decoded {
   return [value, display];
 }
 
+/**
+ * decodeValue for the JavaScript value a lazy Struct stands for (sdk-load.ts): the same result, read
+ * from the value the SDK serialized instead of from protobuf messages built from it.
+ */
+function decodeJs(v: unknown): Decoded {
+  if (v === null) return [null, null];
+  if (typeof v === "string") return v === UNKNOWN ? [undefined, "[unknown]"] : [v, v];
+  if (typeof v === "number" || typeof v === "boolean") return [v, v];
+  if (Array.isArray(v)) {
+    const value: any[] = [];
+    const display: any[] = [];
+    for (const x of v) {
+      const [a, b] = decodeJs(x);
+      value.push(a);
+      display.push(b);
+    }
+    return [value, display];
+  }
+  if (typeof v === "object") return decodeJsObject(v as Record<string, unknown>);
+  throw new Error("offline: unexpected value in a registration");
+}
+
+/** decodeStruct for a JavaScript object: fields in protobuf's (sorted) order. */
+function decodeJsObject(o: Record<string, unknown>): Decoded {
+  switch (typeof o[SPECIAL_SIG] === "string" ? o[SPECIAL_SIG] : undefined) {
+    case SECRET_SIG:
+      return [o.value === undefined ? undefined : decodeJs(o.value)[0], "[secret]"];
+    case RESOURCE_SIG: {
+      const urn = o.urn === undefined ? undefined : sortedCopy(o.urn);
+      return [urn, urn];
+    }
+    case ASSET_SIG:
+    case ARCHIVE_SIG: {
+      const a = sortedCopy(o) as Record<string, any>;
+      return [a, `[asset ${a.path ?? a.uri ?? "inline"}]`];
+    }
+  }
+  const value: Record<string, any> = {};
+  const display: Record<string, any> = {};
+  for (const k of Object.keys(o).sort()) {
+    const [a, b] = decodeJs(o[k]);
+    value[k] = a;
+    display[k] = b;
+  }
+  return [value, display];
+}
+
 /** Converts a stack file's config section to the strings Pulumi hands a program. */
 function stackFileConfig(file: string): RawConfig {
   const values: Record<string, string> = {};
@@ -239,7 +286,12 @@ export async function recordProgram(
       stackUrn = urn;
     } else {
       const struct = req.getObject();
-      const [inputs, displayInputs]: Decoded = struct ? decodeStruct(struct) : [{}, {}];
+      const js = struct?.[STRUCT_JS];
+      const [inputs, displayInputs]: Decoded = !struct
+        ? [{}, {}]
+        : js !== undefined
+          ? decodeJsObject(js)
+          : decodeStruct(struct);
       nameByUrn.set(urn, name);
       resources.push({
         type,

@@ -226,6 +226,85 @@ function lazyAliasUrns(sdkDir: string): void {
   };
 }
 
+/** The JavaScript value a lazy Struct stands for (see lazyStructs); offline.ts decodes it directly. */
+export const STRUCT_JS = Symbol("offline struct value");
+
+/** What `Struct.fromJavaScript(v).toJavaScript()` returns: the same values, each object's keys sorted
+ * (jspb's Map.forEach visits keys in sorted order). */
+export function sortedCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedCopy);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * `Struct.fromJavaScript` returning a stand-in that builds the protobuf message only when something asks
+ * for more than `toJavaScript()`. Under the mock runtime every registration builds two Structs (the
+ * request's inputs in runtime/resource.js, the mock monitor's answer in runtime/mocks.js) that are only
+ * ever turned back into JavaScript (rpc.deserializeProperties) or, for the request, read by offline.ts,
+ * which decodes STRUCT_JS. The jspb messages were a quarter of what the program allocates. The value is
+ * converted the way a round trip through protobuf converts it (sortedCopy), so every reader gets what it
+ * got before; anything else (another message's setter, gRPC) gets the real message.
+ */
+function lazyStructs(sdkDir: string): void {
+  const structs = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [sdkDir] }));
+  const Struct = structs.Struct as { fromJavaScript(v: unknown): object; prototype: object };
+  const real = Struct.fromJavaScript.bind(Struct);
+  let building = 0;
+  Struct.fromJavaScript = (js: unknown) => {
+    // Nested objects while a real message is built: real messages.
+    if (building > 0) return real(js);
+    let message: Record<string | symbol, any> | undefined;
+    const build = (): Record<string | symbol, any> => {
+      if (!message) {
+        building++;
+        try {
+          message = real(js) as Record<string | symbol, any>;
+        } finally {
+          building--;
+        }
+      }
+      return message;
+    };
+    return new Proxy(Object.create(Struct.prototype) as object, {
+      get: (_t, k) => {
+        if (k === STRUCT_JS) return js;
+        if (k === "toJavaScript" && !message) return () => sortedCopy(js);
+        const m = build();
+        const v = m[k];
+        return typeof v === "function" ? v.bind(m) : v;
+      },
+      has: (_t, k) => k === STRUCT_JS || k in build(),
+      getPrototypeOf: () => Struct.prototype,
+    });
+  };
+}
+
+/** RegisterResource request and answer keep their Struct as given (a lazy one stays lazy: jspb's own
+ * setter would build it at once to store its wire form, which nothing reads offline). */
+function structFieldsAsGiven(): void {
+  const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
+  const field = Symbol("object");
+  for (const type of [resproto.RegisterResourceRequest, resproto.RegisterResourceResponse]) {
+    type.prototype.setObject = function (value: unknown) {
+      this[field] = value;
+      return this;
+    };
+    type.prototype.getObject = function () {
+      return this[field];
+    };
+    type.prototype.hasObject = function () {
+      return this[field] != null;
+    };
+    type.prototype.clearObject = function () {
+      this[field] = undefined;
+      return this;
+    };
+  }
+}
+
 function noSourcePositions(): void {
   const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
   // `Resource.stackTrace(skip)` returns [] for fewer than skip + 1 frames: no source position is sent.
@@ -242,4 +321,6 @@ require("@pulumi/pulumi");
 cheapPromiseStacks();
 cheapResponseStrings();
 lazyOutputProperties();
+lazyStructs(sdkDir);
+structFieldsAsGiven();
 noSourcePositions();
