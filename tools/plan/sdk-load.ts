@@ -26,7 +26,10 @@
  *    runtime never reads are now made on first read: the URN of each alias (lazyAliasUrns) and the Output
  *    of each output property nothing has read yet (lazyOutputProperties). With the shared promise handlers
  *    of 2 and no string of each engine response for a dropped debug log (cheapResponseStrings), a pending
- *    resource holds about half what it did. None of these changes when a continuation runs.
+ *    resource holds about half what it did. The protobuf Structs of each registration's request and
+ *    answer, a quarter of all the program allocated, are built only if something asks for more than
+ *    their JavaScript value (lazyStructs, structFieldsAsGiven; offline.ts decodes that value). None of
+ *    these changes when a continuation runs: the plans of dev, prod and edge are byte-identical.
  */
 import * as fs from "fs";
 import * as path from "path";
