@@ -83,9 +83,9 @@ describe("tools/plan/sdk-load.ts: the offline runtime loads less of the SDK", ()
   });
 });
 
-describe("tools/plan/sdk-load.ts: a pending resource keeps less alive", () => {
+describe("tools/plan/sdk-pending.ts: a pending resource keeps less alive", () => {
   it("a resource's alias URNs and output properties are made when read, with the SDK's values", () => {
-    // sdk-load.ts makes them lazily (a pending resource keeps less alive); what a program reads is the same.
+    // sdk-pending.ts makes them lazily (a pending resource keeps less alive); what a program reads is the same.
     const program = `
       const { recordProgram } = require("./tools/plan/offline.ts");
       const pulumi = require("@pulumi/pulumi");
