@@ -57,26 +57,57 @@ describe("tools/register.js: TypeScript for the plan, the benchmarks and mocha",
   });
 });
 
+/** Runs `code` after loading the offline runtime (and with it tools/plan/sdk-load.ts). */
+const withOffline = (code: string) => node(`require("./tools/plan/offline.ts");\n${code}`);
+
 describe("tools/plan/sdk-load.ts: the offline runtime loads less of the SDK", () => {
   it("the plan's process does not load the npm client or the TypeScript compiler", () => {
-    const r = node(
-      'require("./tools/plan/offline.ts"); const loaded = Object.keys(require.cache);' +
-        'console.log(JSON.stringify(["/@npmcli/arborist/lib/arborist/", "/typescript/lib/typescript.js"]' +
-        ".map((m) => loaded.some((f) => f.includes(m)))))",
+    const heavy = ["/@npmcli/arborist/lib/arborist/", "/typescript/lib/typescript.js"];
+    const r = withOffline(
+      `const loaded = Object.keys(require.cache);
+       console.log(JSON.stringify(${JSON.stringify(heavy)}.map((m) => loaded.some((f) => f.includes(m)))));`,
     );
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.equal("[false,false]");
   });
 
   it("code that uses them still gets the real Arborist and TypeScript on first use", () => {
-    const r = node(
-      'require("./tools/plan/offline.ts");' +
-        'const sdk = require.resolve("@pulumi/pulumi/package.json").replace(/package\\.json$/, "");' +
+    const r = withOffline(
+      'const sdk = require.resolve("@pulumi/pulumi/package.json").replace(/package\\.json$/, "");' +
         'const arb = require(require.resolve("@npmcli/arborist", { paths: [sdk + "runtime/closure"] }));' +
         'const ts = require(sdk + "typescript-shim.js");' +
         "console.log(typeof arb.Arborist, arb.Arborist.name, typeof ts.createSourceFile)",
     );
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.equal("function Arborist function");
+  });
+});
+
+describe("tools/plan/sdk-pending.ts: a pending resource keeps less alive", () => {
+  it("a resource's alias URNs and output properties are made when read, with the SDK's values", () => {
+    // sdk-pending.ts makes them lazily (a pending resource keeps less alive); what a program reads is the same.
+    const program = `
+      const { recordProgram } = require("./tools/plan/offline.ts");
+      const pulumi = require("@pulumi/pulumi");
+      const mocks = { newResource: (a) => ({ id: "id-1", state: { ...a.inputs, out: "made" } }), call: () => ({}) };
+      let res;
+      const make = () => {
+        const opts = { aliases: [{ name: "old-thing" }] };
+        res = new pulumi.CustomResource("test:index:Thing", "thing", { size: 3, out: undefined }, opts);
+      };
+      recordProgram(make, { stack: "t", mocks }).then(async () => {
+        const aliases = await Promise.all(res.__aliases.map((a) => a.promise()));
+        const lazy = require("@pulumi/pulumi/resource").__offlineLazyAliases;
+        console.log(JSON.stringify([lazy, aliases, await res.out.promise(), await res.size.promise()]));
+        process.exit(0);
+      });`;
+    const r = node(program);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal([
+      true,
+      ["urn:pulumi:t::datavis::test:index:Thing::old-thing"],
+      "made",
+      3,
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The version gate: checks the matrix (./matrix.ts) against the pins (./index.ts) and against itself.
+ * The version gate: checks the matrix (./matrix.ts, ./chart-facts.ts) against the pins (./index.ts) and against itself.
  *
  * - every chart's `kubeVersion` against the cluster version of each target that deploys it (EKS on AWS,
  *   k3s on edge), as `helm install` would;
@@ -111,7 +111,7 @@ export function checkMatrix(m: VersionMatrix): Conflict[] {
       out.push({
         component: c.chart,
         versions: [c.pinned, "(no facts)"],
-        message: `${c.chart} ${c.pinned}: no facts in components/versions/matrix.ts; read its Chart.yaml at that version and add them`,
+        message: `${c.chart} ${c.pinned}: no facts in components/versions/chart-facts.ts; read its Chart.yaml at that version and add them`,
       });
       continue;
     }

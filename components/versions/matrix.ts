@@ -1,6 +1,7 @@
 /**
- * The version matrix: what each pinned chart declares and runs, and what each cluster is, as facts read
- * from upstream at the pinned versions. The pins themselves (CHARTS, IMAGES, SPARK_VERSION,
+ * The version matrix: what each pinned chart declares and runs (CHART_FACTS, kept in ./chart-facts.ts),
+ * what the images the platform references directly run on, and what each cluster is, as facts read from
+ * upstream at the pinned versions. The pins themselves (CHARTS, IMAGES, SPARK_VERSION,
  * KUBERNETES_VERSION, K3S_VERSION) stay in ./index.ts, where Renovate bumps them; a bump whose facts here
  * were not re-read fails the gate (`npm run versions -- --check`), naming the chart. See UPGRADING.md.
  *
@@ -9,7 +10,7 @@
  * architectures come from the image's own release build (the platforms its workflow or Makefile pushes).
  */
 
-import { AWS_INGRESS_CHART_FACTS } from "./matrix-aws";
+export { CHART_FACTS } from "./chart-facts";
 
 export type Arch = "amd64" | "arm64" | "arm" | "ppc64le" | "s390x";
 export type TargetName = "aws" | "edge";
@@ -39,207 +40,7 @@ export interface ChartFacts {
   source: string;
 }
 
-const Z2JH = "jupyterhub/zero-to-jupyterhub-k8s@4.4.0";
-const MULTI_K8S: Arch[] = ["amd64", "arm", "arm64", "ppc64le", "s390x"];
 const AMD_ARM: Arch[] = ["amd64", "arm64"];
-
-/** Facts per chart key of CHARTS. */
-export const CHART_FACTS: Record<string, ChartFacts> = {
-  jupyterhub: {
-    version: "4.4.0",
-    appVersion: "5.5.0",
-    // The next release (5.x) moves to >=1.32 (issue 16): check this line on every bump.
-    kubeVersion: ">=1.28.0-0",
-    targets: ["aws", "edge"],
-    source: `${Z2JH}:jupyterhub/Chart.yaml (kubeVersion line 11); image tags from jupyterhub/values.yaml`,
-    images: [
-      // ci/publish line 11 builds every chartpress image with --platform linux/amd64 --platform linux/arm64.
-      ...["k8s-hub", "k8s-secret-sync", "k8s-network-tools", "k8s-image-awaiter"].map((n) => ({
-        ref: `quay.io/jupyterhub/${n}:4.4.0`,
-        arches: AMD_ARM,
-        source: `${Z2JH}:ci/publish line 11`,
-      })),
-      {
-        ref: "quay.io/jupyterhub/configurable-http-proxy:5.2.0",
-        arches: AMD_ARM,
-        source: `${Z2JH}:jupyterhub/values.yaml line 224 (tag); jupyterhub/configurable-http-proxy publishes amd64 + arm64`,
-      },
-      {
-        ref: "registry.k8s.io/kube-scheduler:v1.30.14",
-        arches: MULTI_K8S,
-        source: `${Z2JH}:jupyterhub/values.yaml line 559; Kubernetes release images: amd64, arm, arm64, ppc64le, s390x`,
-      },
-      {
-        ref: "registry.k8s.io/pause:3.10.1",
-        arches: MULTI_K8S,
-        source: `${Z2JH}:jupyterhub/values.yaml lines 591, 710 (user placeholders, continuous pre-puller)`,
-      },
-    ],
-  },
-  certManager: {
-    version: "v1.21.1",
-    appVersion: "v1.21.1",
-    kubeVersion: ">= 1.22.0-0",
-    targets: ["aws", "edge"],
-    source:
-      "cert-manager/cert-manager@v1.21.1:deploy/charts/cert-manager/Chart.yaml (version and appVersion are set to the tag at packaging)",
-    images: ["controller", "webhook", "cainjector", "acmesolver", "startupapicheck"].map((n) => ({
-      ref: `quay.io/jetstack/cert-manager-${n}:v1.21.1`,
-      arches: MULTI_K8S,
-      source: "cert-manager release images (make/_shared/oci-build): amd64, arm, arm64, ppc64le, s390x",
-    })),
-  },
-  traefik: {
-    version: "41.3.0",
-    appVersion: "v3.7.11",
-    kubeVersion: ">=1.25.0-0",
-    // Edge uses k3s's own Traefik unless installIngress is set; checked on both to be safe.
-    targets: ["aws", "edge"],
-    source: "traefik/traefik-helm-chart@v41.3.0:traefik/Chart.yaml",
-    images: [
-      {
-        ref: "docker.io/library/traefik:v3.7.11",
-        arches: ["amd64", "arm", "arm64", "ppc64le", "s390x"],
-        source:
-          "Docker official image traefik (image.tag defaults to appVersion, traefik/values.yaml line 10)",
-      },
-    ],
-  },
-  sparkOperator: {
-    version: "2.5.2",
-    appVersion: "2.5.2",
-    // Chart.yaml declares no kubeVersion; README "Version Matrix" says Kubernetes 1.16+.
-    targets: ["aws", "edge"],
-    source: "kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/Chart.yaml",
-    images: [
-      {
-        ref: "ghcr.io/kubeflow/spark-operator/controller:2.5.2",
-        arches: AMD_ARM,
-        source:
-          "kubeflow/spark-operator@v2.5.2:.github/workflows/release.yaml lines 87-88 (linux/amd64, linux/arm64)",
-      },
-    ],
-  },
-  kubePrometheusStack: {
-    version: "88.5.3",
-    appVersion: "v0.93.1",
-    kubeVersion: ">=1.25.0-0",
-    targets: ["aws", "edge"],
-    source:
-      "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/Chart.yaml and values.yaml; subcharts kube-state-metrics 8.4.0 (appVersion 2.20.0) and prometheus-node-exporter 4.56.1 (appVersion 1.12.1) declare no kubeVersion",
-    images: [
-      {
-        ref: "quay.io/prometheus-operator/prometheus-operator:v0.93.1",
-        why: "tag defaults to appVersion; prometheus-operator Makefile ARCH list (amd64, arm64, arm, ppc64le, s390x)",
-      },
-      {
-        ref: "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
-        why: "tag defaults to appVersion; built with the operator",
-      },
-      {
-        ref: "quay.io/prometheus/prometheus:v3.14.0-distroless",
-        why: "values.yaml line 4347; promu crossbuild",
-      },
-      { ref: "quay.io/prometheus/alertmanager:v0.34.0", why: "values.yaml line 1021; promu crossbuild" },
-      {
-        ref: "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7",
-        why: "values.yaml line 3132; declared multi-arch by its release, not inspected here",
-      },
-      {
-        ref: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
-        why: "subchart appVersion; kube-state-metrics Makefile ALL_ARCH",
-      },
-      { ref: "quay.io/prometheus/node-exporter:v1.12.1", why: "subchart appVersion; promu crossbuild" },
-    ].map(({ ref, why }) => ({
-      ref,
-      arches: ["amd64", "arm", "arm64", "ppc64le", "s390x"] as Arch[],
-      source: why,
-    })),
-  },
-  grafana: {
-    version: "12.11.1",
-    appVersion: "13.2.0",
-    kubeVersion: "^1.25.0-0",
-    targets: ["aws", "edge"],
-    source: "grafana-community/helm-charts@grafana-12.11.1:charts/grafana/Chart.yaml",
-    images: [
-      {
-        ref: "docker.io/grafana/grafana:13.2.0",
-        arches: ["amd64", "arm", "arm64"],
-        source:
-          "charts/grafana/values.yaml line 112 (tag defaults to appVersion); grafana/grafana is published for amd64, arm/v7, arm64",
-      },
-    ],
-  },
-  headlamp: {
-    version: "0.45.0",
-    appVersion: "0.45.0",
-    targets: ["aws", "edge"],
-    source: "kubernetes-sigs/headlamp@headlamp-helm-0.45.0:charts/headlamp/Chart.yaml (no kubeVersion)",
-    images: [
-      {
-        ref: "ghcr.io/headlamp-k8s/headlamp:v0.45.0",
-        arches: ["amd64", "arm64", "ppc64le", "s390x"],
-        source: "kubernetes-sigs/headlamp@v0.45.0:.github/workflows/container-publish.yml line 85",
-      },
-    ],
-  },
-  cloudnativePg: {
-    version: "0.29.0",
-    appVersion: "1.30.0",
-    kubeVersion: ">=1.29.0-0",
-    targets: ["edge"],
-    source: "cloudnative-pg/charts@cloudnative-pg-v0.29.0:charts/cloudnative-pg/Chart.yaml",
-    images: [
-      {
-        ref: "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0",
-        arches: AMD_ARM,
-        source: "CloudNativePG release images: linux/amd64, linux/arm64 (IMAGES.cnpgOperator)",
-      },
-    ],
-  },
-  seaweedfs: {
-    version: "4.44.0",
-    appVersion: "4.44",
-    targets: ["edge"],
-    source: "seaweedfs/seaweedfs@4.44:k8s/charts/seaweedfs/Chart.yaml (no kubeVersion)",
-    images: [
-      {
-        ref: "docker.io/chrislusf/seaweedfs:4.44",
-        arches: ["amd64", "arm", "arm64"],
-        source: "seaweedfs/seaweedfs@4.44:.github/workflows/container_release_unified.yml lines 125-131",
-      },
-    ],
-  },
-  barmanCloudPlugin: {
-    version: "0.7.0",
-    appVersion: "v0.13.0",
-    kubeVersion: ">=1.29.0-0",
-    targets: ["edge"],
-    source: "cloudnative-pg/charts@plugin-barman-cloud-v0.7.0:charts/plugin-barman-cloud/Chart.yaml",
-    images: ["plugin-barman-cloud", "plugin-barman-cloud-sidecar"].map((n) => ({
-      ref: `ghcr.io/cloudnative-pg/${n}:v0.13.0`,
-      arches: AMD_ARM,
-      source: "plugin-barman-cloud release images: linux/amd64, linux/arm64",
-    })),
-  },
-  clusterAutoscaler: {
-    version: "9.59.0",
-    appVersion: "1.35.0",
-    targets: ["aws"],
-    source:
-      "kubernetes/autoscaler@cluster-autoscaler-chart-9.59.0:charts/cluster-autoscaler/Chart.yaml (no kubeVersion); the platform overrides the image with IMAGES.clusterAutoscaler",
-    images: [
-      {
-        ref: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
-        arches: ["amd64", "arm64", "s390x"],
-        source:
-          "kubernetes/autoscaler@cluster-autoscaler-chart-9.59.0:cluster-autoscaler/Makefile line 1 (ALL_ARCH)",
-      },
-    ],
-  },
-  ...AWS_INGRESS_CHART_FACTS,
-};
 
 /** Architectures and targets of the images the platform references directly (keys of IMAGES). */
 export const IMAGE_FACTS: Record<string, { arches: Arch[]; targets: TargetName[]; source: string }> = {

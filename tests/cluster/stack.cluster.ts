@@ -18,13 +18,8 @@ import {
   type PodOutcome,
 } from "../../tools/cluster/placement";
 import { loadPlan, type Plan } from "../../tools/cluster/plan";
-import {
-  hubRelease,
-  notebookPod,
-  platformPods,
-  profiles,
-  serverNamespaces,
-} from "../../tools/cluster/workloads";
+import { hubRelease, notebookPod, profiles, serverNamespaces } from "../../tools/cluster/notebook-pods";
+import { platformPods } from "../../tools/cluster/workloads";
 import { K3S_RESERVE } from "../../tools/plan/estimates/edge-capacity";
 
 const STACKS = (process.env.CLUSTER_STACKS || "dev,prod,edge").split(",").filter(Boolean);

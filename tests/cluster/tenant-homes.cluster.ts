@@ -10,7 +10,7 @@ import { createNamespaces } from "../../tools/cluster/admission";
 import { installCrds } from "../../tools/cluster/crds";
 import { ControlPlane } from "../../tools/cluster/harness";
 import { loadPlan, manifests, type Plan } from "../../tools/cluster/plan";
-import { hubRelease, notebookPod, profiles } from "../../tools/cluster/workloads";
+import { hubRelease, notebookPod, profiles } from "../../tools/cluster/notebook-pods";
 
 const plan: Plan = loadPlan("edge", []);
 const ns = manifests(plan)

@@ -13,7 +13,8 @@
  * The script runs node with V8's defaults. Every tenant registers the same 14 resources, but all of them
  * are pending at once (the Tenants component creates them in one loop), so the live heap during the run
  * grows with the class list and so does the garbage collector's share. What the offline runtime adds to
- * each resource is kept small for that reason (tools/plan/sdk-load.ts, and offline.ts decoding each
+ * each resource is kept small for that reason (tools/plan/sdk-pending.ts: alias URNs, unread output
+ * properties and the registrations' protobuf Structs made only when read; offline.ts decoding each
  * registration once), which is what keeps the ratio linear without a larger young generation.
  */
 import { runOffline } from "../plan/offline";

@@ -4,7 +4,7 @@
  */
 import type { ControlPlane } from "./harness";
 import { manifests, type Plan } from "./plan";
-import { hubRelease } from "./workloads";
+import { hubRelease } from "./notebook-pods";
 
 export interface Persona {
   /** Who, in words. */

@@ -9,7 +9,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { binaries } from "./harness";
+import { binaries } from "./binaries";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 

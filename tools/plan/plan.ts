@@ -11,105 +11,19 @@
  * with no mandatory violation, 1 mandatory violations, 2 invalid config or arguments (one line on stderr
  * naming the key), 3 the program itself failed.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { ConfigError, REPO_ROOT, runOffline, type ProgramRun, type RecordedResource } from "./offline";
+import { parseArgs, UsageError, type PlanArgs } from "./args";
+import { ConfigError, REPO_ROOT, runOffline, type ProgramRun } from "./offline";
 import { systemPoolFit } from "./estimates/system-pool";
 import { evaluatePolicies, type Violation } from "./policy-eval";
 import { estimate, type Estimates } from "./estimates";
-import { tenancyPlanLines } from "../../components/platform/tenancy/names";
 import { DiffError, diffPlans, diffText, planOfRef, type PlanDiff, type PlanDoc } from "./diff";
 import { planMarkdown } from "./markdown";
+import { planText } from "./text";
 import { versionGateForPlan } from "../versions/plan-gate";
 
-export const FORMATS = ["text", "json", "markdown"] as const;
-export type Format = (typeof FORMATS)[number];
-
-export interface PlanArgs {
-  stack: string;
-  /** `--json`, kept for the contract; the same as `--format json`. */
-  json: boolean;
-  format: Format;
-  /** `--diff-against <git-ref>`: compare with the plan of this commit. */
-  diffAgainst?: string;
-  overrides: Record<string, string>;
-  secretOverrides: string[];
-  /** The `--config`/`--secret` arguments as given, passed on to the other commit's plan. */
-  configArgs: string[];
-}
-
-const USAGE =
-  "usage: npm run plan -- --stack <dev|prod|edge> [--json | --format text|json|markdown] [--diff-against <git-ref>] [--config key=value ...] [--secret key=value ...]";
-
-class UsageError extends Error {}
-
-export function parseArgs(argv: string[]): PlanArgs {
-  const args: PlanArgs = {
-    stack: "",
-    json: false,
-    format: "text",
-    overrides: {},
-    secretOverrides: [],
-    configArgs: [],
-  };
-  const value = (i: number, flag: string): string => {
-    if (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))
-      throw new UsageError(`${flag} needs a value`);
-    return argv[i + 1];
-  };
-  const setFormat = (f: string) => {
-    if (!(FORMATS as readonly string[]).includes(f))
-      throw new UsageError(`--format ${JSON.stringify(f)}: use one of ${FORMATS.join(", ")}`);
-    args.format = f as Format;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--json") args.json = true;
-    else if (a.startsWith("--format=")) setFormat(a.slice("--format=".length));
-    else if (a === "--format") setFormat(value(i++, a));
-    else if (a.startsWith("--diff-against=")) args.diffAgainst = a.slice("--diff-against=".length);
-    else if (a === "--diff-against") args.diffAgainst = value(i++, a);
-    else if (a.startsWith("--stack=")) args.stack = a.slice("--stack=".length);
-    else if (a === "--stack") {
-      if (argv[i + 1] === undefined) throw new UsageError("--stack needs a value");
-      args.stack = argv[++i];
-    } else if (a === "--config" || a === "--secret" || a === "-c") {
-      const kv = argv[++i];
-      const eq = kv?.indexOf("=") ?? -1;
-      if (!kv || eq <= 0) throw new UsageError(`${a} takes key=value, got ${JSON.stringify(kv ?? "")}`);
-      const key = kv.slice(0, eq);
-      args.overrides[key] = kv.slice(eq + 1);
-      if (a === "--secret") args.secretOverrides.push(key);
-      args.configArgs.push(a, kv);
-    } else if (a === "--help" || a === "-h") {
-      throw new UsageError(USAGE);
-    } else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
-  }
-  if (args.json) {
-    if (argv.some((a) => a === "--format" || a.startsWith("--format=")) && args.format !== "json")
-      throw new UsageError(`--json and --format ${args.format} disagree: give one of them`);
-    args.format = "json";
-  }
-  if (args.format === "json" && args.diffAgainst !== undefined)
-    throw new UsageError(
-      "--diff-against prints text or Markdown: use it without --json (or with --format markdown)",
-    );
-  if (args.diffAgainst === "") throw new UsageError("--diff-against needs a git ref, e.g. origin/main");
-  if (!args.stack) throw new UsageError("--stack is required: npm run plan -- --stack <dev|prod|edge>");
-  if (
-    !/^[A-Za-z0-9_.-]+$/.test(args.stack) ||
-    !fs.existsSync(path.join(REPO_ROOT, `Pulumi.${args.stack}.yaml`))
-  ) {
-    const stacks = fs
-      .readdirSync(REPO_ROOT)
-      .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-      .map((f) => f.split(".")[1]);
-    throw new UsageError(
-      `--stack ${JSON.stringify(args.stack)}: no Pulumi.${args.stack}.yaml; stacks: ${stacks.join(", ")}`,
-    );
-  }
-  return args;
-}
+// The command line and the text format live beside this file; the tests and tools read them from here.
+export { FORMATS, parseArgs, type Format, type PlanArgs } from "./args";
+export { planText } from "./text";
 
 export interface PlanResult {
   run: ProgramRun;
@@ -167,80 +81,6 @@ export function planJson(p: PlanResult): object {
     })),
     estimates: p.estimates,
   };
-}
-
-function summarize(r: RecordedResource): string {
-  const i = r.displayInputs;
-  if (r.type === "kubernetes:helm.sh/v3:Release")
-    return ` chart=${i.chart}@${i.version} ns=${i.namespace ?? "default"}`;
-  if (r.type.startsWith("kubernetes:") && i.metadata?.namespace) return ` ns=${i.metadata.namespace}`;
-  return "";
-}
-
-export function planText(p: PlanResult): string {
-  const lines: string[] = [];
-  const children = new Map<string | undefined, RecordedResource[]>();
-  for (const r of p.run.resources) {
-    const list = children.get(r.parentUrn) ?? [];
-    list.push(r);
-    children.set(r.parentUrn, list);
-  }
-  const walk = (parent: string | undefined, indent: string): void => {
-    for (const r of children.get(parent) ?? []) {
-      lines.push(
-        `${indent}${r.custom ? "+" : "■"} ${r.type}  ${r.name}${r.protect ? "  [protected]" : ""}${summarize(r)}`,
-      );
-      walk(r.urn, indent + "    ");
-    }
-  };
-  lines.push(
-    `Plan for stack ${p.run.project}/${p.run.stack} (target ${p.run.config.target}, ${p.run.config.environment}), offline`,
-  );
-  lines.push("");
-  walk(undefined, "  ");
-  const custom = p.run.resources.filter((r) => r.custom).length;
-  lines.push(
-    "",
-    `Resources: ${p.run.resources.length} (${custom} resources, ${p.run.resources.length - custom} components)`,
-  );
-  // Names only: offline, values the cloud computes (the ingress host name, endpoints) are the mocks' own.
-  const outputs = Object.keys(p.run.outputs ?? {});
-  if (outputs.length)
-    lines.push(
-      "",
-      `Stack outputs (\`pulumi stack output <name>\` after \`pulumi up\`): ${outputs.join(", ")}`,
-    );
-  lines.push("", "Policies:");
-  if (p.violations.length === 0) lines.push("  no violations");
-  for (const v of p.violations)
-    lines.push(`  [${v.level}] ${v.policy}${v.resource ? ` (${v.resource})` : ""}: ${v.message}`);
-  const mandatory = p.violations.filter((v) => v.level === "mandatory").length;
-  lines.push(`  ${mandatory} mandatory, ${p.violations.length - mandatory} advisory`);
-  lines.push("", "Tenancy (where each tenant's users' servers run, and as whom):");
-  lines.push(
-    ...tenancyPlanLines(
-      p.run.resources
-        .filter((r) => r.type === "kubernetes:core/v1:Namespace")
-        .map((r) => ({ name: r.inputs.metadata?.name, annotations: r.inputs.metadata?.annotations })),
-    ),
-  );
-  lines.push("", "Estimates:");
-  lines.push(...formatEstimates(p.estimates, "  "));
-  return lines.join("\n");
-}
-
-function formatEstimates(e: unknown, indent: string): string[] {
-  if (e === null || typeof e !== "object") return [`${indent}${String(e)}`];
-  const entries = Object.entries(e as Record<string, unknown>);
-  if (entries.length === 0) return [`${indent}(none)`];
-  const out: string[] = [];
-  for (const [k, v] of entries) {
-    if (v !== null && typeof v === "object") {
-      out.push(`${indent}${k}:`);
-      out.push(...formatEstimates(v, indent + "  "));
-    } else out.push(`${indent}${k}: ${v}`);
-  }
-  return out;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -76,6 +76,8 @@ export class TenantNotebookNamespaces extends pulumi.ComponentResource {
     super("datavis:platform:TenantNotebookNamespaces", name, {}, opts);
     const child = { parent: this };
     const hubNs = args.hubNamespace;
+    // Read once: every tenant mounts the same files (a class list of 1000 read them 1000 times).
+    const exampleMaps = Object.entries(exampleConfigMaps());
     for (const [tenant, namespace] of Object.entries(args.namespaces)) {
       const labels = { "datavis.io/tenant": tenant, "app.kubernetes.io/part-of": "datavis" };
       const meta = (n: string) => ({ name: n, namespace, labels });
@@ -191,7 +193,7 @@ export class TenantNotebookNamespaces extends pulumi.ComponentResource {
             ]
           : [];
       // The example notebooks and the datavis_data library every server mounts (notebooks/examples.ts).
-      const examples = Object.entries(exampleConfigMaps()).map(
+      const examples = exampleMaps.map(
         ([cmName, data]) =>
           new k8s.core.v1.ConfigMap(`${cmName}-${tenant}`, { metadata: meta(cmName), data }, child),
       );

@@ -1,0 +1,219 @@
+/**
+ * What a pending resource keeps alive under the offline runtime (item 4 of sdk-load.ts, which applies
+ * these before and after loading @pulumi/pulumi). A large program (1000 tenants) constructs every
+ * resource before the first registers, so what each pending resource holds until then decides how much
+ * the garbage collector copies. Each change below keeps every continuation on the SDK's microtask turn,
+ * so resources register in the same order and the plans stay byte-identical.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Module = require("module");
+
+const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
+
+function cheapResponseStrings(): void {
+  const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
+  // resource.js logs `RegisterResource RPC finished: ...; resp: ${innerResponse}` for every resource; the
+  // template literal runs jspb's Message.toString (the whole response, inputs and outputs, joined into one
+  // string) before log.debug sees that no engine listens and drops it.
+  resproto.RegisterResourceResponse.prototype.toString = () => "RegisterResourceResponse";
+}
+
+type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
+
+/**
+ * `transferProperties` (runtime/rpc.js), with each output property's Output made when it is first read or
+ * when the engine's answer resolves it, whichever comes first, instead of in the resource's constructor.
+ * Between the two, which under a large program is the whole time every resource waits for the ones before
+ * it (the Tenants component constructs every tenant's resources before the first registers), an unread
+ * property holds two closures instead of an Output over four promises: the largest part of what a
+ * pending resource keeps alive, and what made the garbage collector's share grow with the class list.
+ *
+ * Timing is the SDK's: an Output is made over pending promises that are resolved in the same order and
+ * on the same microtask turn as the SDK's, so every continuation and every registration keeps its place.
+ * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
+ * debuggablePromise, which ignores them here, so they are not built.
+ */
+function lazyOutputProperties(): void {
+  const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    transferProperties(onto: object, label: string, props: Record<string, unknown>): object;
+  };
+  const { Output } = require("@pulumi/pulumi/output") as { Output: new (...a: unknown[]) => unknown };
+  const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(e: unknown): boolean };
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+  };
+  const own = Object.prototype.hasOwnProperty;
+  rpc.transferProperties = function (onto: any, label: string, props: Record<string, unknown>): object {
+    const resolvers: Record<string, Resolver> = {};
+    for (const k of Object.keys(props)) {
+      // Skip "id" and "urn", which the SDK handles itself.
+      if (k === "id" || k === "urn") continue;
+      if (own.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+      let settle: Resolver | undefined;
+      const define = (value: unknown): void => {
+        Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
+      };
+      const materialize = (): unknown => {
+        // The four promises in the SDK's order: value, isKnown, isSecret, dependencies.
+        const ends: [(v: unknown) => void, (e: unknown) => void][] = [];
+        const promises = [0, 1, 2, 3].map(() =>
+          debuggable.debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
+        );
+        const out = new Output(onto, ...promises);
+        define(out);
+        settle = (v, isKnown, isSecret, deps = [], err) => {
+          if (err) {
+            if (isGrpcError(err)) return;
+            for (const [, reject] of ends) reject(err);
+          } else {
+            [v, isKnown, isSecret, deps].forEach((x, i) => ends[i][0](x));
+          }
+        };
+        return out;
+      };
+      Object.defineProperty(onto, k, { get: materialize, set: define, enumerable: true, configurable: true });
+      resolvers[k] = (...args) => {
+        if (!settle) materialize();
+        settle!(...args);
+      };
+    }
+    return resolvers;
+  };
+}
+
+/** The Resource constructor's alias loop in @pulumi/pulumi 3.270.0's resource.js (lines 260-265). */
+const EAGER_ALIASES = `        this.__aliases = [];
+        if (opts.aliases) {
+            for (const alias of opts.aliases) {
+                this.__aliases.push(collapseAliasToUrn(alias, name, t, parent));
+            }
+        }
+`;
+/** The same list, made on first read. */
+const LAZY_ALIASES = `        const aliasOpts = opts.aliases;
+        let collapsed;
+        Object.defineProperty(this, "__aliases", {
+            enumerable: true,
+            configurable: true,
+            get: () => (collapsed !== undefined ? collapsed : (collapsed = (aliasOpts || []).map((alias) => collapseAliasToUrn(alias, name, t, parent)))),
+            set: (v) => { collapsed = v; },
+        });
+`;
+
+/**
+ * The Resource constructor turns each alias (the Kubernetes provider gives most of its types one or two,
+ * for older API groups) into a URN at once: Outputs waiting on the parent's URN, a third of what a pending
+ * resource keeps alive in a 300-tenant program. That list (`__aliases`) is read only by `allAliases()`,
+ * which runs only when the monitor does not take alias specs; the mock monitor does (mocks.js sets
+ * supportsAliasSpecs), so here it is made on first read, that is never. Nothing waits on those Outputs, so
+ * every other continuation keeps its turn. If the SDK's source differs from the pinned one, resource.js
+ * loads unchanged (same behaviour, only slower): tests/tools-runtime.test.ts checks the change applies.
+ */
+function lazyAliasUrns(sdkDir: string): void {
+  const file = path.join(sdkDir, "resource.js");
+  if (moduleCache[file]) return;
+  const extensions = (Module as unknown as { _extensions: Record<string, (m: any, f: string) => void> })
+    ._extensions;
+  const js = extensions[".js"];
+  extensions[".js"] = function (module, filename) {
+    if (filename !== file) return js(module, filename);
+    extensions[".js"] = js;
+    const source = fs.readFileSync(filename, "utf8");
+    const lazy = source.includes(EAGER_ALIASES);
+    module._compile(lazy ? source.replace(EAGER_ALIASES, LAZY_ALIASES) : source, filename);
+    module.exports.__offlineLazyAliases = lazy;
+  };
+}
+
+/** The JavaScript value a lazy Struct stands for (see lazyStructs); offline.ts decodes it directly. */
+export const STRUCT_JS = Symbol("offline struct value");
+
+/** What `Struct.fromJavaScript(v).toJavaScript()` returns: the same values, each object's keys sorted
+ * (jspb's Map.forEach visits keys in sorted order). */
+export function sortedCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedCopy);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * `Struct.fromJavaScript` returning a stand-in that builds the protobuf message only when something asks
+ * for more than `toJavaScript()`. Under the mock runtime every registration builds two Structs (the
+ * request's inputs in runtime/resource.js, the mock monitor's answer in runtime/mocks.js) that are only
+ * ever turned back into JavaScript (rpc.deserializeProperties) or, for the request, read by offline.ts,
+ * which decodes STRUCT_JS. The jspb messages were a quarter of what the program allocates. The value is
+ * converted the way a round trip through protobuf converts it (sortedCopy), so every reader gets what it
+ * got before; anything else (another message's setter, gRPC) gets the real message.
+ */
+function lazyStructs(sdkDir: string): void {
+  const structs = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [sdkDir] }));
+  const Struct = structs.Struct as { fromJavaScript(v: unknown): object; prototype: object };
+  const real = Struct.fromJavaScript.bind(Struct);
+  let building = 0;
+  Struct.fromJavaScript = (js: unknown) => {
+    // Nested objects while a real message is built: real messages.
+    if (building > 0) return real(js);
+    let message: Record<string | symbol, any> | undefined;
+    const build = (): Record<string | symbol, any> => {
+      if (!message) {
+        building++;
+        try {
+          message = real(js) as Record<string | symbol, any>;
+        } finally {
+          building--;
+        }
+      }
+      return message;
+    };
+    return new Proxy(Object.create(Struct.prototype) as object, {
+      get: (_t, k) => {
+        if (k === STRUCT_JS) return js;
+        if (k === "toJavaScript" && !message) return () => sortedCopy(js);
+        const m = build();
+        const v = m[k];
+        return typeof v === "function" ? v.bind(m) : v;
+      },
+      has: (_t, k) => k === STRUCT_JS || k in build(),
+      getPrototypeOf: () => Struct.prototype,
+    });
+  };
+}
+
+/** RegisterResource request and answer keep their Struct as given (a lazy one stays lazy: jspb's own
+ * setter would build it at once to store its wire form, which nothing reads offline). */
+function structFieldsAsGiven(): void {
+  const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
+  const field = Symbol("object");
+  for (const type of [resproto.RegisterResourceRequest, resproto.RegisterResourceResponse]) {
+    type.prototype.setObject = function (value: unknown) {
+      this[field] = value;
+      return this;
+    };
+    type.prototype.getObject = function () {
+      return this[field];
+    };
+    type.prototype.hasObject = function () {
+      return this[field] != null;
+    };
+    type.prototype.clearObject = function () {
+      this[field] = undefined;
+      return this;
+    };
+  }
+}
+
+/** Before `require("@pulumi/pulumi")`: the changes made to the SDK's source as it loads. */
+export function beforeSdk(sdkDir: string): void {
+  lazyAliasUrns(sdkDir);
+}
+
+/** After it: the changes made to the loaded SDK's modules. */
+export function afterSdk(sdkDir: string): void {
+  cheapResponseStrings();
+  lazyOutputProperties();
+  lazyStructs(sdkDir);
+  structFieldsAsGiven();
+}
