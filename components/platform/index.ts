@@ -151,6 +151,7 @@ export class Platform extends pulumi.ComponentResource {
         ),
         objectStoreKeys: identity.kind === "keys" ? identity.tenants : undefined,
         configFiles: configFiles(args.database, args.objectStore) as Record<string, pulumi.Input<string>>,
+        pythonExtras: args.notebooks.pythonExtras !== undefined,
       },
       inCluster,
     );

@@ -272,15 +272,30 @@ export const IMAGE_FACTS: Record<string, DirectImageFact> = {
     publishedBy: "upstream",
     source: "prometheus-community/postgres_exporter .promu.yml crossbuild platforms",
   },
-  cnpgOperator: { arches: AMD_ARM, targets: ["edge"], publishedBy: "upstream", source: "CloudNativePG release images" },
+  cnpgOperator: {
+    arches: AMD_ARM,
+    targets: ["edge"],
+    publishedBy: "upstream",
+    source: "CloudNativePG release images",
+  },
   cnpgPostgres: {
     arches: AMD_ARM,
     targets: ["edge"],
     publishedBy: "upstream",
     source: "cloudnative-pg/postgres-containers docker-bake.hcl platforms",
   },
-  barmanCloudPlugin: { arches: AMD_ARM, targets: ["edge"], publishedBy: "upstream", source: "plugin-barman-cloud release images" },
-  barmanCloudSidecar: { arches: AMD_ARM, targets: ["edge"], publishedBy: "upstream", source: "plugin-barman-cloud release images" },
+  barmanCloudPlugin: {
+    arches: AMD_ARM,
+    targets: ["edge"],
+    publishedBy: "upstream",
+    source: "plugin-barman-cloud release images",
+  },
+  barmanCloudSidecar: {
+    arches: AMD_ARM,
+    targets: ["edge"],
+    publishedBy: "upstream",
+    source: "plugin-barman-cloud release images",
+  },
   seaweedfs: {
     arches: ["amd64", "arm", "arm64"],
     targets: ["edge"],
@@ -303,7 +318,8 @@ export const IMAGE_FACTS: Record<string, DirectImageFact> = {
     arches: AMD_ARM,
     targets: ["aws", "edge"],
     publishedBy: "fork",
-    source: "this project's images/singleuser, built for linux/amd64 and linux/arm64 by the fork's images workflow on a release",
+    source:
+      "this project's images/singleuser, built for linux/amd64 and linux/arm64 by the fork's images workflow on a release",
   },
   sparkJobs: {
     arches: AMD_ARM,

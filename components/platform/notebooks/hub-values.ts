@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SignIn } from "../sign-in";
 import { imageRef, splitImage } from "../../shared/artifacts";
+import type { PythonExtrasPod } from "./python-extras";
 
 /** CPU (cores) and memory (bytes with a unit, `2G`) of one notebook server profile. */
 export interface ServerSize {
@@ -185,6 +186,8 @@ export interface HubValuesInput {
     env: Record<string, string>;
     postStart: string[];
   };
+  /** The notebook extras' init container, volumes and PYTHONPATH entry (python-extras.ts); unset: none. */
+  pythonExtras?: PythonExtrasPod;
   /**
    * Grafana signs in through the hub (JupyterHub as OAuth2 provider, hub service `grafana`): Grafana's
    * callback URL and the client secret both sides share. Unset: no such client.
@@ -232,8 +235,14 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   };
   // Every chart-internal image through the mirror on air-gapped sites (tags stay the chart's pins).
   const imageName = (name: string) => (i.imageRegistry ? { image: { name: mirror(name) } } : {});
-  const volumes = [...i.volumes, ...(i.examples?.volumes ?? [])];
-  const volumeMounts = [...i.volumeMounts, ...(i.examples?.volumeMounts ?? [])];
+  const extras = i.pythonExtras;
+  const volumes = [...i.volumes, ...(i.examples?.volumes ?? []), ...(extras?.volumes ?? [])];
+  const volumeMounts = [
+    ...i.volumeMounts,
+    ...(i.examples?.volumeMounts ?? []),
+    ...(extras?.volumeMounts ?? []),
+  ];
+  const pythonPath = [i.examples?.env.PYTHONPATH, extras?.pythonPath].filter(Boolean).join(":");
   return {
     hub: {
       config: {
@@ -334,7 +343,14 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         extraLabels: { "datavis.io/notebook-home": "true" },
         ...(volumes.length > 0 ? { extraVolumes: volumes, extraVolumeMounts: volumeMounts } : {}),
       },
-      extraEnv: { ...i.env, ...(i.examples?.env ?? {}) },
+      extraEnv: {
+        ...i.env,
+        ...(i.examples?.env ?? {}),
+        ...(extras?.env ?? {}),
+        ...(pythonPath ? { PYTHONPATH: pythonPath } : {}),
+      },
+      // The notebook extras are installed before the server starts (a failed install fails the spawn).
+      ...(extras ? { initContainers: [extras.initContainer] } : {}),
       ...(i.nodeSelector && Object.keys(i.nodeSelector).length > 0 ? { nodeSelector: i.nodeSelector } : {}),
       ...(i.tolerations && i.tolerations.length > 0 ? { extraTolerations: i.tolerations } : {}),
       // KubeSpawner merges extra_pod_config over the pod spec it built, so this securityContext replaces the
