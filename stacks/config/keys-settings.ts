@@ -110,7 +110,7 @@ export const SETTINGS_KEYS: KeyDef[] = [
     key: "notebookPackageIndex",
     kind: "text",
     schema: text(
-      /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/,
+      /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%+/-]*)?$/,
       "the URL of a PyPI simple index, e.g. https://pypi.lab.internal/simple",
     ),
     appliesTo: "all",
