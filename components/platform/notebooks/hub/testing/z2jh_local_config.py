@@ -4,8 +4,8 @@
 # It applies those values the way z2jh 4.4.0's own jupyterhub/files/hub/jupyterhub_config.py does, for
 # every key the platform sets (line numbers are of that file at tag 4.4.0):
 #   hub.templateVars                  -> c.JupyterHub.template_vars               (lines 81-95)
-#   singleuser.{profileList, cpu, memory, extraEnv, lifecycleHooks, serviceAccountName, defaultUrl,
-#              startTimeout}          -> c.KubeSpawner.*                           (lines 145-181, 446)
+#   singleuser.{profileList, cpu, memory, extraEnv, lifecycleHooks, initContainers, serviceAccountName,
+#              defaultUrl, startTimeout}          -> c.KubeSpawner.*                           (lines 145-181, 446)
 #   singleuser.storage (dynamic)      -> home volume + mount, then extraVolumes/extraVolumeMounts
 #                                                                                  (lines 255-362)
 #   POD_NAMESPACE                     -> c.KubeSpawner.namespace                   (line 134)
@@ -67,6 +67,7 @@ for trait, cfg_key in (
     ("start_timeout", "startTimeout"),
     ("service_account", "serviceAccountName"),
     ("lifecycle_hooks", "lifecycleHooks"),
+    ("init_containers", "initContainers"),
     ("mem_limit", "memory.limit"),
     ("mem_guarantee", "memory.guarantee"),
     ("cpu_limit", "cpu.limit"),
