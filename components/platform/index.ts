@@ -110,6 +110,8 @@ export class Platform extends pulumi.ComponentResource {
         database: args.database,
         // The platform's app role (made by the services' database-roles Job), never the administrator.
         databaseUser: services.appDatabase,
+        // The hub's own role and database on the same server, covered by the platform's database backups.
+        hubDatabase: services.hubDatabase,
         objectStore: args.objectStore,
         signIn: args.signIn,
         admins: args.admins,

@@ -186,6 +186,8 @@ export interface HubValuesInput {
     env: Record<string, string>;
     postStart: string[];
   };
+  /** `hub.*` values of a hub whose database is the platform's PostgreSQL (hubDatabaseValues); unset: SQLite. */
+  hubDatabase?: Record<string, any>;
   /** The notebook extras' init container, volumes and PYTHONPATH entry (python-extras.ts); unset: none. */
   pythonExtras?: PythonExtrasPod;
   /**
@@ -236,6 +238,7 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   // Every chart-internal image through the mirror on air-gapped sites (tags stay the chart's pins).
   const imageName = (name: string) => (i.imageRegistry ? { image: { name: mirror(name) } } : {});
   const extras = i.pythonExtras;
+  const hubDb = i.hubDatabase;
   const volumes = [...i.volumes, ...(i.examples?.volumes ?? []), ...(extras?.volumes ?? [])];
   const volumeMounts = [
     ...i.volumeMounts,
@@ -251,20 +254,26 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         // enforce it); KubeSpawner merges this over its own runAsUser/allowPrivilegeEscalation.
         KubeSpawner: { container_security_context: SERVER_CONTAINER_SECURITY },
       },
-      ...(oauth
+      ...(oauth || hubDb
         ? {
             extraEnv: {
-              OAUTH_CLIENT_SECRET: {
-                valueFrom: {
-                  secretKeyRef: {
-                    name: NOTEBOOK_SECRETS.oauth.name,
-                    key: NOTEBOOK_SECRETS.oauth.clientSecretKey,
-                  },
-                },
-              },
+              ...(oauth
+                ? {
+                    OAUTH_CLIENT_SECRET: {
+                      valueFrom: {
+                        secretKeyRef: {
+                          name: NOTEBOOK_SECRETS.oauth.name,
+                          key: NOTEBOOK_SECRETS.oauth.clientSecretKey,
+                        },
+                      },
+                    },
+                  }
+                : {}),
+              ...(hubDb?.extraEnv ?? {}),
             },
           }
         : {}),
+      ...(hubDb ? { extraVolumes: hubDb.extraVolumes, extraVolumeMounts: hubDb.extraVolumeMounts } : {}),
       extraConfig: hubExtraConfig(),
       ...(i.grafanaClient
         ? {
@@ -290,7 +299,10 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         : {}),
       // The banner on every hub page; empty outside maintenance.
       templateVars: i.maintenance.enabled ? { announcement: i.maintenance.message } : {},
-      db: { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
+      // The platform's PostgreSQL (hub-database.ts) when given; otherwise a SQLite file on the hub's volume.
+      db: hubDb
+        ? hubDb.db
+        : { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
       networkPolicy: { enabled: true },
       ...imageName("quay.io/jupyterhub/k8s-hub"),

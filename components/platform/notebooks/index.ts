@@ -29,6 +29,7 @@ import {
   pythonExtrasConfigMap,
   pythonExtrasPod,
 } from "./python-extras";
+import { hubDatabase } from "./hub-database";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
 import { withSpawnLatency, type SpawnLatencySettings } from "./spawn-latency";
@@ -61,6 +62,8 @@ export interface NotebooksArgs {
   grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The hub's own role and database in the platform's PostgreSQL (hub-database.ts); unset: SQLite on a volume. */
+  hubDatabase?: { username: string; password: pulumi.Input<string>; database: string };
 }
 
 /** What a platform operator tunes about notebook servers. */
@@ -251,6 +254,16 @@ export class Notebooks extends pulumi.ComponentResource {
           ]
         : [];
 
+    const hubDb = args.hubDatabase
+      ? hubDatabase(this, {
+          namespace: hubNs.metadata.name,
+          storageClass: args.cluster.storageClass,
+          production: args.production,
+          database: args.database,
+          role: args.hubDatabase,
+        })
+      : undefined;
+
     const egressPorts = [
       args.database.port,
       pulumi.output(store.endpoint).apply(objectStorePort),
@@ -283,6 +296,7 @@ export class Notebooks extends pulumi.ComponentResource {
       tenancy: args.tenancy,
       examples: examplesPodConfig(),
       pythonExtras: extras,
+      hubDatabase: hubDb?.values,
       grafanaClient: args.grafanaClient,
     });
     const hubReleaseValues = withSpawnLatency(values, s.spawnLatency);
@@ -306,6 +320,7 @@ export class Notebooks extends pulumi.ComponentResource {
           ...exampleMaps,
           ...extrasMaps,
           ...oauthSecret,
+          ...(hubDb?.resources ?? []),
           ...(args.dependsOn ?? []),
         ],
       },
