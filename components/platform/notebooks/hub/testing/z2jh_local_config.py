@@ -3,6 +3,7 @@
 #
 # It applies those values the way z2jh 4.4.0's own jupyterhub/files/hub/jupyterhub_config.py does, for
 # every key the platform sets (line numbers are of that file at tag 4.4.0):
+#   hub.db.{type, url}                -> c.JupyterHub.db_url                      (lines 63-69)
 #   hub.templateVars                  -> c.JupyterHub.template_vars               (lines 81-95)
 #   singleuser.{profileList, cpu, memory, extraEnv, lifecycleHooks, initContainers, serviceAccountName,
 #              defaultUrl, startTimeout}          -> c.KubeSpawner.*                           (lines 145-181, 446)
@@ -39,7 +40,13 @@ c.JupyterHub.hub_port = runtime["hub_port"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{runtime['proxy_api_port']}"
 c.ConfigurableHTTPProxy.command = [runtime["chp"]]
 c.ConfigurableHTTPProxy.should_start = True
-c.JupyterHub.db_url = f"sqlite:///{runtime['state_dir']}/jupyterhub.sqlite"
+# z2jh lines 63-69: the hub's database. SQLite lives in the hub pod's volume (here the state directory);
+# any other type takes hub.db.url, whose host this machine supplies (runtime "db_url", a local PostgreSQL),
+# and libpq reads PGPASSWORD/PGSSLMODE from the hub's environment (hub.extraEnv), as in the pod.
+if get_config("hub.db.type") == "sqlite-pvc":
+    c.JupyterHub.db_url = f"sqlite:///{runtime['state_dir']}/jupyterhub.sqlite"
+else:
+    c.JupyterHub.db_url = runtime.get("db_url") or get_config("hub.db.url")
 c.JupyterHub.cookie_secret_file = os.path.join(runtime["state_dir"], "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(runtime["state_dir"], "hub.pid")
 
