@@ -109,6 +109,7 @@ class Hub:
         this machine supplies instead (PGSSLMODE for a local PostgreSQL without TLS); hub.extraEnv's plain
         values are set as the chart sets them. `db_url`: hub.db.url with this machine's database server."""
         self.extra_env = dict(env or {})
+        self.db_url = db_url
         # Its own folder in /tmp, readable on the way down by the servers' uid 1000 (pytest's are not).
         self.state = Path(tempfile.mkdtemp(prefix="datavis-hub-"))
         os.chmod(self.state, 0o755)
@@ -168,7 +169,7 @@ class Hub:
         self.proc = subprocess.Popen(
             # z2jh's hub command adds --upgrade-db when hub.db.upgrade is true (templates/hub/deployment.yaml).
             [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "z2jh_local_config.py")]
-            + (["--upgrade-db"] if self.values["hub"].get("db", {}).get("upgrade") else []),
+            + (["--upgrade-db"] if self.db_url and self.values["hub"].get("db", {}).get("upgrade") else []),
             cwd=self.state,
             env=env,
             stdout=self.log,

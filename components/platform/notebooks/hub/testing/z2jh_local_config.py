@@ -40,13 +40,14 @@ c.JupyterHub.hub_port = runtime["hub_port"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{runtime['proxy_api_port']}"
 c.ConfigurableHTTPProxy.command = [runtime["chp"]]
 c.ConfigurableHTTPProxy.should_start = True
-# z2jh lines 63-69: the hub's database. SQLite lives in the hub pod's volume (here the state directory);
-# any other type takes hub.db.url, whose host this machine supplies (runtime "db_url", a local PostgreSQL),
-# and libpq reads PGPASSWORD/PGSSLMODE from the hub's environment (hub.extraEnv), as in the pod.
-if get_config("hub.db.type") == "sqlite-pvc":
+# z2jh lines 63-69: the hub's database. SQLite lives in the hub pod's volume (here the state directory).
+# Any other type takes hub.db.url, whose server this machine supplies (runtime "db_url": a local PostgreSQL,
+# test_hub_database.py), libpq reading PGPASSWORD/PGSSLMODE from the hub's environment as in the pod; tests
+# about something else give none and keep the hub's state in SQLite here (the URL names the cluster's host).
+if get_config("hub.db.type") == "sqlite-pvc" or not runtime.get("db_url"):
     c.JupyterHub.db_url = f"sqlite:///{runtime['state_dir']}/jupyterhub.sqlite"
 else:
-    c.JupyterHub.db_url = runtime.get("db_url") or get_config("hub.db.url")
+    c.JupyterHub.db_url = runtime["db_url"]
 c.JupyterHub.cookie_secret_file = os.path.join(runtime["state_dir"], "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(runtime["state_dir"], "hub.pid")
 
