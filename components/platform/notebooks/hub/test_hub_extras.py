@@ -5,7 +5,7 @@ Kubernetes client; every pod that runs it installs them at start with an init co
 (components/platform/notebooks/python-extras.ts). Here that init container runs for real: the plan's
 values (`npm run plan -- --stack edge --json --config notebookPackageIndex=<index>`) on a real JupyterHub,
 the stand-in spawner running the init container's own command (pip, hashes required) against a PyPI
-simple index this test serves on 127.0.0.1 from a wheelhouse, then the server's Python, in the server's
+simple index served on 127.0.0.1 from a wheelhouse (conftest.py, testing/local_index.py), then the server's Python, in the server's
 environment, importing what the upload notebook, the Spark job notebook, a scheduled Papermill run and the
 home backup import. Nothing is fetched from the internet during the test; the wheelhouse is filled once
 from PyPI with `pip download --require-hashes` of the same lock (cached under $DATAVIS_CACHE).
@@ -13,8 +13,6 @@ from PyPI with `pip download --require-hashes` of the same lock (cached under $D
 Run: python -m pytest components/platform/notebooks/hub/test_hub_extras.py (CI: .ci/suites/45-notebook-platform.sh).
 """
 
-import hashlib
-import http.server
 import json
 import os
 import re
@@ -22,92 +20,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "testing"))
+import harness  # noqa: E402
 from harness import Browser, Hub, hub_values, plan, plan_config_maps, wait_until  # noqa: E402
+from local_index import LOCK, normalize  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[4]
-LOCK = REPO / "components" / "platform" / "notebooks" / "extras" / "requirements.lock"
 ADMIN = "platform-admin"
 PASSWORD = "admin-passphrase-of-the-site-42"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the stand-in pods need root (unshare, setpriv)")
 
 
-def _normalize(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def wheelhouse():
-    """The lock's wheels for this Python, downloaded once (hashes checked by pip) and cached."""
-    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:12]
-    cache = Path(os.environ.get("DATAVIS_CACHE", Path.home() / ".cache" / "datavis"))
-    target = cache / "notebook-extras" / f"cp{sys.version_info[0]}{sys.version_info[1]}-{digest}"
-    if not (target / ".complete").exists():
-        tmp = Path(tempfile.mkdtemp(prefix="wheelhouse-"))
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
-             "--require-hashes", "--only-binary=:all:", "-r", str(LOCK), "-d", str(tmp)],
-            check=True,
-        )
-        (tmp / ".complete").write_text("")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.move(str(tmp), target)
-    return target
-
-
-class LocalIndex:
-    """A PEP 503 simple index of a wheelhouse on 127.0.0.1, recording what was downloaded."""
-
-    def __init__(self, wheels):
-        self.root = Path(tempfile.mkdtemp(prefix="pypi-"))
-        files = self.root / "files"
-        files.mkdir()
-        projects = {}
-        for wheel in sorted(wheels.glob("*.whl")):
-            shutil.copy(wheel, files / wheel.name)
-            sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
-            projects.setdefault(_normalize(wheel.name.split("-")[0]), []).append((wheel.name, sha))
-        for project, entries in projects.items():
-            page = self.root / "simple" / project
-            page.mkdir(parents=True)
-            links = "".join(f'<a href="/files/{n}#sha256={h}">{n}</a>\n' for n, h in entries)
-            (page / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
-        self.downloads = []
-        index = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *a, **kw):
-                super().__init__(*a, directory=str(index.root), **kw)
-
-            def do_GET(self):
-                if self.path.startswith("/files/"):
-                    index.downloads.append(self.path[len("/files/"):])
-                super().do_GET()
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/simple/"
-        self.projects = projects
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def index():
-    idx = LocalIndex(wheelhouse())
-    yield idx
-    idx.stop()
+    """The session's package index (conftest.py), which every hub test's plan names."""
+    return harness.PACKAGE_INDEX
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +80,8 @@ def test_the_servers_init_container_installs_the_lock_from_the_sites_index(site,
     assert [c["name"] for c in init] == ["python-extras"] and init[0]["exit"] == 0, init
     assert index.url in init[0]["log"]
     # Every package of the lock came from this index (and nothing else was asked for).
-    locked = {_normalize(m.group(1)) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", LOCK.read_text(), re.M)}
-    fetched = {_normalize(d.split("-")[0]) for d in index.downloads}
+    locked = {normalize(m.group(1)) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", LOCK.read_text(), re.M)}
+    fetched = {normalize(d.split("-")[0]) for d in index.downloads}
     assert fetched == locked
 
 

@@ -52,9 +52,15 @@ def free_port():
 
 _plans = {}
 
+# The package index the servers' init containers install the notebook extras from (conftest.py serves one on
+# 127.0.0.1 for the whole session): every plan names it, so no hub test downloads from the internet.
+PACKAGE_INDEX = None
+
 
 def plan(stack="edge", **config):
     """The offline plan's JSON document (cached per stack and overrides)."""
+    if PACKAGE_INDEX is not None:
+        config.setdefault("notebookPackageIndex", PACKAGE_INDEX.url)
     key = (stack, tuple(sorted(config.items())))
     if key not in _plans:
         args = ["npm", "run", "-s", "plan", "--", "--stack", stack, "--json"]
