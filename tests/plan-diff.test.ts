@@ -79,8 +79,8 @@ describe("plan diff against real commits (a temporary clone of this repository)"
     const lines = r.stdout.split("\n");
     expect(lines[0]).to.match(
       // With tenancy a class also brings its notebook pieces, database login and Pod Identity association,
-      // and changes the hub's values and the tenants' database Job.
-      /^Diff against HEAD~2 \([0-9a-f]{12}\): 26 to add, 0 to remove, 3 to change, \d+ unchanged$/,
+      // and changes the hub's values and the tenants' database Job; and the notebook extras' lock ConfigMap.
+      /^Diff against HEAD~2 \([0-9a-f]{12}\): 27 to add, 0 to remove, 3 to change, \d+ unchanged$/,
     );
     for (const added of [
       "+ kubernetes:core/v1:Namespace  tenant-geo-202  (in tenants)",

@@ -151,7 +151,7 @@ describe("notebook platform: sign-in and admins", () => {
     expect(cfg.JupyterHub.authenticator_class).to.equal("native");
     expect(cfg.NativeAuthenticator.open_signup).to.equal(false);
     expect(cfg.NativeAuthenticator.minimum_password_length).to.be.at.least(12);
-    expect(hub(run).hub.extraEnv).to.equal(undefined);
+    expect(hub(run).hub.extraEnv ?? {}).to.not.have.property("OAUTH_CLIENT_SECRET");
     expect(ofType(run, "kubernetes:core/v1:Secret").map((s) => s.name)).not.to.include("hub-oauth");
   });
 
@@ -192,7 +192,9 @@ describe("notebook platform: servers, storage and network", () => {
     const devRun = await runStack("dev");
     const devClass = hub(devRun).singleuser.storage.dynamic.storageClass;
     expect(devClass).to.be.a("string").and.not.equal("local-path");
-    expect(hub(devRun).hub.db.pvc.storageClassName).to.equal(devClass);
+    // The hub's one volume (its activity log; its database is the platform's PostgreSQL) too.
+    const activity = one(devRun, "kubernetes:core/v1:PersistentVolumeClaim", "hub-activity-log");
+    expect(activity.inputs.spec.storageClassName).to.equal(devClass);
   });
 
   it("z2jh network policies are on for the hub, the proxy and user servers; servers cannot reach cloud metadata", async () => {
@@ -502,13 +504,13 @@ describe("notebook platform: backups, maintenance and the activity log", () => {
     expect(changed.filter((n) => n !== HUB && n !== "scheduled-runs")).to.deep.equal([]);
   });
 
-  it("the activity log is written on the hub's volume and kept activityLogRetentionDays", async () => {
+  it("the activity log is written on the hub's own volume and kept activityLogRetentionDays", async () => {
     const v = hub(await runStack("dev", TUNED));
     expect(v.custom.datavis.activityLog).to.deep.equal({
       directory: "/srv/jupyterhub/activity",
       retentionDays: 400,
     });
-    expect(v.hub.db.type).to.equal("sqlite-pvc");
+    expect(v.hub.extraVolumeMounts.map((m: any) => m.mountPath)).to.include("/srv/jupyterhub/activity");
     expect(v.hub.extraConfig["20-activity-log"]).to.contain("TimedRotatingFileHandler");
     expect(hub(await runStack("edge")).custom.datavis.activityLog.retentionDays).to.equal(90);
   });
