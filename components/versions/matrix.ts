@@ -312,7 +312,8 @@ export const IMAGE_FACTS: Record<string, DirectImageFact> = {
     // day (tagging/taggers/date.py). The wiki's build manifest of that run's aarch64 all-spark-notebook,
     // built FROM this pyspark-notebook, shows the build (2026-08-17T03:41:35Z, commit 26da4ae66471, Python
     // 3.13.15). Spark is the newest release at build time (setup_spark.py), with OpenJDK 21 (Dockerfile).
-    source: `${DOCKER_STACKS}@26da4ae66471:.github/workflows/docker.yml (x86_64 + aarch64 jobs), tagging/apps/merge_tags.py, images/pyspark-notebook/Dockerfile; wiki "aarch64-default-all-spark-notebook-26da4ae66471" (built 2026-08-17T03:41:35Z)`,
+    // The workflow and Dockerfile were read at main of 2026-08-08 (8209386950), the build ran commit 26da4ae66471.
+    source: `${DOCKER_STACKS}@8209386950:.github/workflows/docker.yml (x86_64 + aarch64 jobs), tagging/apps/merge_tags.py, tagging/taggers/date.py, images/pyspark-notebook/Dockerfile; wiki "aarch64-default-all-spark-notebook-26da4ae66471" (built 2026-08-17T03:41:35Z)`,
   },
   singleuserProject: {
     arches: AMD_ARM,
