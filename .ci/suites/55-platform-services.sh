@@ -55,8 +55,9 @@ export PGHOST=127.0.0.1 PGPORT=$port PGSSLMODE=disable
 sql() { # sql USER PASSWORD STATEMENT...
   PGUSER="$1" PGPASSWORD="$2" PGDATABASE=datavis psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$3" 2>&1
 }
+# The administrator as RDS's master user is: CREATEROLE and CREATEDB (the Job creates the hub's database).
 PGUSER=postgres PGPASSWORD=superpw PGDATABASE=postgres psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
-CREATE ROLE dv_admin LOGIN CREATEROLE PASSWORD 'adminpw';
+CREATE ROLE dv_admin LOGIN CREATEROLE CREATEDB PASSWORD 'adminpw';
 CREATE DATABASE datavis OWNER dv_admin;
 SQL
 sql dv_admin adminpw "CREATE TABLE before_roles (x int); INSERT INTO before_roles VALUES (1);" >/dev/null
