@@ -4,9 +4,11 @@
  * @pulumi/aws 7.x and @pulumi/eks 4.x tokens.
  */
 import type { Rule } from "./lib";
+import { autoScalingRules } from "./aws-autoscaling";
 import { ec2Rules } from "./aws-ec2";
 import { eksRules } from "./aws-eks";
 import { iamRules } from "./aws-iam";
+import { ingressLoadBalancer } from "./aws-ingress";
 import { networkRules } from "./aws-network";
 import { rdsCoreRules } from "./aws-rds";
 import { rdsAccessRules } from "./aws-rds-access";
@@ -21,5 +23,7 @@ export const awsRules: Rule[] = [
   ...eksRules,
   ...networkRules,
   ...ec2Rules,
+  ...autoScalingRules,
   ...iamRules,
+  ingressLoadBalancer,
 ];

@@ -8,23 +8,34 @@ import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/ca
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
-import { TenantNotebookIdentity } from "../components/aws/tenant-identity";
-import { tenantNamespace } from "../components/shared/naming";
-import { PostgresRds, POSTGRES_RDS_DEFAULTS, rdsCaBundle } from "../components/aws/rds";
-import { Vpc } from "../components/aws/vpc";
+import { TenantNotebookIdentity, TenantSparkIdentity } from "../components/aws/tenant-identity";
 import {
-  Platform,
-  type ClusterInput,
-  type DatabaseInput,
-  type ObjectStoreInput,
-  type ObjectStoreWorkload,
-  type TlsIssuerInput,
-} from "../components/platform";
+  TENANT_NOTEBOOK_ROLE,
+  TENANT_SPARK_ROLE,
+  TENANT_SPARK_SERVICE_ACCOUNT,
+} from "../components/platform/tenancy/names";
+import { TenantBackupWriterIdentity } from "../components/aws/tenant-backup-identity";
+import { TENANT_BACKUP_SERVICE_ACCOUNT } from "../components/shared/tenant-backups";
+import { tenantNamespace } from "../components/shared/naming";
+import { PostgresRds, POSTGRES_RDS_DEFAULTS } from "../components/aws/rds";
+import { Vpc } from "../components/aws/vpc";
+import { LoadBalancerController } from "../components/aws/load-balancer-controller";
+import { ExternalDns } from "../components/aws/external-dns";
+import { Platform, type ObjectStoreWorkload } from "../components/platform";
 import { KUBERNETES_VERSION } from "../components/versions";
 import { ONLINE } from "../components/shared/artifacts";
 import type { PlatformConfig } from "./config";
 import { platformSettings } from "./platform-args";
 import type { StackOutputs } from "./program";
+import { clusterInput, databaseInput, objectStoreInput, tlsInput } from "./aws-inputs";
+
+export {
+  clusterInput,
+  databaseInput,
+  LETSENCRYPT_PRODUCTION,
+  objectStoreInput,
+  tlsInput,
+} from "./aws-inputs";
 
 /**
  * What the smallest of `instanceTypes` offers pods on EKS (prefix delegation on: 110 pod slots, whose
@@ -40,9 +51,6 @@ export function smallestNode(instanceTypes: string[]): NodeAllocatable {
   });
   return nodes.reduce((m, n) => (n.memoryMi < m.memoryMi ? n : m));
 }
-
-/** Let's Encrypt's production ACME directory. */
-export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 
 /** Control-plane log types: all five in prod; in dev the three that trace who did what (cheaper). */
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -85,67 +93,6 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
   };
 }
 
-function pool(name: PoolName) {
-  return {
-    nodeSelector: { [POOL_LABEL]: name },
-    tolerations: [{ key: POOL_LABEL, operator: "Equal", value: name, effect: "NoSchedule" }],
-  };
-}
-
-/** The cluster as the platform sees it: Traefik as ingress, spot pools for notebooks and Spark. */
-export function clusterInput(
-  cluster: Pick<EksCluster, "provider" | "storageClass" | "architectures">,
-): ClusterInput {
-  return {
-    provider: cluster.provider,
-    storageClass: cluster.storageClass,
-    architectures: cluster.architectures,
-    installIngress: true,
-    ingressClass: "traefik",
-    nodePools: { notebooks: pool("notebooks"), spark: pool("spark") },
-    // Online: charts from their repositories, images from their registries.
-    artifacts: ONLINE,
-  };
-}
-
-/**
- * RDS as the platform sees it: admin credentials (the platform creates the app and read-only roles with
- * them) and TLS verified against the region's RDS CA, host name included.
- */
-export function databaseInput(
-  database: Pick<PostgresRds, "address" | "port" | "databaseName" | "adminUser" | "adminPassword">,
-  region: string,
-): DatabaseInput {
-  return {
-    host: database.address,
-    port: database.port,
-    database: database.databaseName,
-    adminUser: database.adminUser,
-    adminPassword: database.adminPassword,
-    sslMode: "verify-full",
-    caCertificate: rdsCaBundle(region),
-  };
-}
-
-/** S3 as the platform sees it: the three buckets and one IRSA role per workload (no static keys). */
-export function objectStoreInput(
-  buckets: Pick<Buckets, "names">,
-  roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>>,
-  region: string,
-): ObjectStoreInput {
-  return {
-    region,
-    forcePathStyle: false,
-    buckets: buckets.names,
-    identity: { kind: "workload", roleArns },
-  };
-}
-
-/** Public certificates from Let's Encrypt (HTTP-01 through Traefik). */
-export function tlsInput(email: string): TlsIssuerInput {
-  return { kind: "acme", email, server: LETSENCRYPT_PRODUCTION };
-}
-
 export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   const a = cfg.aws!;
   const prod = cfg.production;
@@ -166,6 +113,8 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       cidr: a.vpcCidr,
       azCount: a.azCount,
       natGateways: a.natGateways,
+      natMode: a.natMode,
+      natInstanceType: a.natInstanceType,
       flowLogRetentionDays: a.flowLogRetentionDays,
       clusterName: name,
       protect: prod,
@@ -237,11 +186,12 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   }
 
   // Tenants' notebook servers: one role, scoped per tenant by the Pod Identity namespace session tag.
-  new TenantNotebookIdentity(
-    "tenant-notebooks",
+  const tenantNamespaces = cfg.tenants.map((t) => tenantNamespace(t.name));
+  const tenantNotebooks = new TenantNotebookIdentity(
+    TENANT_NOTEBOOK_ROLE,
     {
       clusterName: cluster.clusterName,
-      namespaces: cfg.tenants.map((t) => tenantNamespace(t.name)),
+      namespaces: tenantNamespaces,
       serviceAccount: "notebook",
       buckets: { notebooks: buckets.names.notebooks, datasets: buckets.names.datasets },
       kmsKeyArn: buckets.kmsKeyArn,
@@ -249,11 +199,62 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
     },
     opts,
   );
+  // Tenants' Spark drivers and executors: the same mechanism, over their tenant's prefix of the Spark bucket.
+  new TenantSparkIdentity(
+    TENANT_SPARK_ROLE,
+    {
+      clusterName: cluster.clusterName,
+      namespaces: tenantNamespaces,
+      serviceAccount: TENANT_SPARK_SERVICE_ACCOUNT,
+      buckets: { spark: buckets.names.spark, datasets: buckets.names.datasets },
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+      agent: tenantNotebooks.agent,
+    },
+    opts,
+  );
+  // Tenants' home-backup copier Jobs: upload only, under backups/tenants/<namespace>/ (same mechanism).
+  new TenantBackupWriterIdentity(
+    "tenant-backup-writer",
+    {
+      clusterName: cluster.clusterName,
+      namespaces: tenantNamespaces,
+      serviceAccount: TENANT_BACKUP_SERVICE_ACCOUNT,
+      notebooksBucket: buckets.names.notebooks,
+      kmsKeyArn: buckets.kmsKeyArn,
+      region: a.region,
+    },
+    // The Pod Identity agent add-on comes with the notebooks' identity.
+    { ...opts, dependsOn: [tenantNotebooks.agent] },
+  );
+
+  // The ingress NLB's maker, on the system pool; Traefik's Service waits for it (its ingressService).
+  const issuer = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer };
+  const system = { nodeSelector: { [POOL_LABEL]: "system" }, provider: cluster.provider, source: ONLINE };
+  const lbController = new LoadBalancerController(
+    "load-balancer-controller",
+    { ...issuer, ...system, clusterName: cluster.clusterName, vpcId: vpc.vpcId, region: a.region },
+    { ...opts, dependsOn: [cluster] },
+  );
+  // Optional: the endpoints' DNS records kept in an existing Route 53 zone (else made by hand, docs/aws.md).
+  if (a.externalDnsZoneId)
+    new ExternalDns(
+      "external-dns",
+      {
+        ...issuer,
+        ...system,
+        zoneId: a.externalDnsZoneId,
+        domain: cfg.domain,
+        txtOwnerId: name,
+        region: a.region,
+      },
+      { ...opts, dependsOn: [cluster] },
+    );
 
   const platform = new Platform(
     "platform",
     {
-      cluster: clusterInput(cluster),
+      cluster: clusterInput(cluster, lbController.ingressService),
       database: databaseInput(database, a.region),
       objectStore: objectStoreInput(buckets, roleArns, a.region),
       tls: tlsInput(a.acmeEmail),
@@ -273,5 +274,7 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
     hubUrl: platform.urls.hub,
     grafanaUrl: platform.urls.grafana,
     headlampUrl: platform.urls.headlamp,
+    // Point hub., grafana. and headlamp.<domain> at it (CNAME or Route 53 alias; docs/aws.md).
+    ingressHostname: platform.ingressAddress,
   };
 }

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import {
   CloudNativePgBackups,
   CloudNativePgDatabase,
+  K3sEtcdSnapshots,
   largestEdgeNode,
   SeaweedFsObjectStore,
 } from "../components/edge";
@@ -30,7 +31,12 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
 
   const objectStore = new SeaweedFsObjectStore(
     "object-store",
-    { storageClass: e.storageClass, source, tenants: cfg.tenants.map((t) => t.name) },
+    {
+      storageClass: e.storageClass,
+      source,
+      tenants: cfg.tenants.map((t) => t.name),
+      etcdSnapshotBucket: e.etcdSnapshots.toObjectStore ? ETCD_SNAPSHOT_BUCKET : undefined,
+    },
     { provider },
   );
   const database = new CloudNativePgDatabase(
@@ -76,14 +82,40 @@ export async function edgeStack(cfg: PlatformConfig): Promise<StackOutputs> {
     { provider, dependsOn: [platform, database] },
   );
 
+  // A custom cluster's control plane is not ansible-pi's k3s: nothing here would be read.
+  const etcdSnapshots =
+    e.nodeModel === "custom" && !e.etcdSnapshots.toObjectStore
+      ? undefined
+      : new K3sEtcdSnapshots(
+          "etcd-snapshots",
+          {
+            schedule: e.etcdSnapshots.schedule,
+            retention: e.etcdSnapshots.retention,
+            objectStore: objectStore.etcdSnapshotKeys && {
+              namespace: objectStore.namespace,
+              podSelector: objectStore.s3PodSelector,
+              port: objectStore.s3Port,
+              nodePort: e.etcdSnapshots.nodePort,
+              bucket: ETCD_SNAPSHOT_BUCKET,
+              accessKeyId: objectStore.etcdSnapshotKeys.accessKeyId,
+              secretAccessKey: objectStore.etcdSnapshotKeys.secretAccessKey,
+            },
+          },
+          { provider, dependsOn: [objectStore] },
+        );
+
   return {
     clusterProviderUrn: provider.urn,
+    ...(etcdSnapshots ? { etcdSnapshots: etcdSnapshots.settings } : {}),
     urls: platform.urls,
     databaseHost: database.input.host,
     objectStoreEndpoint: objectStore.input.endpoint,
     databaseBackups: backups.destinationPath,
   };
 }
+
+/** Bucket of the k3s servers' etcd snapshot copies in the site's SeaweedFS. */
+export const ETCD_SNAPSHOT_BUCKET = "k3s-etcd-snapshots";
 
 /** Where charts and images come from: one key (airGapped) switches to the local folder and the mirror. */
 export function artifactSource(e: EdgeConfig): ArtifactSource {

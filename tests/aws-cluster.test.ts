@@ -93,8 +93,9 @@ describe("aws cluster (dev)", () => {
 
   it("every node requires IMDSv2 and pods cannot reach the metadata service (hop limit 1)", async () => {
     const run = await runStack("dev");
+    // The three node groups' templates and the NAT instance's.
     const templates = ofType(run, "aws:ec2/launchTemplate:LaunchTemplate");
-    expect(templates).to.have.lengthOf(3);
+    expect(templates).to.have.lengthOf(4);
     for (const t of templates) {
       expect(t.inputs.metadataOptions, t.name).to.include({
         httpTokens: "required",
@@ -204,12 +205,13 @@ describe("aws cluster (prod)", () => {
     const run = await runStack("dev");
     const eks = one(run, EKS).inputs;
     expect(eks.upgradePolicy).to.deep.equal({ supportType: "STANDARD" });
-    expect(eks.vpcCniOptions.addonVersion).to.be.a("string").and.not.be.empty;
-    expect(eks.corednsAddonOptions).to.include({ enabled: true });
-    expect(eks.corednsAddonOptions.version).to.be.a("string").and.not.be.empty;
-    expect(eks.kubeProxyAddonOptions.version).to.be.a("string").and.not.be.empty;
-    expect(one(run, "aws:eks/addon:Addon", "cluster-ebs-csi").inputs.addonVersion).to.be.a("string").and.not
-      .be.empty;
+    // Pinned builds from the versions module, not EKS's default of the day resolved at deploy.
+    expect(eks.vpcCniOptions.addonVersion).to.equal("v1.22.4-eksbuild.3");
+    expect(eks.corednsAddonOptions).to.include({ enabled: true, version: "v1.14.3-eksbuild.16" });
+    expect(eks.kubeProxyAddonOptions.version).to.equal("v1.36.0-eksbuild.21");
+    expect(one(run, "aws:eks/addon:Addon", "cluster-ebs-csi").inputs.addonVersion).to.equal(
+      "v1.63.1-eksbuild.1",
+    );
   });
 
   it("a returning user's zonal home volume can get a node in its zone: one notebook group per zone", async () => {

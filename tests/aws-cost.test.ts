@@ -37,15 +37,29 @@ describe("aws cost estimate", () => {
     expect(e.unpriced).to.equal(undefined);
   });
 
-  it("the ingress load balancer is priced as what is made (a Classic LB of the in-tree controller) with its public IPv4s", async () => {
+  it("the ingress load balancer is priced as what is made (one NLB of the AWS Load Balancer Controller, no Classic LB) with its public IPv4s", async () => {
     const e = estimateOf(await runStack("dev"));
-    expect(line(e, "ingress Classic Load Balancer").idle).to.be.closeTo(0.025 * 730, 0.05);
-    // dev has three zones: three public subnets, one address each.
+    const nlb = line(e, "ingress Network Load Balancer");
+    expect(nlb.idle).to.be.closeTo(0.0225 * 730, 0.05);
+    // Active: LCUs for 10 users x 160 h x 0.1 GB/h (1 LCU = 1 GB/hour) at $0.006 per LCU-hour.
+    expect(nlb.active - nlb.idle).to.be.closeTo(10 * 160 * 0.1 * 0.006, 0.02);
+    // dev has three zones: the NLB has a node, and a public address, in each zone's public subnet.
     expect(line(e, "ingress load balancer's public IPv4 addresses (3").idle).to.be.closeTo(
       3 * 0.005 * 730,
       0.05,
     );
-    expect(Object.keys(e.breakdown).some((k) => k.includes("Network Load Balancer"))).to.equal(false);
+    expect(Object.keys(e.breakdown).filter((k) => /Classic Load Balancer/.test(k))).to.be.empty;
+    expect(Object.keys(e.breakdown).filter((k) => /Load Balancer/.test(k))).to.have.lengthOf(1);
+  });
+
+  it("the Route 53 zone of ExternalDNS is named as not made by the stack, and not priced", async () => {
+    const e = estimateOf(
+      await runStack("dev", { externalDnsZoneId: "Z0123456789ABCDEFGHIJ" }),
+    ) as Estimate & {
+      notIncluded: string;
+    };
+    expect(e.notIncluded).to.contain("Route 53 hosted zone");
+    expect(Object.keys(e.breakdown).some((k) => /Route 53/.test(k))).to.equal(false);
   });
 
   it("the system nodes priced are the ones the platform's pod count needs", async () => {
@@ -55,7 +69,8 @@ describe("aws cost estimate", () => {
     const pool = systemPoolFit(run)!;
     expect(pool.fits, pool.summary).to.equal(true);
     const system = line(e, `system nodes (${pool.instanceType}`);
-    expect(system.idle).to.be.greaterThan(pool.minNodes * 0.0832 * 730 * 0.99);
+    const hourly = loadPricing("us-east-1")!.ec2OnDemandPerHour[pool.instanceType];
+    expect(system.idle).to.be.greaterThan(pool.minNodes * hourly * 730 * 0.99);
   });
 
   it("spot notebook and Spark nodes cost nothing at idle and something when users are active", async () => {

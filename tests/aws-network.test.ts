@@ -14,8 +14,8 @@ function subnetsByTier(run: Awaited<ReturnType<typeof runStack>>): Record<string
 }
 
 describe("aws network (dev)", () => {
-  it("dev has one NAT gateway, in a public subnet, shared by every private route table", async () => {
-    const run = await runStack("dev");
+  it("natMode gateway with natGateways single: one NAT gateway shared by every private route table", async () => {
+    const run = await runStack("dev", { natMode: "gateway" });
     expect(ofType(run, NAT)).to.have.lengthOf(1);
     const routes = ofType(run, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("-private-"));
     expect(routes).to.have.lengthOf(3);

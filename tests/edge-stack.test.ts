@@ -208,6 +208,7 @@ describe("edge stack: in-cluster database and object store on an existing cluste
       "datasets",
       "spark",
       "backups",
+      "k3s-etcd-snapshots",
     ]);
     expect(v.allInOne.s3.createBuckets[0].versioning).to.equal("Enabled");
     const config = ofType(run, "kubernetes:core/v1:Secret").find(
@@ -215,8 +216,24 @@ describe("edge stack: in-cluster database and object store on an existing cluste
     )!;
     const identities = JSON.parse(config.inputs.stringData.seaweedfs_s3_config).identities;
     const accessKey = one(run, "random:index/randomString:RandomString", "object-store-access-key-id");
-    // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant.
-    expect(identities.map((i: any) => i.name)).to.deep.equal(["platform", "database-backup", "tenant-lab"]);
+    // The platform's identity (every bucket but the database backups'), the backups' own, one per tenant,
+    // the k3s servers' for etcd snapshot copies, the sample-data Job's (raw/ of the datasets), and one
+    // upload-only home-backup writer per tenant (its attached policy; tests/tenancy/ proves it on SeaweedFS).
+    expect(identities.map((i: any) => i.name)).to.deep.equal([
+      "platform",
+      "database-backup",
+      "tenant-lab",
+      "k3s-etcd-snapshots",
+      "sample-data",
+      "tenant-lab-backup-writer",
+    ]);
+    expect(identities[5].actions).to.equal(undefined);
+    expect(identities[5].policyNames).to.deep.equal(["tenant-lab-backup-writer"]);
+    expect(identities[4].actions).to.deep.equal([
+      "Read:datasets/raw/*",
+      "Write:datasets/raw/*",
+      "List:datasets/raw/*",
+    ]);
     expect(identities[0].credentials[0].accessKey).to.be.a("string").and.not.be.empty;
     expect(identities[0].actions).to.deep.equal(["Admin:notebooks", "Admin:datasets", "Admin:spark"]);
     const secretKey = one(

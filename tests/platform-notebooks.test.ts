@@ -27,6 +27,8 @@ const GOOGLE = {
   authProvider: "google",
   authAllowedDomains: '["example.edu"]',
   authAllowedOrganizations: "[]",
+  // dev's class maps a GitHub team; with Google sign-in students are listed by name (no groups).
+  tenants: JSON.stringify([{ name: "stats-101", members: ["student-a"] }]),
 };
 const ENTRA = { authProvider: "entra", authEntraTenantId: "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" };
 const MAINTENANCE = { maintenanceMode: "true", maintenanceMessage: "Upgrading the database until 10:00 UTC" };

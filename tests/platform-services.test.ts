@@ -115,7 +115,10 @@ function awsInputs(settings: PlatformConfig) {
     region: "us-east-1",
     forcePathStyle: false,
     buckets: { notebooks: "dv-notebooks", datasets: "dv-datasets", spark: "dv-spark" },
-    identity: { kind: "workload", roleArns: { spark: "arn:aws:iam::123456789012:role/dv-spark" } },
+    identity: {
+      kind: "workload",
+      roleArns: { sampleData: "arn:aws:iam::123456789012:role/dv-sample-data" },
+    },
   };
   const tls: TlsIssuerInput = {
     kind: "acme",
@@ -168,7 +171,12 @@ async function evaluate(kind: Kind): Promise<ServicesRun> {
       : kind === "aws-prod"
         ? settingsFor("prod")
         : kind === "google"
-          ? settingsFor("dev", { authProvider: "google", authAllowedDomains: '["example.edu"]' })
+          ? settingsFor("dev", {
+              authProvider: "google",
+              authAllowedDomains: '["example.edu"]',
+              // dev's class maps a GitHub team; with Google sign-in students are listed by name (no groups).
+              tenants: JSON.stringify([{ name: "stats-101", members: ["student-a"] }]),
+            })
           : settingsFor("edge");
   const resources: Recorded[] = [];
   await pulumi.runtime.setMocks(
@@ -516,14 +524,12 @@ describe("platform services: Spark", () => {
     });
   }
 
-  it("on AWS the spark service account is bound to its IAM role (IRSA); on edge S3 keys come from a Secret", async () => {
+  it("on AWS the spark service account holds no IRSA role (EKS Pod Identity associates it); on edge S3 keys come from a Secret", async () => {
     const aws = await run("aws-dev");
     const sa = ofType(aws, "kubernetes:core/v1:ServiceAccount").find(
       (x) => x.inputs.metadata.name === "spark",
     )!;
-    expect(sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"]).to.equal(
-      "arn:aws:iam::123456789012:role/dv-spark",
-    );
+    expect(sa.inputs.metadata.annotations).to.equal(undefined);
     const edge = await run("edge");
     const keys = ofType(edge, "kubernetes:core/v1:Secret").find(
       (x) => x.inputs.metadata.name === "spark-s3",
@@ -569,10 +575,13 @@ describe("platform services: Spark", () => {
       const r = await run("spark-jobs");
       for (const a of customResources(r, "SparkApplication")) {
         const ns = a.inputs.metadata.namespace;
-        const tenant = ns.replace(/^tenant-/, "");
         const conf = a.inputs.spec.sparkConf;
         expect(conf["spark.eventLog.enabled"]).to.equal("true");
-        expect(conf["spark.eventLog.dir"]).to.equal(`s3a://dv-spark/tenants/${tenant}/event-logs`);
+        // On AWS the tenant's prefix is named by its namespace: the Pod Identity policy's session tag.
+        expect(conf["spark.eventLog.dir"]).to.equal(`s3a://dv-spark/tenants/${ns}/event-logs`);
+        expect(conf["spark.hadoop.fs.s3a.aws.credentials.provider"]).to.equal(
+          "software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider",
+        );
         for (const role of [a.inputs.spec.driver, a.inputs.spec.executor]) {
           expect(role.serviceAccount).to.equal("spark");
           const secretName = role.envFrom[0].secretRef.name;
@@ -669,7 +678,8 @@ describe("platform services: Spark", () => {
         SAMPLE_DATA_DIR,
         "s3a://dv-datasets/raw",
       ]);
-      expect(pod.serviceAccountName).to.equal("spark");
+      expect(pod.serviceAccountName).to.equal("sample-data");
+      expect(job.inputs.metadata.namespace).to.equal("spark-operator");
       expect(pod.restartPolicy).to.equal("Never");
       expect(job.inputs.spec.backoffLimit).to.be.within(1, 5);
       const batch = customResources(r, "SparkApplication").find(
@@ -689,7 +699,6 @@ describe("platform services: Spark", () => {
       expect(Object.keys(cm.inputs.data).sort()).to.deep.equal([
         "batch_etl.py",
         "ensure_event_log_dir.py",
-        "stage_sample_data.py",
         "streaming_flights.py",
       ]);
       for (const a of customResources(r, "SparkApplication")) {

@@ -12,6 +12,7 @@ import {
   acceptedK3sMinors,
 } from "../components/versions";
 import { checkMatrix, eksSupportVerdict, pinnedMatrix } from "../components/versions/gate";
+import { EKS_STANDARD_SUPPORT_END } from "../components/versions/matrix";
 import { satisfies } from "../components/versions/semver";
 import { run } from "../tools/versions/check";
 
@@ -169,6 +170,9 @@ describe("npm run versions -- --check", () => {
     expect(r.stdout).to.include(
       "cluster-autoscaler image v1.36.1 must be on the cluster's minor; EKS is 1.35",
     );
+    expect(r.stdout).to.include(
+      "EKS add-on kube-proxy v1.36.0-eksbuild.21 must be on the cluster's minor; EKS is 1.35",
+    );
   });
 
   it("exits 2 with one line for an unknown --set name or a malformed version", () => {
@@ -203,6 +207,14 @@ describe("version gate: EKS end of standard support", () => {
     const v = eksSupportVerdict(eks, new Date("2027-05-04T08:00:00Z"));
     expect(v.level).to.equal("warning");
     expect(v.message).to.include("2027-08-02").and.include("in 90 days");
+  });
+
+  it("knows the support window of the EKS minors a cluster may still run, so a fork on 1.34 is warned", () => {
+    const on = (version: string) => ({ version, standardSupportEnd: EKS_STANDARD_SUPPORT_END[version] });
+    const day = new Date("2026-11-30T09:00:00Z");
+    expect(eksSupportVerdict(on("1.34"), day).message).to.include("2026-12-02 (in 2 days)");
+    expect(eksSupportVerdict(on("1.33"), day).message).to.include("left standard support on 2026-07-29");
+    expect(eksSupportVerdict(on("1.35"), day).level).to.equal("ok");
   });
 
   it("fails on and after the date", () => {

@@ -3,7 +3,8 @@
 #   - a real JupyterHub (the z2jh 4.4.0 hub image's versions) on 127.0.0.1 with the values the plan
 #     generates, real single-user servers, a browser-like client: local sign-up, authorization, lock-out,
 #     every profile, the examples in the home, Grafana's sign-in through the hub, read-only maintenance,
-#     GitHub sign-in against a stand-in GitHub, the activity log (notebooks/hub/test_hub_*.py);
+#     GitHub sign-in against a stand-in GitHub, classes mapped by GitHub team and by Entra group (stand-in
+#     GitHub and Entra ID), the activity log (notebooks/hub/test_hub_*.py);
 #   - the default single-user image's start-up install of the notebook extras, run for real by the stand-in
 #     spawner against a package index served on 127.0.0.1, then the server's Python importing what the
 #     examples import, a scheduled Papermill run and the backup script (notebooks/hub/test_hub_extras.py);

@@ -4,7 +4,8 @@
 # pytest runs every notebook through papermill, each Spark job file in local mode, the upload/ETL code,
 # the scheduled-run runner of charts/scheduled-notebooks and the data dashboards' structure and queries,
 # all on the real vega-datasets files from node_modules. The example SparkApplications of the edge plan run
-# against SeaweedFS on loopback (built from its Go module, cached), with the Spark image's jars (fetched
+# against SeaweedFS on loopback (built from its Go module, cached) serving the plan's identities, with their
+# tenant's own keys (its prefix of the Spark bucket only) and the Spark image's jars (fetched
 # once by Maven into the cache, sha256-checked) and the Spark operator's own retry rule (its Go module).
 # hadolint checks images/spark/Dockerfile. Records pytest's passed/failed counts plus hadolint's.
 set -uo pipefail

@@ -4,7 +4,10 @@
 #     the edge program registers; each tenant namespace's keys tried on its own and others' prefixes, home
 #     backups and the database backups;
 #   - AWS: the dev plan's IAM role policy for tenants' notebooks evaluated by moto's server mode with IAM
-#     enforcement on (what moto does not model: tests/tenancy/test_aws_notebook_policy.py).
+#     enforcement on (what moto does not model: tests/tenancy/test_aws_notebook_policy.py);
+#   - home backups of tenants: each tenant's write-only backup keys on the real SeaweedFS, the AWS writer
+#     policy under moto's IAM, and notebook_backup.py's run and restore end to end (a fake Kubernetes API,
+#     the real SeaweedFS with the edge plan's identities and CronJob environment).
 # The PostgreSQL proofs run in the data suite (notebooks/tests/test_tenant_database.py), the hub's in the
 # notebook platform suite (components/platform/notebooks/hub/test_tenancy.py), RBAC in the unit suite
 # (tests/tenancy.test.ts). Records pytest's passed/failed counts.

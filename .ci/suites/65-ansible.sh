@@ -356,7 +356,7 @@ $SUDO mv "$cg.booted" "$cg"
 echo "broken inventory checks took $((SECONDS - t)) s"
 
 
-section "upgrade drain against a real kube-apiserver"
+section "upgrade drain and etcd snapshot settings against a real kube-apiserver"
 t=$SECONDS
 # kube-apiserver, kubectl and etcd at the pinned Kubernetes version, built once into the cache by the
 # cluster suite's tools/cluster/build.sh (K8S_BIN overrides: a folder with kube-apiserver, kubectl, etcd*/etcd).
@@ -377,9 +377,18 @@ if [ -n "$k8s_bin" ] && [ -x "$k8s_bin/kube-apiserver" ] && [ -x "$k8s_bin/kubec
   passed=$((passed + $(grep -c '^  ok ' "$drain_log")))
   failed=$((failed + $(grep -c '^  FAIL ' "$drain_log")))
   grep -q '^  ok ' "$drain_log" || failed=$((failed + 1))
+  # The k3s servers take the etcd snapshot settings the platform states (Secret kube-system/datavis-etcd-snapshots).
+  t=$SECONDS
+  etcd_log="$CI_RESULTS/.etcd-settings.log"
+  $SUDO env "PATH=$PATH" python3 ansible-pi/tests/etcd_settings_test.py "$k8s_bin" >"$etcd_log" 2>&1
+  cat "$etcd_log"
+  passed=$((passed + $(grep -c '^  ok ' "$etcd_log")))
+  failed=$((failed + $(grep -c '^  FAIL ' "$etcd_log")))
+  grep -q '^  ok ' "$etcd_log" || failed=$((failed + 1))
+  echo "etcd settings checks took $((SECONDS - t)) s"
 else
   check "drain test: kube-apiserver/kubectl/etcd from tools/cluster/build.sh (or K8S_BIN)" false
 fi
-echo "drain checks took $((SECONDS - t)) s"
+echo "control-plane checks took $((SECONDS - t)) s"
 
 finish

@@ -14,12 +14,10 @@ usage: drain_test.py K8S_BIN
 """
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
+
+from apiserver import ApiServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ANSIBLE_PI = os.path.dirname(HERE)
@@ -31,85 +29,14 @@ def check(name, ok, detail=""):
     print(f"  {'ok   ' if ok else 'FAIL '} {name}" + ("" if ok or not detail else f"\n        {detail}"))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def find_etcd(k8s_bin):
-    for root, _, files in os.walk(k8s_bin):
-        if "etcd" in files:
-            return os.path.join(root, "etcd")
-    raise SystemExit(f"no etcd binary under {k8s_bin}")
-
-
 def main():
     k8s_bin = sys.argv[1]
-    kubectl_bin = os.path.join(k8s_bin, "kubectl")
-    work = tempfile.mkdtemp(prefix="drain-test-")
-    procs = []
-    try:
-        etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
-        etcd = subprocess.Popen(
-            [find_etcd(k8s_bin), "--name", "drain-test", "--data-dir", f"{work}/etcd",
-             "--listen-client-urls", f"http://127.0.0.1:{etcd_port}",
-             "--advertise-client-urls", f"http://127.0.0.1:{etcd_port}",
-             "--listen-peer-urls", f"http://127.0.0.1:{peer_port}",
-             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
-             "--initial-cluster", f"drain-test=http://127.0.0.1:{peer_port}"],
-            stdout=open(f"{work}/etcd.log", "w"), stderr=subprocess.STDOUT)
-        procs.append(etcd)
-        subprocess.run(["openssl", "genrsa", "-out", f"{work}/sa.key", "2048"], check=True, capture_output=True)
-        subprocess.run(["openssl", "rsa", "-in", f"{work}/sa.key", "-pubout", "-out", f"{work}/sa.pub"],
-                       check=True, capture_output=True)
-        token = "drain-test-admin-token"
-        with open(f"{work}/tokens.csv", "w") as f:
-            f.write(f'{token},admin,admin,"system:masters"\n')
-        api = subprocess.Popen(
-            [os.path.join(k8s_bin, "kube-apiserver"), "--etcd-servers", f"http://127.0.0.1:{etcd_port}",
-             "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", str(api_port),
-             "--cert-dir", f"{work}/certs", "--token-auth-file", f"{work}/tokens.csv",
-             "--authorization-mode", "RBAC", "--service-cluster-ip-range", "10.43.0.0/16",
-             "--service-account-issuer", "https://kubernetes.default.svc",
-             "--service-account-key-file", f"{work}/sa.pub",
-             "--service-account-signing-key-file", f"{work}/sa.key",
-             # No controller-manager creates the namespaces' default ServiceAccount.
-             "--disable-admission-plugins", "ServiceAccount"],
-            stdout=open(f"{work}/apiserver.log", "w"), stderr=subprocess.STDOUT)
-        procs.append(api)
-        kubeconfig = f"{work}/kubeconfig"
-        with open(kubeconfig, "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "t",
-                       "clusters": [{"name": "t", "cluster": {"server": f"https://127.0.0.1:{api_port}",
-                                                              "insecure-skip-tls-verify": True}}],
-                       "users": [{"name": "t", "user": {"token": token}}],
-                       "contexts": [{"name": "t", "context": {"cluster": "t", "user": "t"}}]}, f)
-
-        def kubectl(*args, stdin=None):
-            return subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, *args], input=stdin,
-                                  capture_output=True, text=True)
-
-        ready = False
-        for _ in range(240):
-            if api.poll() is not None:
-                break
-            r = kubectl("get", "--raw", "/readyz")
-            if r.returncode == 0 and r.stdout.strip() == "ok":
-                ready = True
-                break
-            time.sleep(0.5)
-        check("kube-apiserver and etcd serve on 127.0.0.1", ready,
-              open(f"{work}/apiserver.log").read()[-1500:] if not ready else "")
-        if not ready:
+    with ApiServer(k8s_bin, "drain-test") as server:
+        kubectl, apply, kubeconfig, kubectl_bin = server.kubectl, server.apply, server.kubeconfig, server.kubectl_bin
+        check("kube-apiserver and etcd serve on 127.0.0.1", server.ready,
+              server.log_tail() if not server.ready else "")
+        if not server.ready:
             return 1
-
-        def apply(obj):
-            r = kubectl("apply", "-f", "-", stdin=json.dumps(obj))
-            if r.returncode != 0:
-                raise SystemExit(f"kubectl apply failed: {r.stderr}")
-            return json.loads(kubectl("get", obj["kind"].lower(), obj["metadata"]["name"], "-n",
-                                      obj["metadata"].get("namespace", "default"), "-o", "json").stdout)
 
         for node in ("pi-1", "pi-2", "pi-3"):
             apply({"apiVersion": "v1", "kind": "Node", "metadata": {"name": node, "labels": {"kubernetes.io/hostname": node}}})
@@ -184,15 +111,6 @@ def main():
               r.returncode != 0 and "default/debug-shell" in out, out[-800:])
         check("... and is not deleted", "default/debug-shell" in pods_on("pi-3"), str(pods_on("pi-3")))
         return 0 if all(results) else 1
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if os.environ.get("DRAIN_TEST_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

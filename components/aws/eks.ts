@@ -8,11 +8,11 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseArgs, splitImage } from "../shared/artifacts";
-import { IMAGES, type EksAddon } from "../versions";
-import { instanceArch } from "./catalogue";
+import { EKS_ADDON_VERSIONS, type EksAddon } from "../versions";
 import { IrsaRole, SYSTEM_SERVICE_ACCOUNTS } from "./identity";
+import { clusterAutoscaler } from "./cluster-autoscaler";
 import { kmsKey } from "./kms";
+import { nodeGroups } from "./node-groups";
 
 /** Node label (and taint key) that steers pods to a node group. */
 export const POOL_LABEL = "datavis.io/pool";
@@ -135,11 +135,7 @@ export class EksCluster extends pulumi.ComponentResource {
     // control plane, its IAM role, the OIDC provider and the add-ons use the default AWS provider (no
     // defaultTags, other credentials than the VPC's when aws:profile or assumeRoles is set).
     const awsProvider = this.getProvider("aws::");
-    const addonVersion = (addon: EksAddon) =>
-      aws.eks.getAddonVersionOutput(
-        { addonName: addon, kubernetesVersion: args.version, mostRecent: false },
-        { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
-      ).version;
+    const addonVersion = (addon: EksAddon) => EKS_ADDON_VERSIONS[addon];
     const cluster = new eks.Cluster(
       `${name}-eks`,
       {
@@ -213,91 +209,13 @@ export class EksCluster extends pulumi.ComponentResource {
     );
 
     // Node groups: one launch template each (IMDSv2 only, encrypted gp3 root volume).
-    const archs = new Set<"amd64" | "arm64">();
-    for (const [pool, spec] of Object.entries(args.nodeGroups) as [PoolName, NodeGroupSpec][]) {
-      const arch = instanceArch(spec.instanceTypes[0]);
-      // One group per zone (`<pool>-0`, `<pool>-1`, ...) or one across every private subnet (`<pool>`).
-      const placements = spec.perZone
-        ? args.privateSubnetIds.map((subnet, i) => ({ suffix: `-${i}`, subnets: [subnet] }))
-        : [{ suffix: "", subnets: args.privateSubnetIds }];
-      archs.add(arch === "arm64" ? "arm64" : "amd64");
-      const template = new aws.ec2.LaunchTemplate(
-        `${name}-${pool}`,
-        {
-          description: `${args.clusterName} ${pool} nodes`,
-          metadataOptions: {
-            httpEndpoint: "enabled",
-            httpTokens: "required",
-            httpPutResponseHopLimit: EKS_CLUSTER_DEFAULTS.imdsHopLimit,
-          },
-          blockDeviceMappings: [
-            {
-              deviceName: "/dev/xvda",
-              ebs: {
-                volumeSize: spec.diskGb,
-                volumeType: "gp3",
-                encrypted: "true",
-                deleteOnTermination: "true",
-              },
-            },
-          ],
-          tagSpecifications: [
-            { resourceType: "instance", tags: { Name: `${args.clusterName}-${pool}`, [POOL_LABEL]: pool } },
-            { resourceType: "volume", tags: { Name: `${args.clusterName}-${pool}` } },
-          ],
-          updateDefaultVersion: true,
-        },
-        p,
-      );
-      const taints = spec.dedicated ? [{ key: POOL_LABEL, value: pool, effect: "NO_SCHEDULE" }] : [];
-      // Cluster Autoscaler reads these to build a node from nothing when the group is at 0.
-      const templateTags: Record<string, string> = {
-        [`k8s.io/cluster-autoscaler/node-template/label/${POOL_LABEL}`]: pool,
-        ...(spec.dedicated
-          ? { [`k8s.io/cluster-autoscaler/node-template/taint/${POOL_LABEL}`]: `${pool}:NoSchedule` }
-          : {}),
-      };
-      for (const placement of placements) {
-        const group = new aws.eks.NodeGroup(
-          `${name}-${pool}${placement.suffix}`,
-          {
-            clusterName: this.clusterName,
-            nodeGroupNamePrefix: `${pool}${placement.suffix}-`,
-            nodeRoleArn: nodeRole.arn,
-            subnetIds: placement.subnets,
-            amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
-            capacityType: spec.capacityType,
-            instanceTypes: spec.instanceTypes,
-            // A pool split by zone shares its maximum among its groups (the pool's maxSize stays the total).
-            scalingConfig: {
-              minSize: spec.minSize,
-              desiredSize: spec.desiredSize,
-              maxSize: Math.max(1, Math.ceil(spec.maxSize / placements.length)),
-            },
-            updateConfig: { maxUnavailable: 1 },
-            launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-            labels: { [POOL_LABEL]: pool },
-            taints,
-            tags: {
-              ...templateTags,
-              "k8s.io/cluster-autoscaler/enabled": "true",
-              [`k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned",
-            },
-          },
-          // The autoscaler owns the desired size once the group exists.
-          { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
-        );
-        // EKS does not copy node-group tags to the Auto Scaling group, where the autoscaler looks.
-        const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
-        Object.entries(templateTags).forEach(([key, value], i) => {
-          new aws.autoscaling.Tag(
-            `${name}-${pool}${placement.suffix}-asg-tag-${i}`,
-            { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
-            p,
-          );
-        });
-      }
-    }
+    const archs = nodeGroups(this, name, {
+      clusterName: args.clusterName,
+      eksClusterName: this.clusterName,
+      nodeRoleArn: nodeRole.arn,
+      privateSubnetIds: args.privateSubnetIds,
+      nodeGroups: args.nodeGroups,
+    });
     this.architectures = [...archs];
 
     const issuer = { oidcProviderArn: this.oidcProviderArn, oidcIssuer: this.oidcIssuer };
@@ -343,95 +261,12 @@ export class EksCluster extends pulumi.ComponentResource {
     this.storageClass = STORAGE_CLASS;
 
     // Cluster Autoscaler: may only resize the groups tagged as this cluster's.
-    const autoscalerRole = new IrsaRole(
-      `${name}-cluster-autoscaler`,
-      {
-        ...issuer,
-        ...SYSTEM_SERVICE_ACCOUNTS.clusterAutoscaler,
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "Discover",
-              Effect: "Allow",
-              Action: [
-                "autoscaling:DescribeAutoScalingGroups",
-                "autoscaling:DescribeAutoScalingInstances",
-                "autoscaling:DescribeLaunchConfigurations",
-                "autoscaling:DescribeScalingActivities",
-                "autoscaling:DescribeTags",
-                "ec2:DescribeImages",
-                "ec2:DescribeInstanceTypes",
-                "ec2:DescribeLaunchTemplateVersions",
-                "ec2:GetInstanceTypesFromInstanceRequirements",
-                "eks:DescribeNodegroup",
-              ],
-              Resource: "*",
-            },
-            {
-              Sid: "ResizeOwnGroups",
-              Effect: "Allow",
-              Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-              Resource: "*",
-              Condition: {
-                StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned" },
-              },
-            },
-          ],
-        }),
-      },
-      p,
-    );
-    const image = splitImage(IMAGES.clusterAutoscaler);
-    new k8s.helm.v3.Release(
-      `${name}-cluster-autoscaler`,
-      {
-        name: "cluster-autoscaler",
-        ...releaseArgs(
-          "clusterAutoscaler",
-          {
-            namespace: SYSTEM_SERVICE_ACCOUNTS.clusterAutoscaler.namespace,
-            values: {
-              cloudProvider: "aws",
-              awsRegion: args.region,
-              autoDiscovery: { clusterName: args.clusterName },
-              image: { repository: image.repository, tag: image.tag },
-              rbac: {
-                serviceAccount: {
-                  create: true,
-                  name: SYSTEM_SERVICE_ACCOUNTS.clusterAutoscaler.serviceAccount,
-                  annotations: { "eks.amazonaws.com/role-arn": autoscalerRole.arn },
-                },
-              },
-              extraArgs: {
-                "balance-similar-node-groups": true,
-                expander: "least-waste",
-                "skip-nodes-with-local-storage": false,
-                "scale-down-unneeded-time": "10m",
-              },
-              nodeSelector: { [POOL_LABEL]: "system" },
-              resources: {
-                requests: { cpu: "50m", memory: "200Mi" },
-                limits: { memory: "400Mi" },
-              },
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 65534,
-                runAsGroup: 65534,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containerSecurityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-              },
-            },
-          },
-          {},
-        ),
-      },
-      { parent: this, provider: this.provider },
-    );
+    clusterAutoscaler(this, name, {
+      issuer,
+      clusterName: args.clusterName,
+      region: args.region,
+      provider: this.provider,
+    });
 
     this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });
   }

@@ -1,7 +1,7 @@
 /**
- * Workload identity on EKS (IRSA): an IAM role per workload that only one Kubernetes service account
- * (or, for Spark, one service-account name across the tenant namespaces) can assume, with a policy scoped
- * to one bucket and one prefix.
+ * Workload identity on EKS (IRSA): an IAM role per platform workload that only one Kubernetes service
+ * account can assume, with a policy scoped to one bucket and one prefix. Tenants' pods (notebook servers,
+ * Spark drivers and executors) use EKS Pod Identity instead (./tenant-identity.ts).
  *
  * `WORKLOAD_SERVICE_ACCOUNTS` is the contract with the platform layer: its helpers create service accounts
  * with exactly these names and annotate them with the role ARN from `ObjectStoreInput.identity.roleArns`.
@@ -26,7 +26,8 @@ export interface WorkloadBinding {
 
 /**
  * The service accounts bound to IAM roles, one per platform workload that touches object storage.
- * Spark runs in every tenant namespace (`tenant-<name>`), under the service account `spark`.
+ * Spark drivers and executors are not here: they run in the tenant namespaces, under one Pod Identity
+ * role scoped to each tenant's prefix (./tenant-identity.ts `TenantSparkIdentity`).
  */
 export const WORKLOAD_SERVICE_ACCOUNTS: Record<ObjectStoreWorkload, WorkloadBinding> = {
   /** JupyterHub single-user servers: the user's files under `home/`. */
@@ -36,8 +37,6 @@ export const WORKLOAD_SERVICE_ACCOUNTS: Record<ObjectStoreWorkload, WorkloadBind
     bucket: "notebooks",
     prefix: "home/",
   },
-  /** Spark drivers and executors: event logs and checkpoints under `tenants/<tenant>/`. */
-  spark: { namespace: "tenant-*", serviceAccount: "spark", bucket: "spark", prefix: "tenants/" },
   /** Papermill CronJobs: executed notebooks under `scheduled-runs/`. */
   scheduledRuns: {
     namespace: NAMESPACES.jobs,
@@ -51,6 +50,17 @@ export const WORKLOAD_SERVICE_ACCOUNTS: Record<ObjectStoreWorkload, WorkloadBind
     serviceAccount: "dataset-loader",
     bucket: "datasets",
     prefix: "uploads/",
+  },
+  /**
+   * The sample-data Job: writes the examples' inputs under `raw/` of the datasets bucket, nothing else. It
+   * runs in the operator's namespace, where no tenant may create pods (a pod in a tenant namespace could
+   * name any service account of that namespace, through a SparkApplication too).
+   */
+  sampleData: {
+    namespace: NAMESPACES.spark,
+    serviceAccount: "sample-data",
+    bucket: "datasets",
+    prefix: "raw/",
   },
   /** Notebook volume backups under `backups/`: in the hub's namespace, whose volumes it must mount. */
   backup: {
@@ -66,6 +76,10 @@ export const SYSTEM_SERVICE_ACCOUNTS = {
   clusterAutoscaler: { namespace: "kube-system", serviceAccount: "cluster-autoscaler" },
   /** The name the EBS CSI add-on uses for its controller. */
   ebsCsi: { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" },
+  /** Makes the ingress NLB (load-balancer-controller.ts). */
+  loadBalancerController: { namespace: "kube-system", serviceAccount: "aws-load-balancer-controller" },
+  /** Keeps the endpoints' records in the Route 53 zone, when `externalDnsZoneId` is set (external-dns.ts). */
+  externalDns: { namespace: "kube-system", serviceAccount: "external-dns" },
 } as const;
 
 export interface IrsaRoleArgs {

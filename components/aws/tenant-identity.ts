@@ -1,20 +1,28 @@
 /**
- * Tenants' notebooks on AWS: one IAM role for every tenant's notebook servers, assumed through EKS Pod
- * Identity, whose permissions follow the session tags EKS puts on each session
- * (docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html: `kubernetes-namespace`,
- * `kubernetes-service-account`, `kubernetes-pod-name`, `eks-cluster-name`, ...). A server in namespace
- * `tenant-x` may use `tenants/tenant-x/` of the notebooks bucket and read the datasets bucket; nothing under
- * `home/` or `backups/`, nor another tenant's prefix.
+ * Tenants' pods on AWS: one IAM role for every tenant's notebook servers and one for every tenant's Spark
+ * drivers and executors, each assumed through EKS Pod Identity, whose permissions follow the session tags
+ * EKS puts on each session (docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html:
+ * `kubernetes-namespace`, `kubernetes-service-account`, `kubernetes-pod-name`, `eks-cluster-name`, ...).
+ * A server in namespace `tenant-x` may use `tenants/tenant-x/` of the notebooks bucket, a Spark job there
+ * `tenants/tenant-x/` of the Spark bucket; both read the datasets bucket. Nothing under `home/` or
+ * `backups/`, nor another tenant's prefix, nor (for Spark) the notebooks bucket at all.
  *
- * Why one role with attribute-based access instead of one role per tenant or per user: an account holds at
- * most 1,000 roles by default and every role is IAM state to create, review and delete; with session tags
- * a class added to the config costs one Pod Identity association (namespace + service account -> role)
- * and no policy change. The tags come from EKS, not from the pod: a student cannot choose them. Users of a
- * tenant share its prefix (the pod-name tag is not used: a student who may create pods through the Spark
- * operator could name one after a classmate's server).
+ * Why one role per kind with attribute-based access instead of one role per tenant or per user: an account
+ * holds at most 1,000 roles by default and every role is IAM state to create, review and delete; with
+ * session tags a class added to the config costs one Pod Identity association per kind (namespace +
+ * service account -> role) and no policy change. The tags come from EKS, not from the pod: a student
+ * cannot choose them. Users of a tenant share its prefix (the pod-name tag is not used: a student who may
+ * create pods through the Spark operator could name one after a classmate's server).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The EKS Pod Identity agent as pods reach it: 169.254.170.23, HTTP on port 80 (AWS_CONTAINER_CREDENTIALS_FULL_URI;
+ * docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html, "Considerations"). The VPC CNI enforces
+ * NetworkPolicy on this traffic too, so a default-deny namespace must allow it.
+ */
+export const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 };
 
 /** The session tag EKS Pod Identity sets to the pod's namespace. */
 export const NAMESPACE_TAG = "aws:PrincipalTag/kubernetes-namespace";
@@ -51,9 +59,12 @@ export function tenantTrustPolicy(serviceAccount: string): string {
   });
 }
 
-/** Permissions, with the namespace session tag as a policy variable. */
-export function tenantNotebookPolicy(
-  notebooksBucketArn: string,
+/**
+ * Permissions over the tenant's prefix of `ownBucketArn` (notebooks or Spark bucket) and reading the
+ * datasets, with the namespace session tag as a policy variable.
+ */
+function tenantPrefixPolicy(
+  ownBucketArn: string,
   datasetsBucketArn: string,
   kmsKeyArn: string,
   region: string,
@@ -65,7 +76,7 @@ export function tenantNotebookPolicy(
         Sid: "ListOwnTenantPrefix",
         Effect: "Allow",
         Action: ["s3:ListBucket", "s3:ListBucketVersions"],
-        Resource: notebooksBucketArn,
+        Resource: ownBucketArn,
         Condition: { StringLike: { "s3:prefix": [AWS_TENANT_PREFIX, `${AWS_TENANT_PREFIX}*`] } },
       },
       {
@@ -79,7 +90,7 @@ export function tenantNotebookPolicy(
           "s3:AbortMultipartUpload",
           "s3:ListMultipartUploadParts",
         ],
-        Resource: `${notebooksBucketArn}/${AWS_TENANT_PREFIX}*`,
+        Resource: `${ownBucketArn}/${AWS_TENANT_PREFIX}*`,
       },
       {
         Sid: "ReadSharedDatasets",
@@ -98,44 +109,137 @@ export function tenantNotebookPolicy(
   });
 }
 
+/** Notebook servers: their tenant's prefix of the notebooks bucket, and the datasets read-only. */
+export function tenantNotebookPolicy(
+  notebooksBucketArn: string,
+  datasetsBucketArn: string,
+  kmsKeyArn: string,
+  region: string,
+): string {
+  return tenantPrefixPolicy(notebooksBucketArn, datasetsBucketArn, kmsKeyArn, region);
+}
+
+/** Spark drivers and executors: their tenant's prefix of the Spark bucket, and the datasets read-only. */
+export function tenantSparkPolicy(
+  sparkBucketArn: string,
+  datasetsBucketArn: string,
+  kmsKeyArn: string,
+  region: string,
+): string {
+  return tenantPrefixPolicy(sparkBucketArn, datasetsBucketArn, kmsKeyArn, region);
+}
+
+/** The role and its inline policy (`policy` of the own bucket's ARN, the datasets' ARN and the key's). */
+function tenantRole(
+  parent: pulumi.Resource,
+  name: string,
+  a: {
+    description: string;
+    serviceAccount: string;
+    ownBucket: pulumi.Input<string>;
+    datasets: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+    policy: (own: string, datasets: string, key: string) => string;
+  },
+): aws.iam.Role {
+  const role = new aws.iam.Role(
+    name,
+    {
+      description: a.description,
+      assumeRolePolicy: tenantTrustPolicy(a.serviceAccount),
+      maxSessionDuration: 3600,
+    },
+    { parent },
+  );
+  const arn = (bucket: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${bucket}`;
+  new aws.iam.RolePolicy(
+    name,
+    {
+      role: role.id,
+      policy: pulumi
+        .all([arn(a.ownBucket), arn(a.datasets), a.kmsKeyArn])
+        .apply(([o, d, k]) => a.policy(o, d, k)),
+    },
+    { parent },
+  );
+  return role;
+}
+
+/** One Pod Identity association per tenant namespace: its `serviceAccount` gets `role`'s sessions. */
+function associate(
+  parent: pulumi.Resource,
+  name: string,
+  a: { clusterName: pulumi.Input<string>; namespaces: string[]; serviceAccount: string; role: aws.iam.Role },
+  agent: pulumi.Resource,
+): void {
+  for (const namespace of a.namespaces) {
+    new aws.eks.PodIdentityAssociation(
+      `${name}-${namespace}`,
+      { clusterName: a.clusterName, namespace, serviceAccount: a.serviceAccount, roleArn: a.role.arn },
+      { parent, dependsOn: [agent] },
+    );
+  }
+}
+
 export class TenantNotebookIdentity extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
+  /** The Pod Identity agent add-on (one per cluster; the Spark identity's associations wait for it too). */
+  readonly agent: aws.eks.Addon;
 
   constructor(name: string, args: TenantNotebookIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:TenantNotebookIdentity", name, {}, opts);
-    const role = new aws.iam.Role(
-      name,
-      {
-        description: "Notebook servers of every tenant, scoped by the EKS Pod Identity namespace tag",
-        assumeRolePolicy: tenantTrustPolicy(args.serviceAccount),
-        maxSessionDuration: 3600,
-      },
-      { parent: this },
-    );
-    const arn = (bucket: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${bucket}`;
-    new aws.iam.RolePolicy(
-      name,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([arn(args.buckets.notebooks), arn(args.buckets.datasets), args.kmsKeyArn])
-          .apply(([n, d, k]) => tenantNotebookPolicy(n, d, k, args.region)),
-      },
-      { parent: this },
-    );
+    const role = tenantRole(this, name, {
+      description: "Notebook servers of every tenant, scoped by the EKS Pod Identity namespace tag",
+      serviceAccount: args.serviceAccount,
+      ownBucket: args.buckets.notebooks,
+      datasets: args.buckets.datasets,
+      kmsKeyArn: args.kmsKeyArn,
+      policy: (n, d, k) => tenantNotebookPolicy(n, d, k, args.region),
+    });
     // The agent that hands pods their credentials (an EKS add-on; absent, no association works).
-    const agent = new aws.eks.Addon(
+    this.agent = new aws.eks.Addon(
       `${name}-agent`,
       { clusterName: args.clusterName, addonName: "eks-pod-identity-agent" },
       { parent: this },
     );
-    for (const namespace of args.namespaces) {
-      new aws.eks.PodIdentityAssociation(
-        `${name}-${namespace}`,
-        { clusterName: args.clusterName, namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
-        { parent: this, dependsOn: [agent] },
-      );
-    }
+    associate(this, name, { ...args, role }, this.agent);
+    this.roleArn = role.arn;
+    this.registerOutputs({ roleArn: this.roleArn });
+  }
+}
+
+export interface TenantSparkIdentityArgs {
+  /** EKS cluster name (Pod Identity associations are per cluster). */
+  clusterName: pulumi.Input<string>;
+  /** Tenant namespaces (`tenant-<name>`), each associated with the role for its `spark` account. */
+  namespaces: string[];
+  /** Service account Spark drivers and executors run as in tenant namespaces. */
+  serviceAccount: string;
+  buckets: { spark: pulumi.Input<string>; datasets: pulumi.Input<string> };
+  kmsKeyArn: pulumi.Input<string>;
+  region: string;
+  /** The Pod Identity agent add-on (TenantNotebookIdentity.agent): associations work once it runs. */
+  agent: pulumi.Resource;
+}
+
+/**
+ * Tenants' Spark jobs: one role, the `spark` account of every tenant namespace associated with it, each
+ * session narrowed to `tenants/<its namespace>/` of the Spark bucket by the namespace tag.
+ */
+export class TenantSparkIdentity extends pulumi.ComponentResource {
+  readonly roleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: TenantSparkIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("datavis:aws:TenantSparkIdentity", name, {}, opts);
+    const role = tenantRole(this, name, {
+      description: "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag",
+      serviceAccount: args.serviceAccount,
+      ownBucket: args.buckets.spark,
+      datasets: args.buckets.datasets,
+      kmsKeyArn: args.kmsKeyArn,
+      policy: (sp, d, k) => tenantSparkPolicy(sp, d, k, args.region),
+    });
+    associate(this, name, { ...args, role }, args.agent);
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }

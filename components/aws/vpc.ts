@@ -1,12 +1,14 @@
 /**
  * Network: one VPC across 2-3 availability zones with public (load balancers, NAT), private (nodes and
- * pods) and database (RDS only, no route out) subnets; NAT gateways (one, or one per AZ); an S3 gateway
- * endpoint so bucket traffic skips NAT; VPC flow logs to CloudWatch.
+ * pods) and database (RDS only, no route out) subnets; NAT gateways (one, or one per AZ) or one NAT
+ * instance (./nat-instance.ts); an S3 gateway endpoint so bucket traffic skips NAT; VPC flow logs to
+ * CloudWatch.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EKS_UNSUPPORTED_ZONE_IDS } from "./catalogue";
 import { planSubnets } from "./cidr";
+import { NAT_INSTANCE_DEFAULTS, NatInstance } from "./nat-instance";
 
 export interface VpcArgs {
   /** VPC range, /16 to /20 (checked by planSubnets). */
@@ -15,6 +17,13 @@ export interface VpcArgs {
   azCount: 2 | 3;
   /** `single`: one NAT gateway in the first AZ (cheap; that AZ's outage cuts egress). `perAz`: one per AZ. */
   natGateways: "single" | "perAz";
+  /**
+   * `gateway`: NAT gateways as `natGateways` says. `instance`: one NAT instance in the first public subnet
+   * for every zone (about $7 a month instead of $36.50; one zone, minutes of outage on replacement).
+   */
+  natMode?: "gateway" | "instance";
+  /** EC2 type of the NAT instance (`natMode: instance`). */
+  natInstanceType?: string;
   /** Days VPC flow logs stay in CloudWatch. */
   flowLogRetentionDays: number;
   /** Cluster name, for the subnet tags EKS and its load balancers look for. */
@@ -121,7 +130,21 @@ export class Vpc extends pulumi.ComponentResource {
         ),
     );
 
-    this.natGatewayCount = args.natGateways === "perAz" ? args.azCount : 1;
+    const natInstance =
+      args.natMode === "instance"
+        ? new NatInstance(
+            `${name}-nat`,
+            {
+              vpcId: vpc.id,
+              vpcCidr: args.cidr,
+              subnetId: publicSubnets[0].id,
+              instanceType: args.natInstanceType ?? NAT_INSTANCE_DEFAULTS.instanceType,
+              namePrefix: name,
+            },
+            { parent: this, dependsOn: [igw] },
+          )
+        : undefined;
+    this.natGatewayCount = natInstance ? 0 : args.natGateways === "perAz" ? args.azCount : 1;
     const nats = Array.from({ length: this.natGatewayCount }, (_, i) => {
       const eip = new aws.ec2.Eip(
         `${name}-nat-${i}`,
@@ -141,7 +164,11 @@ export class Vpc extends pulumi.ComponentResource {
           `${name}-private-${i}`,
           {
             vpcId: vpc.id,
-            routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }],
+            routes: [
+              natInstance
+                ? { cidrBlock: "0.0.0.0/0", networkInterfaceId: natInstance.networkInterfaceId }
+                : { cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id },
+            ],
             tags: { Name: `${name}-private-${i}` },
           },
           p,

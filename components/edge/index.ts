@@ -4,5 +4,6 @@
  */
 export * from "./backups";
 export * from "./database";
+export * from "./etcd-snapshots";
 export * from "./nodes";
 export * from "./object-store";

@@ -26,6 +26,11 @@ export interface SeaweedFsObjectStoreArgs {
   backupBucket?: string;
   /** Tenants: each gets its own S3 identity, scoped to its prefixes (shared/tenant-storage.ts). */
   tenants?: string[];
+  /**
+   * Unversioned bucket for the k3s servers' etcd snapshot copies, with keys for that bucket alone
+   * (`etcdSnapshotKeys`); unset: no bucket, no keys (the cluster's control plane is backed up elsewhere).
+   */
+  etcdSnapshotBucket?: string;
   /** Requests/limits of the all-in-one pod (default 100m / 192Mi, limit 768Mi). */
   resources?: ContainerResources;
   /** Requests/limits of the bucket-creating install hook (default 10m / 32Mi, limit 128Mi). */
@@ -58,6 +63,12 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
   readonly backupBucket: string;
   /** Keys of the database backups (the backups bucket only; no notebook holds them). */
   readonly databaseBackupKeys: Keys;
+  /** Keys of the etcd snapshot copies (that bucket only), when `etcdSnapshotBucket` is set. */
+  readonly etcdSnapshotKeys?: Keys;
+  /** Namespace of the S3 gateway, and the pod label that selects it (for a Service of another kind). */
+  readonly namespace: pulumi.Output<string>;
+  readonly s3PodSelector = { "datavis.io/s3-gateway": "seaweedfs" };
+  readonly s3Port: number = SEAWEEDFS_DEFAULTS.s3Port;
 
   constructor(name: string, args: SeaweedFsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:edge:SeaweedFsObjectStore", name, {}, opts);
@@ -70,6 +81,7 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
       { metadata: { name: args.namespace ?? d.namespace } },
       { parent: this },
     );
+    this.namespace = ns.metadata.name;
 
     const keys = (prefix: string): Keys => ({
       accessKeyId: new random.RandomString(
@@ -88,6 +100,14 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
     const secretAccessKey = { result: platform.secretAccessKey };
     this.databaseBackupKeys = keys(`${name}-database-backup`);
     const tenantKeys = Object.fromEntries((args.tenants ?? []).map((t) => [t, keys(`${name}-tenant-${t}`)]));
+    // Each tenant's home-backup copier Jobs: upload only, under the tenant's backup prefix.
+    const writerKeys = Object.fromEntries(
+      (args.tenants ?? []).map((t) => [t, keys(`${name}-tenant-${t}-backup-writer`)]),
+    );
+    const etcdBucket = args.etcdSnapshotBucket;
+    this.etcdSnapshotKeys = etcdBucket ? keys(`${name}-etcd-snapshots`) : undefined;
+    // The sample-data Job's: it writes `raw/` of the datasets bucket and nothing else.
+    const sampleDataKeys = keys(`${name}-sample-data`);
     // SeaweedFS reads its S3 identities from this JSON (the chart's `existingConfigSecret` contract); each
     // holder's reach is in components/platform/tenancy/object-store.ts.
     const plain = (k: Keys) => pulumi.all([k.accessKeyId, k.secretAccessKey]);
@@ -96,8 +116,11 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
         plain(platform),
         plain(this.databaseBackupKeys),
         pulumi.all(Object.fromEntries(Object.entries(tenantKeys).map(([t, k]) => [t, plain(k)]))),
+        this.etcdSnapshotKeys ? plain(this.etcdSnapshotKeys) : undefined,
+        plain(sampleDataKeys),
+        pulumi.all(Object.fromEntries(Object.entries(writerKeys).map(([t, k]) => [t, plain(k)]))),
       ])
-      .apply(([p, backup, tenants]) =>
+      .apply(([p, backup, tenants, etcd, sample, writers]) =>
         JSON.stringify(
           seaweedS3Identities({
             buckets,
@@ -107,6 +130,13 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
             tenants: Object.fromEntries(
               Object.entries(tenants).map(([t, [a, s]]) => [t, { accessKey: a, secretKey: s }]),
             ),
+            backupWriters: Object.fromEntries(
+              Object.entries(writers).map(([t, [a, s]]) => [t, { accessKey: a, secretKey: s }]),
+            ),
+            ...(etcd && etcdBucket
+              ? { etcdSnapshots: { bucket: etcdBucket, keys: { accessKey: etcd[0], secretKey: etcd[1] } } }
+              : {}),
+            sampleData: { accessKey: sample[0], secretKey: sample[1] },
           }),
         ),
       );
@@ -139,7 +169,10 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
                   { name: buckets.spark },
                   // Unversioned: Barman deletes expired backups and WAL, and that must free the space.
                   { name: this.backupBucket },
+                  // Unversioned: k3s prunes snapshots beyond the retention count.
+                  ...(etcdBucket ? [{ name: etcdBucket }] : []),
                 ],
+                podLabels: etcdBucket ? this.s3PodSelector : undefined,
                 configSecret: secretName,
                 resources: args.resources ?? d.resources,
                 hookResources: args.hookResources ?? d.hookResources,
@@ -164,6 +197,16 @@ export class SeaweedFsObjectStore extends pulumi.ComponentResource {
         secretAccessKey: pulumi.secret(secretAccessKey.result),
         tenants: Object.fromEntries(
           Object.entries(tenantKeys).map(([t, k]) => [
+            t,
+            { accessKeyId: k.accessKeyId, secretAccessKey: pulumi.secret(k.secretAccessKey) },
+          ]),
+        ),
+        sampleData: {
+          accessKeyId: sampleDataKeys.accessKeyId,
+          secretAccessKey: pulumi.secret(sampleDataKeys.secretAccessKey),
+        },
+        tenantBackupWriters: Object.fromEntries(
+          Object.entries(writerKeys).map(([t, k]) => [
             t,
             { accessKeyId: k.accessKeyId, secretAccessKey: pulumi.secret(k.secretAccessKey) },
           ]),
@@ -195,6 +238,8 @@ export interface SeaweedFsValuesArgs {
   configSecret: string;
   resources: ContainerResources;
   hookResources: ContainerResources;
+  /** Labels of the all-in-one pod, for Services the chart does not make. */
+  podLabels?: Record<string, string>;
 }
 
 /** Values for the seaweedfs 4.44.0 chart (no schema upstream: tests check each key against its values.yaml). */
@@ -220,6 +265,7 @@ export function seaweedFsValues(a: SeaweedFsValuesArgs): Record<string, unknown>
         createBucketsHook: { resources: a.hookResources },
       },
       resources: a.resources,
+      ...(a.podLabels ? { podLabels: a.podLabels } : {}),
     },
   };
 }

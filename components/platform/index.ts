@@ -21,6 +21,7 @@ import {
   TenantDatabaseLogins,
   TenantDatabases,
   tenancyAnnotations,
+  TenantHomeGuard,
   TenantNotebookNamespaces,
 } from "./tenancy";
 
@@ -54,6 +55,11 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
   /** https URLs of the platform's endpoints. */
   readonly urls: { hub: string; grafana: string; headlamp: string };
+  /**
+   * Host name (or IP) of the load balancer in front of the ingress, where the target's load-balancer
+   * controller makes it (ClusterInput.ingressService); the endpoints' DNS records point at it.
+   */
+  readonly ingressAddress?: pulumi.Output<string>;
   /** Namespace of each tenant. */
   readonly tenantNamespaces: Record<string, pulumi.Output<string>>;
 
@@ -124,6 +130,7 @@ export class Platform extends pulumi.ComponentResource {
         },
         sizing: args.notebookSizing,
         tenancy: { ...hubTenancy(args.tenants, args.admins) },
+        tenantNamespaces: tenants.namespaces,
         grafanaClient: hubSignIn,
         dependsOn: services.ready,
       },
@@ -157,6 +164,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       inCluster,
     );
+    // Classmates share a namespace: the API server keeps each one's home volume out of the others' jobs.
+    new TenantHomeGuard("tenant-homes", {}, inCluster);
     // Plain HTTP to the hub is redirected to HTTPS by whichever Traefik serves the cluster.
     new HttpsRedirect(
       "hub",
@@ -173,6 +182,7 @@ export class Platform extends pulumi.ComponentResource {
       grafana: services.urls.grafana,
       headlamp: services.urls.headlamp,
     };
+    this.ingressAddress = services.ingressAddress;
     this.registerOutputs({ urls: this.urls });
   }
 }

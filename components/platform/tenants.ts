@@ -36,8 +36,11 @@ export interface TenantsArgs {
   tenants: TenantSpec[];
   /** Tenants' pods may reach the database on its port (and nothing else of it). */
   database: Pick<DatabaseInput, "port">;
-  /** Tenants' pods may reach object storage on its endpoint's port (443 for AWS S3). */
-  objectStore: Pick<ObjectStoreInput, "endpoint">;
+  /**
+   * Tenants' pods may reach object storage on its endpoint's port (443 for AWS S3), and the EKS Pod
+   * Identity agent where the identity has one (their credentials come from it).
+   */
+  objectStore: Pick<ObjectStoreInput, "endpoint"> & { identity?: ObjectStoreInput["identity"] };
   /** Namespaces whose pods may reach tenant pods: the Spark operator (webhook, UI) and Prometheus. */
   trustedNamespaces?: string[];
   /** Annotations of each tenant's namespace, by tenant (tenancy/names.ts: where its users' servers run, as whom). */
@@ -89,6 +92,8 @@ export class Tenants extends pulumi.ComponentResource {
         [...new Set([db, store, ...API_SERVER_PORTS])].map((port) => ({ protocol: "TCP", port })),
       );
 
+    const identity = args.objectStore.identity;
+    const agent = identity?.kind === "workload" ? identity.podIdentityAgent : undefined;
     for (const t of args.tenants) {
       const ns = new k8s.core.v1.Namespace(
         `tenant-${t.name}`,
@@ -183,6 +188,15 @@ export class Tenants extends pulumi.ComponentResource {
               // The database, object storage and the API server (Spark drivers create their executors).
               // Other tenants stay unreachable on these ports too: their default-deny drops the ingress.
               { ports: servicePorts },
+              // The node's EKS Pod Identity agent: notebook servers' and Spark pods' S3 credentials.
+              ...(agent
+                ? [
+                    {
+                      to: [{ ipBlock: { cidr: agent.cidr } }],
+                      ports: [{ protocol: "TCP", port: agent.port }],
+                    },
+                  ]
+                : []),
             ],
           },
         },

@@ -32,6 +32,21 @@ export interface ClusterInput {
    * (`releaseArgs`, `imageRef` in ./artifacts).
    */
   artifacts: ArtifactSource;
+  /**
+   * The ingress controller's Service where the target brings its own load-balancer controller (AWS: the
+   * AWS Load Balancer Controller's NLB). Unset: the chart's plain Service of type LoadBalancer (k3s ServiceLB).
+   */
+  ingressService?: IngressServiceInput;
+}
+
+/** How the ingress Service is exposed by the target's load-balancer controller. */
+export interface IngressServiceInput {
+  /** Annotations of the Service that select and configure the load balancer. */
+  annotations: Record<string, string>;
+  /** Labels of the ingress namespace (AWS: the controller's pod readiness gates). */
+  namespaceLabels?: Record<string, string>;
+  /** What must exist before the Service (its controller), so no other controller takes the Service. */
+  dependsOn: pulumi.Resource[];
 }
 
 export interface DatabaseInput {
@@ -51,8 +66,21 @@ export interface DatabaseInput {
 
 /** How pods authenticate to object storage. */
 export type ObjectStoreIdentity =
-  /** IAM roles bound to Kubernetes service accounts (IRSA); keyed by platform workload. */
-  | { kind: "workload"; roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>> }
+  /**
+   * IAM roles bound to Kubernetes service accounts (IRSA); keyed by platform workload. Pods of tenant
+   * namespaces (notebook servers, Spark drivers and executors) get theirs from EKS Pod Identity instead:
+   * the target associates each tenant namespace's `notebook` and `spark` accounts with one role per kind,
+   * scoped by the session's `kubernetes-namespace` tag to `tenants/<namespace>/` (no annotation needed).
+   */
+  | {
+      kind: "workload";
+      roleArns: Partial<Record<ObjectStoreWorkload, pulumi.Input<string>>>;
+      /**
+       * Where tenant pods fetch their EKS Pod Identity credentials: the node's agent (a link-local address
+       * and port). Tenants' default-deny network policy must let them reach it, or the SDK times out.
+       */
+      podIdentityAgent?: { cidr: string; port: number };
+    }
   /** Static S3 keys for an in-cluster S3-compatible store. */
   | {
       kind: "keys";
@@ -60,10 +88,17 @@ export type ObjectStoreIdentity =
       secretAccessKey: pulumi.Input<string>;
       /** Each tenant's own keys (scoped to its prefixes), by tenant name: what its notebook servers hold. */
       tenants?: Record<string, { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }>;
+      /** Keys of the sample-data Job: `raw/` of the datasets bucket only (else it uses the keys above). */
+      sampleData?: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> };
+      /** Each tenant's home-backup writer keys (upload under its backup prefix only), by tenant name. */
+      tenantBackupWriters?: Record<
+        string,
+        { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> }
+      >;
     };
 
 /** Platform workloads that touch object storage, each with its own identity and bucket/prefix scope. */
-export type ObjectStoreWorkload = "notebooks" | "spark" | "scheduledRuns" | "datasets" | "backup";
+export type ObjectStoreWorkload = "notebooks" | "scheduledRuns" | "datasets" | "backup" | "sampleData";
 
 export interface ObjectStoreInput {
   /** S3 endpoint URL; undefined for AWS S3 (the SDKs find it from the region). */

@@ -12,7 +12,7 @@
  *
  * Pure functions of a VersionMatrix, so tests and `--set name=version` can skew any part of it.
  */
-import { CHARTS, IMAGES, K3S_VERSION, KUBERNETES_VERSION, SPARK_VERSION } from "./index";
+import { CHARTS, EKS_ADDON_VERSIONS, IMAGES, K3S_VERSION, KUBERNETES_VERSION, SPARK_VERSION } from "./index";
 import {
   CHART_FACTS,
   EKS_STANDARD_SUPPORT_END,
@@ -54,6 +54,8 @@ export interface VersionMatrix {
   sparkOperatorSupports: string;
   charts: MatrixChart[];
   images: MatrixImage[];
+  /** EKS add-on builds (`vpc-cni` -> `v1.22.4-eksbuild.3`). */
+  eksAddons: Record<string, string>;
 }
 
 /** The pinned matrix. */
@@ -76,6 +78,7 @@ export function pinnedMatrix(): VersionMatrix {
       targets: IMAGE_FACTS[key]?.targets ?? ["aws", "edge"],
       publishedBy: IMAGE_FACTS[key]?.publishedBy,
     })),
+    eksAddons: { ...EKS_ADDON_VERSIONS },
   };
 }
 
@@ -201,6 +204,17 @@ export function checkMatrix(m: VersionMatrix): Conflict[] {
         message: `cluster-autoscaler image ${tag} must be on the cluster's minor; EKS is ${m.eks.version}`,
       });
     }
+  }
+  // kube-proxy runs on every node next to the kubelet: EKS builds it per cluster minor.
+  const kubeProxy = m.eksAddons["kube-proxy"];
+  if (kubeProxy) {
+    const v = parseVersion(kubeProxy.replace(/-eksbuild\.\d+$/, ""));
+    if (`${v.major}.${v.minor}` !== m.eks.version)
+      out.push({
+        component: "kube-proxy",
+        versions: [kubeProxy, m.eks.version],
+        message: `EKS add-on kube-proxy ${kubeProxy} must be on the cluster's minor; EKS is ${m.eks.version} (EKS_ADDON_VERSIONS)`,
+      });
   }
   if (!m.eks.standardSupportEnd) {
     out.push({

@@ -58,6 +58,21 @@ export const CHARTS = {
     repo: "https://kubernetes.github.io/autoscaler",
     version: "9.59.0",
   },
+  /**
+   * AWS: the AWS Load Balancer Controller, which makes the ingress Network Load Balancer (IP targets)
+   * instead of the Classic LB of the cloud provider (chart 3.5.0 = controller v3.5.0).
+   */
+  awsLoadBalancerController: {
+    chart: "aws-load-balancer-controller",
+    repo: "https://aws.github.io/eks-charts",
+    version: "3.5.0",
+  },
+  /** AWS, when `externalDnsZoneId` is set: keeps the endpoints' records in that Route 53 zone (0.21.0). */
+  externalDns: {
+    chart: "external-dns",
+    repo: "https://kubernetes-sigs.github.io/external-dns/",
+    version: "1.21.1",
+  },
 } satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHARTS;
@@ -122,14 +137,22 @@ export const KUBERNETES_VERSION = "1.36";
 export const K3S_VERSION = "v1.36.5+k3s1";
 
 /**
- * EKS add-ons the cluster manages (CoreDNS included, rather than the unmanaged bootstrap copy). Each is held
- * at the build EKS names as the default for KUBERNETES_VERSION (`aws eks describe-addon-versions
- * --kubernetes-version <minor>`, the build marked `defaultVersion`), resolved when the program runs and
- * recorded in the plan: a new default reaches the cluster only through a reviewed `pulumi preview` diff,
- * never by the add-on floating on its own. EKS publishes those builds per Kubernetes minor; no build list
- * for 1.36 is reachable from here, so the exact strings are not written down in this file.
+ * EKS add-ons the cluster manages (CoreDNS included, rather than the unmanaged bootstrap copy), each pinned
+ * to one EKS build for KUBERNETES_VERSION: a new build reaches the cluster only through a change here and a
+ * reviewed `pulumi preview` diff, never by the add-on floating on its own. A build is what
+ * `aws eks describe-addon-versions --kubernetes-version 1.36 --addon-name <name>` lists; these are the
+ * builds EKS resolved as the 1.36 defaults on working 1.36 clusters in September 2026 (published cluster
+ * records: vpc-cni v1.22.4-eksbuild.3, kube-proxy v1.36.0-eksbuild.21, coredns v1.14.3-eksbuild.16;
+ * aws-ebs-csi-driver v1.63.1-eksbuild.1, "default for 1.36" in the same month). kube-proxy's minor must be
+ * the cluster's: the version gate checks it. Bump them with the cluster (UPGRADING.md, step 3).
  */
-export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"] as const;
+export const EKS_ADDON_VERSIONS = {
+  "vpc-cni": "v1.22.4-eksbuild.3",
+  coredns: "v1.14.3-eksbuild.16",
+  "kube-proxy": "v1.36.0-eksbuild.21",
+  "aws-ebs-csi-driver": "v1.63.1-eksbuild.1",
+} as const;
+export const EKS_ADDONS = Object.keys(EKS_ADDON_VERSIONS) as (keyof typeof EKS_ADDON_VERSIONS)[];
 export type EksAddon = (typeof EKS_ADDONS)[number];
 
 export * from "./matrix";

@@ -9,6 +9,8 @@
  * architectures come from the image's own release build (the platforms its workflow or Makefile pushes).
  */
 
+import { AWS_INGRESS_CHART_FACTS } from "./matrix-aws";
+
 export type Arch = "amd64" | "arm64" | "arm" | "ppc64le" | "s390x";
 export type TargetName = "aws" | "edge";
 
@@ -236,6 +238,7 @@ export const CHART_FACTS: Record<string, ChartFacts> = {
       },
     ],
   },
+  ...AWS_INGRESS_CHART_FACTS,
 };
 
 /** Who publishes an image: its upstream project (pullable by anyone today), or this project's fork CI. */
@@ -339,11 +342,18 @@ export const IMAGE_FACTS: Record<string, DirectImageFact> = {
 
 /**
  * The EKS version's end of standard support (after it, AWS bills extended support and later upgrades the
- * control plane itself). Source: EKS user guide, "Kubernetes versions on standard support" table (1.36:
- * released on EKS 2 June 2026, standard support to 2 August 2027). Add the line of a version before
- * pinning it: the gate refuses an EKS version without a date.
+ * control plane itself). Source: EKS user guide, "Kubernetes versions on standard support" and its release
+ * calendar (standard support lasts 14 months from the EKS release; 1.36: released on EKS 2 June 2026,
+ * standard support to 2 August 2027; 1.35: 27 January 2026 to 27 March 2027; 1.34: 2 October 2025 to
+ * 2 December 2026; 1.33: 29 May 2025 to 29 July 2026; 1.32: 23 January 2025 to 23 March 2026). The older
+ * lines let `--set eks=` show what a cluster still on them faces. Add the line of a version before pinning
+ * it: the gate refuses an EKS version without a date.
  */
 export const EKS_STANDARD_SUPPORT_END: Record<string, string> = {
+  "1.32": "2026-03-23",
+  "1.33": "2026-07-29",
+  "1.34": "2026-12-02",
+  "1.35": "2027-03-27",
   "1.36": "2027-08-02",
 };
 

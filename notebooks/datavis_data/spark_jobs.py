@@ -32,10 +32,40 @@ def job_name(user: str, label: str, stamp: float | None = None) -> str:
     return f"{clean[: 50 - len(suffix) - 1].rstrip('-')}-{suffix}"
 
 
+# `s3a://<bucket>/tenants/<dir>`: a class's prefix, where <dir> is the class's name (edge: its own keys) or its
+# namespace `tenant-<name>` (AWS: the Pod Identity policy names the prefix by the namespace session tag).
+_TENANT_PATH = re.compile(r"(s3a://[^/\s]+/tenants/)([^/\s]+)")
+
+
+def own_prefixes(spec, namespace: str):
+    """The spec with every `s3a://<bucket>/tenants/<dir>` of another class moved to the class of `namespace`.
+
+    The platform registers its examples in the first class only, and an instructor copies one into another
+    class as it is: its event-log folder (sparkConf and the driver's init container) and checkpoints still
+    name the first class's prefix, which this class's keys or role are refused (403, and the job fails).
+    A `tenant-` dir is the AWS form (namespace), any other the edge form (class name)."""
+    name = namespace.removeprefix("tenant-")
+
+    def move(m: re.Match) -> str:
+        d = m.group(2)
+        if d in (name, namespace):
+            return m.group(0)
+        return m.group(1) + (namespace if d.startswith("tenant-") else name)
+
+    if isinstance(spec, str):
+        return _TENANT_PATH.sub(move, spec)
+    if isinstance(spec, list):
+        return [own_prefixes(v, namespace) for v in spec]
+    if isinstance(spec, dict):
+        return {k: own_prefixes(v, namespace) for k, v in spec.items()}
+    return spec
+
+
 def application_from_template(template: dict, name: str, arguments: list[str] | None = None,
                               owner: str | None = None) -> dict:
-    """A new SparkApplication: the template's spec with its own name, arguments and a run-once policy."""
-    spec = copy.deepcopy(template["spec"])
+    """A new SparkApplication: the template's spec with its own name, arguments and a run-once policy, its
+    event logs and checkpoints under its own class's prefix (own_prefixes)."""
+    spec = own_prefixes(copy.deepcopy(template["spec"]), template["metadata"]["namespace"])
     if arguments is not None:
         spec["arguments"] = list(arguments)
     spec["restartPolicy"] = {"type": "Never"}

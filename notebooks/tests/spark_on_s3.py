@@ -44,14 +44,27 @@ def load_plan() -> dict:
 
 
 def spark_resources(plan: dict) -> dict:
-    """{"stage": Job command, "apps": {name: SparkApplication spec}} from the plan's resources."""
-    out = {"stage": None, "apps": {}}
+    """{"stage": Job command, "apps": {name: SparkApplication spec}, "tenants": {tenant of each app}} from the
+    plan's resources."""
+    out = {"stage": None, "apps": {}, "tenants": set()}
     for r in plan["resources"]:
         if r["type"].endswith(":SparkApplication"):
             out["apps"][r["inputs"]["metadata"]["name"]] = r["inputs"]["spec"]
+            out["tenants"].add(r["inputs"]["metadata"]["labels"]["datavis.io/tenant"])
         elif r["type"] == "kubernetes:batch/v1:Job" and r["name"].startswith("spark-stage-sample-data"):
             out["stage"] = r["inputs"]["spec"]["template"]["spec"]["containers"][0]["command"]
     return out
+
+
+def edge_object_store(tenants: list[str]) -> dict:
+    """The edge program's SeaweedFS identities document and the keys each holder gets, for these tenants
+    (tests/lib/edge-s3-identities.ts: the Secret `seaweedfs-s3-identities`, each tenant namespace's
+    `spark-s3` keys, the sample-data Job's keys). The JSON plan redacts Secrets; this runs the same program."""
+    proc = subprocess.run(["node", "-r", "./tools/register.js", "tests/lib/edge-s3-identities.ts", *tenants],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"tests/lib/edge-s3-identities.ts failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout)
 
 
 def jar_coordinates() -> list[tuple[str, str]]:

@@ -41,6 +41,37 @@ def test_a_job_is_a_copy_of_the_example_in_the_same_tenant_run_once(template):
     assert template["spec"]["restartPolicy"]["type"] != "Never", "the template itself is left as it was"
 
 
+def test_a_copy_of_another_class_example_writes_under_its_own_class_prefix(template):
+    """The examples exist in the first class only; an instructor copies one unchanged into another class, whose
+    keys or role reach only its own prefix (the data suite shows another class's prefix is refused)."""
+    copied = json.loads(json.dumps(template).replace('"tenant-data-science"', '"tenant-physics-101"'))
+    copied["metadata"]["namespace"] = "tenant-physics-101"
+    before = json.dumps(copied)
+    assert "/tenants/tenant-data-science/" in before  # the first class's prefix (AWS form: the namespace)
+    app = spark_jobs.application_from_template(copied, "student-b-batch-123456")
+    conf = app["spec"]["sparkConf"]
+    assert conf["spark.eventLog.dir"] == "s3a://" + conf["spark.eventLog.dir"].split("/")[2] + \
+        "/tenants/tenant-physics-101/event-logs"
+    init = app["spec"]["driver"]["initContainers"][0]["command"]
+    assert conf["spark.eventLog.dir"] in init
+    assert "tenant-data-science" not in json.dumps(app["spec"])
+    assert app["spec"]["arguments"] == copied["spec"]["arguments"]  # the datasets bucket is shared: unchanged
+    assert json.dumps(copied) == before, "the template itself is left as it was"
+
+
+def test_on_the_edge_a_class_prefix_is_its_name():
+    spec = {"sparkConf": {"spark.eventLog.dir": "s3a://spark/tenants/lab/event-logs",
+                          "spark.sql.streaming.checkpointLocation": "s3a://spark/tenants/lab/checkpoints/q",
+                          "spark.hadoop.fs.s3a.endpoint": "http://seaweedfs:8333"},
+            "arguments": ["--input", "s3a://datasets/raw"]}
+    moved = spark_jobs.own_prefixes(spec, "tenant-physics-101")
+    assert moved["sparkConf"]["spark.eventLog.dir"] == "s3a://spark/tenants/physics-101/event-logs"
+    assert moved["sparkConf"]["spark.sql.streaming.checkpointLocation"] == \
+        "s3a://spark/tenants/physics-101/checkpoints/q"
+    assert moved["arguments"] == spec["arguments"]
+    assert spark_jobs.own_prefixes(spec, "tenant-lab") == spec  # the first class's own copy is unchanged
+
+
 @pytest.mark.parametrize("user", ["student-a", "Alice.Smith@Example.org", "x" * 80])
 def test_job_names_are_dns_labels_short_enough_for_the_driver_pod(user):
     name = spark_jobs.job_name(user, "batch", stamp=1764480000)

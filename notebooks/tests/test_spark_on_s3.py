@@ -1,8 +1,12 @@
 """The example SparkApplications of the edge plan, run as the cluster runs them, against a real S3 server.
 
-SeaweedFS (the edge's own object store, built from its Go module) on loopback holds the datasets and
-spark buckets; the plan's sample-data Job stages the data, then each application runs with exactly the
-sparkConf, arguments and env the plan gives it (spark_on_s3.py says what stands in for the image).
+SeaweedFS (the edge's own object store, built from its Go module) on loopback serves the identities document
+the edge program registers (tests/lib/edge-s3-identities.ts); the plan's sample-data Job stages the data with
+the sample-data keys (the datasets bucket's raw/ only), then each application runs with exactly the
+sparkConf, arguments and env the plan gives it, holding its tenant's keys (the `spark-s3` Secret: the
+tenant's prefix of the Spark bucket, the datasets read-only), as a student's job does. Hadoop S3A probes
+ancestor paths (tenants/, tenants/<t>) in mkdirs, create and getFileStatus: these runs show they do not
+stop a job whose keys reach only its prefix (spark_on_s3.py says what stands in for the image).
 """
 
 from __future__ import annotations
@@ -22,19 +26,13 @@ from conftest import REPO, flight_truth, read_frame
 from test_etl import expected_performance
 
 sys.path.insert(0, str(REPO / "tools" / "checks" / "s3"))
-from seaweedfs_harness import s3_server  # noqa: E402
+from seaweedfs_harness import S3Error, s3_server  # noqa: E402
 
-ADMIN = ("datavis-admin", "datavis-admin-secret")
-SPARK_KEYS = ("spark-tenant-lab", "spark-tenant-lab-secret")
-IDENTITIES = {
-    "identities": [
-        {"name": "admin", "credentials": [{"accessKey": ADMIN[0], "secretKey": ADMIN[1]}],
-         "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
-        # What the spark-s3 Secret holds on the edge: read, write and list, no admin.
-        {"name": "spark", "credentials": [{"accessKey": SPARK_KEYS[0], "secretKey": SPARK_KEYS[1]}],
-         "actions": ["Read", "Write", "List", "Tagging"]},
-    ]
-}
+# Test-only identity: the harness's readiness check, creating the buckets (the chart's bucket hook does
+# that on the edge) and reading what the jobs wrote. No job runs with it.
+ADMIN = ("TESTSETUPADMIN000000", "test-setup-admin-secret-key-000000000000")
+# A second class, to show the first class's keys stop at its own prefix.
+OTHER_TENANT = "physics-101"
 STREAM_START, STREAM_HOURS = "2001-01-02T06:00:00", 2.0
 # The replay the test bounds the streaming example to: 2 recorded hours in 1-second micro-batches.
 BOUNDED_REPLAY = ["--replay-start", STREAM_START, "--replay-hours", str(STREAM_HOURS), "--speed", "7200",
@@ -73,12 +71,30 @@ def plan():
     found = sos.spark_resources(sos.load_plan())
     assert found["stage"], "the edge plan has no sample-data Job (spark-stage-sample-data-<tenant>)"
     assert len(found["apps"]) == 2, sorted(found["apps"])
+    assert len(found["tenants"]) == 1, found["tenants"]  # the examples run in the first tenant only
+    found["tenant"] = next(iter(found["tenants"]))
     return found
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    with s3_server(IDENTITIES, tmp_path_factory.mktemp("s3")) as server:
+def store(plan):
+    """The edge program's identities and keys, for the plan's example tenant and a second class."""
+    return sos.edge_object_store([plan["tenant"], OTHER_TENANT])
+
+
+@pytest.fixture(scope="module")
+def tenant_keys(plan, store):
+    """What the example tenant's `spark-s3` Secret holds."""
+    keys = store["spark"][f"tenant-{plan['tenant']}"]
+    return keys["accessKey"], keys["secretKey"]
+
+
+@pytest.fixture(scope="module")
+def s3(store, tmp_path_factory):
+    doc = json.loads(json.dumps(store["identities"]))
+    doc["identities"].append({"name": "test-setup", "credentials": [{"accessKey": ADMIN[0], "secretKey": ADMIN[1]}],
+                              "actions": ["Admin"]})
+    with s3_server(doc, tmp_path_factory.mktemp("s3")) as server:
         yield server
 
 
@@ -88,12 +104,13 @@ def admin(s3):
 
 
 @pytest.fixture(scope="module")
-def buckets(plan, admin):
+def buckets(plan, admin, store):
     """The buckets the plan's applications name, created as the edge object store's bucket hook does."""
     app = next(iter(plan["apps"].values()))
     datasets = next(e["value"] for e in app["driver"]["env"] if e["name"] == "DATASETS_BUCKET")
     spark = app["sparkConf"]["spark.eventLog.dir"].split("/")[2]
-    for b in (datasets, spark):
+    assert {datasets, spark} <= set(store["buckets"]), store["buckets"]
+    for b in store["buckets"]:
         admin.create_bucket(b)
     return {"datasets": datasets, "spark": spark}
 
@@ -103,12 +120,23 @@ def local(s3, data_dir, tmp_path_factory):
     return sos.Localizer(s3.endpoint, sos.image_jars(), sos.sample_data(data_dir, tmp_path_factory.mktemp("sample")))
 
 
-@pytest.fixture(scope="module")
-def env(dsn):
-    """The pod's env: the spark-s3 Secret's keys, the spark-db Secret's PG* variables, the driver's env."""
+def pod_env(dsn, keys) -> dict:
+    """A pod's env: its S3 keys (a Secret's), the spark-db Secret's PG* variables."""
     pg = psycopg.conninfo.conninfo_to_dict(dsn)
-    return {**os.environ, "PYSPARK_PYTHON": sys.executable, "AWS_ACCESS_KEY_ID": SPARK_KEYS[0],
-            "AWS_SECRET_ACCESS_KEY": SPARK_KEYS[1], "AWS_REGION": "us-east-1", "PGDATABASE": pg["dbname"]}
+    return {**os.environ, "PYSPARK_PYTHON": sys.executable, "AWS_ACCESS_KEY_ID": keys[0],
+            "AWS_SECRET_ACCESS_KEY": keys[1], "AWS_REGION": "us-east-1", "PGDATABASE": pg["dbname"]}
+
+
+@pytest.fixture(scope="module")
+def env(dsn, tenant_keys):
+    """The example tenant's driver and executors: its spark-s3 keys, its spark-db Secret."""
+    return pod_env(dsn, tenant_keys)
+
+
+@pytest.fixture(scope="module")
+def stage_env(dsn, store):
+    """The sample-data Job's pod: its own keys (sample-data-s3: raw/ of the datasets bucket only)."""
+    return pod_env(dsn, (store["sampleData"]["accessKey"], store["sampleData"]["secretKey"]))
 
 
 def run(cmd, env, extra_env=None, timeout=1200):
@@ -120,8 +148,8 @@ def driver_env(spec) -> dict:
 
 
 @pytest.fixture(scope="module")
-def staged(plan, buckets, local, env, admin):
-    proc = run(local.command(plan["stage"]), env)
+def staged(plan, buckets, local, stage_env, admin):
+    proc = run(local.command(plan["stage"]), stage_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -137,10 +165,40 @@ def test_the_sample_data_job_stages_the_files_the_examples_read(staged, admin, b
     assert set(expected) == {"raw/flights-3m.parquet", "raw/sp500.csv", "raw/stocks.csv"}
 
 
-def test_staging_again_copies_nothing(staged, plan, local, env):
-    again = run(local.command(plan["stage"]), env)
+def test_staging_again_copies_nothing(staged, plan, local, stage_env):
+    again = run(local.command(plan["stage"]), stage_env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("sample data present:") == 3, again.stdout
+
+
+def test_the_keys_the_jobs_hold_reach_only_their_tenant_prefix(s3, plan, buckets, tenant_keys):
+    """Without this, the runs below would prove nothing about prefix-limited keys."""
+    job = s3.client(*tenant_keys)
+    own, other = f"tenants/{plan['tenant']}/", f"tenants/{OTHER_TENANT}/"
+    job.put_object(buckets["spark"], own + "probe", b"x")
+    assert own + "probe" in job.list_keys(buckets["spark"], own)
+    job.delete_object(buckets["spark"], own + "probe")
+    for call in (lambda: job.put_object(buckets["spark"], other + "probe", b"x"),
+                 lambda: job.list_keys(buckets["spark"], other),
+                 lambda: job.list_keys(buckets["spark"], "tenants/"),
+                 lambda: job.request("HEAD", f"/{buckets['spark']}/tenants/{plan['tenant']}"),
+                 lambda: job.put_object(buckets["datasets"], "raw/probe", b"x")):
+        with pytest.raises(S3Error) as refused:
+            call()
+        assert refused.value.status == 403, refused.value
+
+
+def test_a_job_cannot_put_its_event_logs_under_another_class_prefix(staged, plan, local, env):
+    """A SparkApplication copied from another class unchanged names that class's prefix: its driver's
+    event-log folder is refused (the copy must name its own class's prefix)."""
+    spec = app_named(plan, "batch")
+    own = spec["sparkConf"]["spark.eventLog.dir"]
+    other = own.replace(f"/tenants/{plan['tenant']}/", f"/tenants/{OTHER_TENANT}/")
+    cmd = [other if c == own else c for c in spec["driver"]["initContainers"][0]["command"]]
+    assert other in cmd
+    proc = run(local.command(cmd), env)
+    assert proc.returncode != 0
+    assert "AccessDenied" in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-3000:]
 
 
 def test_the_batch_example_reads_the_staged_data_and_logs_events_to_the_spark_bucket(
@@ -158,11 +216,14 @@ def test_the_batch_example_reads_the_staged_data_and_logs_events_to_the_spark_bu
     expected = expected_performance(data_dir).sort_values(["symbol", "month"]).reset_index(drop=True)
     assert list(actual["symbol"]) == list(expected["symbol"])
     assert list(actual["price"]) == pytest.approx(list(expected["price"]))
-    # Object keys only (SeaweedFS lists folders as keys ending in "/").
-    logs = {k for k in admin.list_keys(buckets["spark"], "tenants/lab/event-logs/") if not k.endswith("/")} - before
-    assert logs, "no event log written under s3a://<spark>/tenants/lab/event-logs/"
+    # The tenant's own prefix (s3a://<spark>/tenants/<tenant>/event-logs); object keys only (SeaweedFS lists
+    # folders as keys ending in "/").
+    folder = spec["sparkConf"]["spark.eventLog.dir"].split("/", 3)[3] + "/"
+    assert folder == f"tenants/{plan['tenant']}/event-logs/", folder
+    logs = {k for k in admin.list_keys(buckets["spark"], folder) if not k.endswith("/")} - before
+    assert logs, f"no event log written under s3a://<spark>/{folder}"
     # Spark 4 rolls event logs by default: eventlog_v2_<app id>/events_<n>_<app id>.zstd (zstd by default).
-    apps = [k for k in logs if re.fullmatch(r"tenants/lab/event-logs/eventlog_v2_(local-\d+)/events_\d+_\1\.zstd", k)]
+    apps = [k for k in logs if re.fullmatch(re.escape(folder) + r"eventlog_v2_(local-\d+)/events_\d+_\1\.zstd", k)]
     assert len(apps) == 1, sorted(logs)
     assert admin.get_object(buckets["spark"], apps[0])[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
 
@@ -196,7 +257,8 @@ def test_the_operator_resubmits_no_example_that_succeeded(plan, should_retry_bin
 
 def test_a_failing_streaming_example_stops_after_its_bounded_retries(
         plan, local, env, admin, should_retry_bin):
-    """The real job fails (its input was never staged), and the operator's rule decides each retry."""
+    """The real job fails (its input bucket was never staged, nor is it the tenant's to read), and the
+    operator's rule decides each retry."""
     spec = app_named(plan, "streaming")
     admin.create_bucket("datasets-never-staged")
     failing_env = {**driver_env(spec), "DATASETS_BUCKET": "datasets-never-staged"}

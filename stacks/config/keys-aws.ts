@@ -9,6 +9,7 @@ import { instanceType, instanceTypeList, int, key, list, oneOf, text, type KeyDe
 const prod = (v: Values) => v.environment === "prod";
 
 export const NAT_GATEWAYS = oneOf(["single", "perAz"]);
+export const NAT_MODES = oneOf(["gateway", "instance"]);
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 
 export const AWS_KEYS: KeyDef[] = [
@@ -55,11 +56,15 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "text",
     schema: instanceType(EC2_FAMILIES),
     appliesTo: "aws",
-    // The platform requests about 3.2 GiB in dev and 7.6 GiB in prod (the plan's systemPool estimate): a
-    // t3.large holds dev's with headroom, two t3.xlarge prod's (a t3.medium keeps only 2.5 GiB for pods
-    // once the AMI reserves memory for 110 pod slots).
-    default: (v) => (prod(v) ? "t3.xlarge" : "t3.large"),
-    doc: { default: "t3.large (prod: t3.xlarge)", description: "on-demand system node group" },
+    // The platform requests about 3.4 GiB in dev and 7.7 GiB in prod (the plan's systemPool estimate): a
+    // t4g.large holds dev's with headroom, two t3.xlarge prod's (a t3.medium or t4g.medium keeps only
+    // 2.5 GiB for pods once the AMI reserves memory for 110 pod slots). dev runs Graviton (arm64, about 20%
+    // cheaper than t3): every image of the system pool is published for arm64 (rules.ts checks it).
+    default: (v) => (prod(v) ? "t3.xlarge" : "t4g.large"),
+    doc: {
+      default: "t4g.large (prod: t3.xlarge)",
+      description: "on-demand system node group; a Graviton type (t4g, m7g) runs arm64",
+    },
   }),
   key({
     key: "dbInstanceClass",
@@ -84,7 +89,35 @@ export const AWS_KEYS: KeyDef[] = [
     schema: NAT_GATEWAYS,
     appliesTo: "aws",
     default: (v) => (prod(v) ? "perAz" : "single"),
-    doc: { default: "single (prod: perAz)", description: "`single` or `perAz`" },
+    doc: { default: "single (prod: perAz)", description: "`single` or `perAz` (natMode gateway)" },
+  }),
+  key({
+    key: "natMode",
+    kind: "enum",
+    schema: NAT_MODES,
+    // One NAT instance is one zone and minutes of outage on replacement (docs/aws.md): not for production.
+    schemaIn: (v) =>
+      prod(v)
+        ? NAT_MODES.refine((m) => m === "gateway", {
+            error:
+              '"instance" is one NAT instance in one zone, down for minutes when it is replaced: prod uses gateway',
+          })
+        : NAT_MODES,
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "gateway" : "instance"),
+    doc: {
+      default: "instance (prod: gateway)",
+      description: "`instance`: one arm64 NAT instance (dev); `gateway`: NAT gateways",
+    },
+  }),
+  key({
+    key: "natInstanceType",
+    kind: "text",
+    schema: instanceType(EC2_FAMILIES),
+    appliesTo: "aws",
+    // The smallest Graviton type: NAT of a dev cluster's image pulls fits its burst budget.
+    default: "t4g.nano",
+    doc: { default: "t4g.nano", description: "type of the NAT instance (natMode instance)" },
   }),
   key({
     key: "clusterAdminArns",
@@ -102,8 +135,13 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "list",
     schema: instanceTypeList(),
     appliesTo: "aws",
-    default: ["m6i.large", "m5.large", "m6a.large"],
-    doc: { default: '["m6i.large","m5.large","m6a.large"]', description: "spot types for notebook nodes" },
+    // dev: Graviton (every image of the notebook pool is published for arm64; rules.ts checks it), about
+    // 15% cheaper; prod keeps three x86 types, which spread its spot requests over more capacity pools.
+    default: (v) => (prod(v) ? ["m6i.large", "m5.large", "m6a.large"] : ["m7g.large", "m6g.large"]),
+    doc: {
+      default: '["m7g.large","m6g.large"] (prod: ["m6i.large","m5.large","m6a.large"])',
+      description: "spot types for notebook nodes (one architecture)",
+    },
   }),
   key({
     key: "sparkInstanceTypes",
@@ -162,6 +200,21 @@ export const AWS_KEYS: KeyDef[] = [
     appliesTo: "aws",
     default: 30,
     doc: { default: "30", description: "VPC flow log retention (days)" },
+  }),
+  key({
+    key: "externalDnsZoneId",
+    kind: "text",
+    schema: text(
+      /^Z[A-Z0-9]{4,31}$/,
+      "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/; aws route53 list-hosted-zones)",
+    ),
+    appliesTo: "aws",
+    default: "",
+    doc: {
+      default: '"" (off)',
+      description:
+        "Route 53 hosted zone ID: ExternalDNS writes hub., grafana., headlamp.<domain> there (off: create the records yourself, docs/aws.md)",
+    },
   }),
   key({
     key: "notebookPrePuller",

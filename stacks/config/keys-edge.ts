@@ -96,6 +96,49 @@ export const EDGE_KEYS: KeyDef[] = [
     doc: { default: "local-path", description: "StorageClass for volumes (k3s ships local-path)" },
   }),
   key({
+    key: "etcdSnapshotSchedule",
+    kind: "text",
+    schema: text(/^\S+( \S+){4}$/, "a 5-field cron schedule such as 0 */6 * * *"),
+    appliesTo: "edge",
+    default: "0 */6 * * *",
+    doc: {
+      default: "0 */6 * * *",
+      description: "k3s etcd snapshot schedule (servers with embedded etcd; ansible-pi applies it)",
+    },
+  }),
+  key({
+    key: "etcdSnapshotRetention",
+    kind: "int",
+    schema: int(1, 1000),
+    appliesTo: "edge",
+    default: 28,
+    doc: { default: "28", description: "etcd snapshots kept, on each server and in the object store" },
+  }),
+  key({
+    key: "etcdSnapshotsToObjectStore",
+    kind: "bool",
+    schema: z.boolean(),
+    appliesTo: "edge",
+    // A custom (private cloud) cluster's control plane is not ansible-pi's k3s: its operator backs it up.
+    default: (v) => v.edgeNodeModel !== "custom",
+    doc: {
+      default: "true (false for custom)",
+      description: "copy each etcd snapshot to the site's SeaweedFS (bucket, keys, NodePort for the servers)",
+    },
+  }),
+  key({
+    key: "etcdSnapshotNodePort",
+    kind: "int",
+    schema: int(30000, 32767),
+    appliesTo: "edge",
+    default: 30833,
+    doc: {
+      default: "30833",
+      description:
+        "NodePort where k3s servers reach the S3 API for etcd snapshots (the servers' own network)",
+    },
+  }),
+  key({
     key: "installIngress",
     kind: "bool",
     schema: z.boolean(),

@@ -207,6 +207,8 @@ function build(v: Values, stack: string): PlatformConfig {
       vpcCidr: v.vpcCidr,
       azCount: v.azCount,
       natGateways: v.natGateways,
+      natMode: v.natMode,
+      natInstanceType: v.natInstanceType,
       apiAllowedCidrs: v.apiAllowedCidrs,
       clusterAdminArns: v.clusterAdminArns,
       systemNodeInstanceType: v.systemNodeInstanceType,
@@ -218,6 +220,7 @@ function build(v: Values, stack: string): PlatformConfig {
       dbAllocatedStorageGb: v.dbAllocatedStorageGb,
       dbBackupRetentionDays: v.dbBackupRetentionDays,
       acmeEmail: v.acmeEmail,
+      externalDnsZoneId: v.externalDnsZoneId,
       auditLogRetentionDays: v.auditLogRetentionDays,
       flowLogRetentionDays: v.flowLogRetentionDays,
       notebookPrePuller: v.notebookPrePuller,
@@ -236,6 +239,12 @@ function build(v: Values, stack: string): PlatformConfig {
       nodeMemoryGi: v.edgeNodeMemoryGi,
       storageClass: v.storageClass,
       installIngress: v.installIngress,
+      etcdSnapshots: {
+        schedule: v.etcdSnapshotSchedule,
+        retention: v.etcdSnapshotRetention,
+        toObjectStore: v.etcdSnapshotsToObjectStore,
+        nodePort: v.etcdSnapshotNodePort,
+      },
     };
   }
   return cfg;

@@ -3,8 +3,10 @@
  * declaration order is the one reported). Each names the key the user should change.
  */
 import { notPublicSource, parseCidr, planSubnets } from "../../components/aws/cidr";
-import { DOCUMENTATION_ACCOUNTS } from "../../components/aws/catalogue";
+import { DOCUMENTATION_ACCOUNTS, instanceArch } from "../../components/aws/catalogue";
+import { imagesWithoutArch, type AwsPool } from "../../components/versions/pool-arch";
 import type { AppliesTo, Values } from "./kit";
+import { GROUP_RULES } from "./rules-groups";
 
 export interface Rule {
   /** The key the message names: the one to change. */
@@ -16,7 +18,33 @@ export interface Rule {
   check(v: Values): string | undefined;
 }
 
+/**
+ * A Graviton pool runs only images published for arm64: the first image of the pool without an arm64
+ * build (components/versions/pool-arch.ts, from the version matrix) refuses the key that chose the type.
+ */
+function poolArchRule(key: string, pool: AwsPool): Rule {
+  return {
+    key,
+    appliesTo: "aws",
+    after: key,
+    check: (v) => {
+      const types: string[] = Array.isArray(v[key]) ? v[key] : [v[key]];
+      const arm = types.find((t) => instanceArch(t) === "arm64");
+      if (!arm) return undefined;
+      const missing = imagesWithoutArch(pool, "arm64")[0];
+      return missing
+        ? `"${arm}" is arm64 (Graviton), but the ${pool} pool runs ${missing.component} ${missing.ref}, ` +
+            `published for ${missing.arches.join(", ") || "no known architecture"} only: choose an x86_64 type ` +
+            `or pin a build of that image with linux/arm64`
+        : undefined;
+    },
+  };
+}
+
 export const RULES: Rule[] = [
+  poolArchRule("systemNodeInstanceType", "system"),
+  poolArchRule("notebookInstanceTypes", "notebooks"),
+  poolArchRule("sparkInstanceTypes", "spark"),
   {
     key: "authAllowedOrganizations",
     appliesTo: "all",
@@ -71,6 +99,16 @@ export const RULES: Rule[] = [
     },
   },
   {
+    // One NAT instance serves every zone; `perAz` asks for one NAT per zone, which only gateways give.
+    key: "natGateways",
+    appliesTo: "aws",
+    after: "natMode",
+    check: (v) =>
+      v.natMode === "instance" && v.natGateways === "perAz"
+        ? "perAz needs natMode gateway: natMode instance runs one NAT instance for every zone (pulumi config set datavis:natMode gateway)"
+        : undefined,
+  },
+  {
     key: "clusterAdminArns",
     appliesTo: "aws",
     after: "clusterAdminArns",
@@ -104,4 +142,6 @@ export const RULES: Rule[] = [
         ? "an air-gapped site cannot reach pypi.org, where the default notebook image installs papermill, psycopg, boto3 and kubernetes at start; set it to the site's mirrored build of images/singleuser (pulumi config set datavis:singleUserImage registry.lab.local:5000/datavis-platform/singleuser:<tag>), or set notebookPackageIndex to the site's PyPI mirror"
         : undefined,
   },
+  // tenants[].groups must be able to match (rules-groups.ts).
+  ...GROUP_RULES,
 ];

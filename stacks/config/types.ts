@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { NAT_GATEWAYS } from "./keys-aws";
+import type { NAT_GATEWAYS, NAT_MODES } from "./keys-aws";
 import type { EdgeNodeModel } from "./keys-edge";
 import type { AUTH_PROVIDER, ENVIRONMENT, TARGET, TENANT } from "./keys-platform";
 import type { SignIn } from "../../components/platform/sign-in";
@@ -41,6 +41,10 @@ export interface AwsConfig {
   azCount: 2 | 3;
   /** `single` NAT gateway (cheap, one AZ's outage cuts egress) or one `perAz`. */
   natGateways: z.infer<typeof NAT_GATEWAYS>;
+  /** `instance`: one arm64 NAT instance (an Auto Scaling group of one) instead of NAT gateways. */
+  natMode: z.infer<typeof NAT_MODES>;
+  /** EC2 type of the NAT instance. */
+  natInstanceType: string;
   /** CIDRs that may reach the public EKS API endpoint; empty means private endpoint only. */
   apiAllowedCidrs: string[];
   /** IAM principal ARNs given cluster-admin through EKS access entries. */
@@ -54,6 +58,11 @@ export interface AwsConfig {
   dbAllocatedStorageGb: number;
   dbBackupRetentionDays: number;
   acmeEmail: string;
+  /**
+   * Route 53 hosted zone (ID) where ExternalDNS keeps the endpoints' records; empty: no ExternalDNS, the
+   * records are made by hand (docs/aws.md).
+   */
+  externalDnsZoneId: string;
   /** Retention (days) of the EKS control-plane (audit) logs in CloudWatch. */
   auditLogRetentionDays: number;
   flowLogRetentionDays: number;
@@ -80,6 +89,8 @@ export interface EdgeConfig {
   storageClass: string;
   /** Install Traefik; false where the cluster already runs one (k3s ships it). */
   installIngress: boolean;
+  /** k3s etcd snapshots: schedule and retention (ansible-pi applies them), and the object-store copy. */
+  etcdSnapshots: { schedule: string; retention: number; toObjectStore: boolean; nodePort: number };
 }
 
 export interface PlatformConfig {

@@ -1,7 +1,8 @@
 /**
  * Prints the SeaweedFS S3 identities document the edge program registers (its Secret
- * `seaweedfs-s3-identities`, with the mock runtime's generated keys) and the buckets, for a class of two
- * tenants: what notebooks/tests/test_tenant_object_store.py serves from a real SeaweedFS.
+ * `seaweedfs-s3-identities`, with the mock runtime's generated keys), the buckets, and the keys each
+ * holder gets (notebooks and Spark jobs per tenant namespace, the sample-data Job), for a class of two
+ * tenants: what tests/tenancy/test_edge_object_store.py serves from a real SeaweedFS.
  *
  *   node -r ./tools/register.js tests/lib/edge-s3-identities.ts [tenantA tenantB]
  */
@@ -34,10 +35,51 @@ async function main(): Promise<void> {
         accessKey: r.inputs.stringData["access-key-id"],
         secretKey: r.inputs.stringData["secret-access-key"],
       };
+    // Keys each tenant namespace's home-backup copier Jobs hold (write-only, notebook-backup-writer).
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "notebook-backup-writer")
+      held[`${m.namespace}/backup-writer`] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+      };
+    // The k3s servers' keys for etcd snapshot copies (the Secret ansible-pi reads).
+    if (r.type === "kubernetes:core/v1:Secret" && m?.name === "datavis-etcd-snapshots")
+      held["k3s-servers"] = {
+        accessKey: r.inputs.stringData["access-key-id"],
+        secretKey: r.inputs.stringData["secret-access-key"],
+        bucket: r.inputs.stringData.bucket,
+        folder: r.inputs.stringData.folder,
+      } as (typeof held)[string];
   }
+  // Keys each tenant namespace's Spark jobs hold (spark-s3), and the sample-data Job's (sample-data-s3).
+  const spark: Record<string, { accessKey: string; secretKey: string }> = {};
+  let sampleData: { accessKey: string; secretKey: string } | undefined;
+  for (const r of run.resources) {
+    const m = r.inputs.metadata;
+    if (r.type !== "kubernetes:core/v1:Secret" || !["spark-s3", "sample-data-s3"].includes(m?.name)) continue;
+    const keys = {
+      accessKey: r.inputs.stringData.AWS_ACCESS_KEY_ID,
+      secretKey: r.inputs.stringData.AWS_SECRET_ACCESS_KEY,
+    };
+    if (m.name === "spark-s3") spark[m.namespace] = keys;
+    else sampleData = keys;
+  }
+  // The home backups' controller: its namespace and environment (pod templates, tenant prefixes).
+  const cron = run.resources.find(
+    (r) => r.type === "kubernetes:batch/v1:CronJob" && r.inputs.metadata?.name === "notebook-backup",
+  );
+  const backup = cron && {
+    namespace: cron.inputs.metadata.namespace,
+    env: cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env,
+  };
   process.stdout.write(
-    JSON.stringify({ identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config), buckets, held }) +
-      "\n",
+    JSON.stringify({
+      identities: JSON.parse(secret.inputs.stringData.seaweedfs_s3_config),
+      buckets,
+      held,
+      spark,
+      sampleData,
+      backup,
+    }) + "\n",
   );
 }
 

@@ -16,30 +16,19 @@ policies, SCPs and permission boundaries.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import boto3
 import pytest
-import requests
-from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[2]
+from moto_iam import NS_VAR as VAR
+from moto_iam import client, denied, enforce, principal, setup
+
 NAMESPACES = ["tenant-stats-101", "tenant-data-science"]
-VAR = "${aws:PrincipalTag/kubernetes-namespace}"
 
 
 @pytest.fixture(scope="module")
-def plan_docs():
-    out = subprocess.run(["npm", "run", "-s", "plan", "--", "--stack", "dev", "--json"], cwd=REPO,
-                         capture_output=True, text=True)
-    plan = json.loads(out.stdout)
+def plan_docs(dev_plan):
     docs = {}
-    for r in plan["resources"]:
+    for r in dev_plan["resources"]:
         if r["name"] == "tenant-notebooks" and r["type"] == "aws:iam/rolePolicy:RolePolicy":
             docs["policy"] = json.loads(r["inputs"]["policy"])
         if r["name"] == "tenant-notebooks" and r["type"] == "aws:iam/role:Role":
@@ -56,59 +45,20 @@ def buckets(policy):
 
 
 @pytest.fixture(scope="module")
-def moto_server(tmp_path_factory):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(f"{url}/moto-api/", timeout=2)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-
-
-def client(url, service, key=("testing", "testing")):
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key[0],
-                        aws_secret_access_key=key[1])
-
-
-@pytest.fixture(scope="module")
 def sessions(plan_docs, moto_server):
     """One IAM user per tenant namespace holding the plan's policy as IAM resolves it for that session."""
-    requests.post(f"{moto_server}/moto-api/reset-auth", data=b"1000")  # setup runs unauthenticated
+    setup(moto_server)
     policy = plan_docs["policy"]
     notebooks, datasets = buckets(policy)
-    s3, iam = client(moto_server, "s3"), client(moto_server, "iam")
+    s3 = client(moto_server, "s3")
     for b in (notebooks, datasets):
         s3.create_bucket(Bucket=b)
     for key in [f"tenants/{ns}/data.csv" for ns in NAMESPACES] + ["home/alice/notes.ipynb", "backups/2026-11-30/alice.tar.gz"]:
         s3.put_object(Bucket=notebooks, Key=key, Body=b"x")
     s3.put_object(Bucket=datasets, Key="raw/flights.csv", Body=b"x")
-    keys = {}
-    for ns in NAMESPACES:
-        iam.create_user(UserName=f"session-{ns}")
-        doc = json.dumps(policy).replace(VAR, ns)
-        iam.put_user_policy(UserName=f"session-{ns}", PolicyName="tenant-notebooks", PolicyDocument=doc)
-        k = iam.create_access_key(UserName=f"session-{ns}")["AccessKey"]
-        keys[ns] = client(moto_server, "s3", (k["AccessKeyId"], k["SecretAccessKey"]))
-    requests.post(f"{moto_server}/moto-api/reset-auth", data=b"0")  # from here on, IAM decides
+    keys = {ns: principal(moto_server, f"session-{ns}", json.dumps(policy).replace(VAR, ns)) for ns in NAMESPACES}
+    enforce(moto_server)
     return keys, notebooks, datasets
-
-
-def denied(call):
-    with pytest.raises(ClientError) as err:
-        call()
-    assert err.value.response["Error"]["Code"] == "AccessDenied", err.value.response
 
 
 def test_a_tenant_session_reads_and_writes_its_own_prefix(sessions):

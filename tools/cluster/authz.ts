@@ -57,8 +57,11 @@ export function tenants(plan: Plan): { namespace: string; owners: string[] }[] {
  *  - T's owner: may create Deployments and read pods in T; nothing in O or the hub's namespace; no nodes.
  *  - a student's server account (singleuser.serviceAccountName in the hub's namespace): no pods or secrets
  *    anywhere, no SparkApplications in another tenant.
- *  - the backup job (ServiceAccount notebook-backup): lists claims and creates Jobs in the hub's namespace;
- *    no secrets there, nothing in tenants.
+ *  - the backup controller (ServiceAccount notebook-backup of the hub's namespace): lists claims and pods
+ *    and creates Jobs in the hub's namespace and in each tenant namespace; no Secrets anywhere;
+ *  - a tenant's backup copier account and a tenant's student server: no Jobs, in their tenant or another.
+ *  - the sample-data Job (ServiceAccount sample-data, outside every tenant): no Kubernetes rights at all (it
+ *    only talks to object storage): no pods or secrets in its namespace, no SparkApplications in a tenant.
  */
 export function expectations(plan: Plan): Check[] {
   const ts = tenants(plan);
@@ -120,15 +123,49 @@ export function expectations(plan: Plan): Check[] {
       add(p, "list", "secrets", "", t.namespace, false);
     }
   }
-  const backup = ms.find((o) => o.kind === "ServiceAccount" && o.metadata?.name === "notebook-backup");
+  const backup = ms.find(
+    (o) =>
+      o.kind === "ServiceAccount" &&
+      o.metadata?.name === "notebook-backup" &&
+      o.metadata?.namespace === hubNs,
+  );
   if (backup) {
     const ns = backup.metadata.namespace;
-    const p = sa(ns, "notebook-backup", `backup job (${ns}/notebook-backup)`);
+    const p = sa(ns, "notebook-backup", `backup controller (${ns}/notebook-backup)`);
     add(p, "list", "persistentvolumeclaims", "", ns, true);
     add(p, "create", "jobs", "batch", ns, true);
     add(p, "get", "secrets", "", ns, false);
     add(p, "delete", "persistentvolumeclaims", "", ns, false);
-    for (const t of ts) add(p, "list", "pods", "", t.namespace, false);
+    // Tenants' home volumes: list them and their servers, start copier and put-back Jobs; no Secret there.
+    for (const t of ts) {
+      add(p, "list", "persistentvolumeclaims", "", t.namespace, true);
+      add(p, "list", "pods", "", t.namespace, true);
+      add(p, "create", "jobs", "batch", t.namespace, true);
+      add(p, "get", "secrets", "", t.namespace, false);
+      add(p, "list", "secrets", "", t.namespace, false);
+      add(p, "delete", "persistentvolumeclaims", "", t.namespace, false);
+    }
+    add(p, "list", "persistentvolumeclaims", "", "kube-system", false);
+  }
+  for (const [i, t] of ts.entries()) {
+    // The copier Jobs' own account in a tenant namespace (usable by any student there): no API rights.
+    const copier = sa(t.namespace, "notebook-backup", `backup copier (${t.namespace}/notebook-backup)`);
+    add(copier, "list", "persistentvolumeclaims", "", t.namespace, false);
+    add(copier, "create", "jobs", "batch", t.namespace, false);
+    // A student's server in a tenant: no Jobs in another tenant (nor in its own).
+    const other = ts[(i + 1) % ts.length];
+    const student = sa(t.namespace, "notebook", `student server (${t.namespace}/notebook)`);
+    if (other && other.namespace !== t.namespace)
+      add(student, "create", "jobs", "batch", other.namespace, false);
+    add(student, "create", "jobs", "batch", t.namespace, false);
+  }
+  const stager = ms.find((o) => o.kind === "ServiceAccount" && o.metadata?.name === "sample-data");
+  if (stager) {
+    const ns = stager.metadata.namespace;
+    const p = sa(ns, "sample-data", `sample-data job (${ns}/sample-data)`);
+    add(p, "create", "pods", "", ns, false);
+    add(p, "get", "secrets", "", ns, false);
+    for (const t of ts) add(p, "create", "sparkapplications", spark, t.namespace, false);
   }
   return checks;
 }

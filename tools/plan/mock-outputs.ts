@@ -212,6 +212,7 @@ export function mockResource(args: MockResourceArgs, cfg: PlatformConfig): MockR
     "aws:ec2/eip:Eip": "eipalloc-",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
     "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/networkInterface:NetworkInterface": "eni-",
   };
   const id = prefix[args.type]
     ? `${prefix[args.type]}${hex(args.name, 17)}`
@@ -241,11 +242,12 @@ export function mockCall(args: MockCallArgs, cfg: PlatformConfig): Record<string
     case "aws:iam/getSessionContext:getSessionContext":
       // An IAM user's ARN is its own issuer; an assumed-role session's issuer is the role.
       return { arn: args.inputs.arn, issuerArn: args.inputs.arn };
-    case "aws:eks/getAddonVersion:getAddonVersion":
+    case "aws:ssm/getParameter:getParameter":
+      // Public AMI parameters resolve at deploy; offline, a stand-in ID that names the parameter's hash.
       return {
-        addonName: args.inputs.addonName,
-        kubernetesVersion: args.inputs.kubernetesVersion,
-        version: `${args.inputs.addonName}-default-for-${args.inputs.kubernetesVersion}`,
+        name: args.inputs.name,
+        type: "String",
+        value: args.inputs.name.includes("/ami-") ? `ami-${hex(args.inputs.name, 17).toLowerCase()}` : "",
       };
     case "aws:index/getRegion:getRegion":
       return { name: r, region: r, id: r };

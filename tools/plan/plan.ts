@@ -203,6 +203,13 @@ export function planText(p: PlanResult): string {
     "",
     `Resources: ${p.run.resources.length} (${custom} resources, ${p.run.resources.length - custom} components)`,
   );
+  // Names only: offline, values the cloud computes (the ingress host name, endpoints) are the mocks' own.
+  const outputs = Object.keys(p.run.outputs ?? {});
+  if (outputs.length)
+    lines.push(
+      "",
+      `Stack outputs (\`pulumi stack output <name>\` after \`pulumi up\`): ${outputs.join(", ")}`,
+    );
   lines.push("", "Policies:");
   if (p.violations.length === 0) lines.push("  no violations");
   for (const v of p.violations)

@@ -1,18 +1,24 @@
 /**
  * Notebook backups: every day, every user's home volume is copied into the notebooks bucket under
- * `backups/<user>/<YYYY-MM-DD>/`, and days older than the retention are deleted. The same on both targets:
- * it only needs the volumes and an S3 API (ObjectStoreInput).
+ * `backups/<user>/<YYYY-MM-DD>/` (volumes of the hub's namespace) or `backups/tenants/<namespace>/<user>/
+ * <YYYY-MM-DD>/` (volumes of a tenant namespace), and days older than the retention are deleted. The same
+ * on both targets: it only needs the volumes and an S3 API (ObjectStoreInput).
  *
- * The CronJob runs in the hub's namespace because a pod can only mount volumes of its own namespace: it
- * starts one short copier Job per user volume (read-only mount, on the node of the user's running server
- * when there is one), then prunes. Restores go the other way into `~/restored-<date>/` (docs/notebooks-platform.md).
+ * The controller CronJob runs in the hub's namespace with the platform's backup identity (list, prune,
+ * restores). A pod can only mount volumes of its own namespace, so it starts one short copier Job per user
+ * volume in the volume's namespace (read-only mount, on the node of the user's running server when there
+ * is one): in the hub's namespace with the platform's identity, in a tenant namespace with that tenant's
+ * write-only identity (./backup-tenants.ts). Restores go the other way into `~/restored-<date>/`; in a
+ * tenant namespace the put-back Job holds no key, only presigned URLs (docs/notebooks-platform.md).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ObjectStoreInput } from "../../shared/inputs";
-import { CONFIG_MOUNT, configVolume, envList, type EnvValue } from "./environment";
+import { tenantBackupPrefix } from "../../shared/tenant-backups";
+import { BACKUP_CONTROLLER_RULES, BACKUP_WRITER_SECRET, tenantBackupResources } from "./backup-tenants";
+import { CONFIG_MOUNT, configVolume, envList, objectStoreEnv, type EnvValue } from "./environment";
 import type { PythonExtrasPod } from "./python-extras";
 
 export interface NotebookBackupArgs {
@@ -30,6 +36,11 @@ export interface NotebookBackupArgs {
   configKeys?: string[];
   /** The notebook extras (boto3) for an image that lacks them, installed by an init container. */
   pythonExtras?: PythonExtrasPod;
+  /**
+   * Tenant name -> its namespace: home volumes there are backed up too, by copier Jobs in that namespace
+   * with the tenant's write-only identity. Each must hold the `datavis-config` ConfigMap with `configKeys`.
+   */
+  tenantNamespaces?: Record<string, pulumi.Input<string>>;
 }
 
 export const BACKUP_DEFAULTS = {
@@ -74,10 +85,7 @@ export class NotebookBackup extends pulumi.ComponentResource {
       `${name}-role`,
       {
         metadata: { name: sa, namespace: ns },
-        rules: [
-          { apiGroups: [""], resources: ["persistentvolumeclaims", "pods"], verbs: ["get", "list"] },
-          { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "delete"] },
-        ],
+        rules: BACKUP_CONTROLLER_RULES,
       },
       { parent: this },
     );
@@ -132,30 +140,69 @@ export class NotebookBackup extends pulumi.ComponentResource {
       runAsNonRoot: true,
       seccompProfile: { type: "RuntimeDefault" },
     };
-    const container = (cname: string, command: string[], resources: object) => ({
+    const container = (cname: string, command: string[], resources: object, withEnv = env) => ({
       name: cname,
       image: args.image,
       command,
-      env,
+      env: withEnv,
       resources,
       securityContext: RESTRICTED,
       volumeMounts: scriptMounts,
     });
     // What each copier/restorer Job's pod looks like; the script adds the user's volume and arguments.
+    const copierResources = {
+      requests: { cpu: "100m", memory: "256Mi" },
+      limits: { cpu: "1", memory: "512Mi" },
+    };
     const copierTemplate = pulumi.output({
       serviceAccountName: sa,
       automountServiceAccountToken: false,
       restartPolicy: "Never",
       securityContext: podSecurity,
       ...initContainers,
+      containers: [container("copy", ["python3", "/opt/backup/notebook_backup.py"], copierResources)],
+      volumes,
+    });
+    // In a tenant namespace: the tenant's write-only keys (edge) or its Pod Identity association (AWS) for
+    // the copier; the put-back Job gets presigned URLs from the controller and no key at all.
+    const tenantEnv = [
+      ...envList(objectStoreEnv(args.objectStore, BACKUP_WRITER_SECRET)),
+      { name: "BACKUP_BUCKET", value: args.objectStore.buckets.notebooks },
+      { name: "HOME", value: "/tmp" },
+      ...(args.pythonExtras
+        ? envList({ ...args.pythonExtras.env, PYTHONPATH: args.pythonExtras.pythonPath })
+        : []),
+    ];
+    const tenantTemplate = pulumi.output({
+      serviceAccountName: sa,
+      automountServiceAccountToken: false,
+      restartPolicy: "Never",
+      securityContext: podSecurity,
+      ...initContainers,
       containers: [
-        container("copy", ["python3", "/opt/backup/notebook_backup.py"], {
-          requests: { cpu: "100m", memory: "256Mi" },
-          limits: { cpu: "1", memory: "512Mi" },
-        }),
+        container("copy", ["python3", "/opt/backup/notebook_backup.py"], copierResources, tenantEnv),
       ],
       volumes,
     });
+    const tenantNamespaces = args.tenantNamespaces ?? {};
+    for (const [tenant, tns] of Object.entries(tenantNamespaces)) {
+      tenantBackupResources(
+        `${name}-${tenant}`,
+        {
+          tenant,
+          namespace: tns,
+          controller: { namespace: ns, serviceAccount: sa },
+          objectStore: args.objectStore,
+          scriptData: { "notebook_backup.py": BACKUP_SCRIPT },
+          scriptConfigMap: "notebook-backup-script",
+        },
+        this,
+      );
+    }
+    // Namespace -> backup prefix of each tenant (the controller's map; the copier gets its own prefix).
+    const tenantPrefixes = pulumi
+      .all(Object.entries(tenantNamespaces).map(([t, n]) => pulumi.all([n, tenantBackupPrefix(t)])))
+      .apply((pairs) => JSON.stringify(Object.fromEntries(pairs.map(([n, p]) => [n, p.replace(/\/$/, "")]))));
 
     this.cronJob = new k8s.batch.v1.CronJob(
       name,
@@ -196,6 +243,11 @@ export class NotebookBackup extends pulumi.ComponentResource {
                         {
                           name: "BACKUP_POD_TEMPLATE",
                           value: copierTemplate.apply((t) => JSON.stringify(t)),
+                        },
+                        { name: "BACKUP_TENANTS", value: tenantPrefixes },
+                        {
+                          name: "BACKUP_TENANT_POD_TEMPLATE",
+                          value: tenantTemplate.apply((t) => JSON.stringify(t)),
                         },
                       ],
                     },

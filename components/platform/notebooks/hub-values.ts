@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SignIn } from "../sign-in";
 import { imageRef, splitImage } from "../../shared/artifacts";
+import { tenancyUsesGroups, withTenantGroups } from "./hub-groups";
 import type { PythonExtrasPod } from "./python-extras";
 
 /** CPU (cores) and memory (bytes with a unit, `2G`) of one notebook server profile. */
@@ -249,7 +250,12 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   return {
     hub: {
       config: {
-        ...authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+        // Tenants that map identity-provider groups need the provider's groups as hub groups (hub-groups.ts).
+        ...withTenantGroups(
+          authenticatorConfig(i.auth, i.admins, `${i.hubHost}/hub/oauth_callback`),
+          i.auth.provider,
+          tenancyUsesGroups(i.tenancy),
+        ),
         // Pod Security `restricted` for every server's container, wherever it runs (tenant namespaces
         // enforce it); KubeSpawner merges this over its own runAsUser/allowPrivilegeEscalation.
         KubeSpawner: { container_security_context: SERVER_CONTAINER_SECURITY },

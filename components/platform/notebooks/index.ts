@@ -58,6 +58,8 @@ export interface NotebooksArgs {
   sizing?: Partial<NotebookSizing>;
   /** Who belongs to which tenant (components/platform/tenancy/hub.ts); the hub places servers by it. */
   tenancy?: Record<string, unknown>;
+  /** Tenant name -> namespace: home volumes of tenants' users live there and are backed up from there. */
+  tenantNamespaces?: Record<string, pulumi.Input<string>>;
   /** Grafana's OAuth client at the hub (sign-in to dashboards with hub accounts); unset: none. */
   grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
@@ -337,6 +339,7 @@ export class Notebooks extends pulumi.ComponentResource {
         retentionDays: s.backupRetentionDays,
         configKeys,
         pythonExtras: extras,
+        tenantNamespaces: args.tenantNamespaces,
       },
       { parent: this, dependsOn: [...hubSecrets, ...configMaps, ...extrasMaps] },
     );

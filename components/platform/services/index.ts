@@ -54,6 +54,8 @@ export class PlatformServices extends pulumi.ComponentResource {
   readonly ingressClass: string;
   /** cert-manager, the ClusterIssuer and the ingress controller: what Ingress-bearing releases depend on. */
   readonly ready: pulumi.Resource[];
+  /** The ingress load balancer's host name (or IP), where the target's controller makes it. */
+  readonly ingressAddress?: pulumi.Output<string>;
   /** The Job that creates the platform's database roles (tenant roles are granted to the reader after it). */
   readonly databaseRolesJob: pulumi.Resource;
   /** The platform's read-write app role. */
@@ -110,10 +112,12 @@ export class PlatformServices extends pulumi.ComponentResource {
         replicas,
         source,
         dependsOn: [metrics.stack],
+        service: args.cluster.ingressService,
       },
       child,
     );
     this.ready = ingress.ready;
+    this.ingressAddress = ingress.loadBalancerAddress;
     this.clusterIssuerName = ingress.clusterIssuerName;
     this.ingressClass = ingress.ingressClass;
 

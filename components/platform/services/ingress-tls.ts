@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseArgs, type ArtifactSource } from "../../shared/artifacts";
-import type { TlsIssuerInput } from "../../shared/inputs";
+import type { IngressServiceInput, TlsIssuerInput } from "../../shared/inputs";
 import { NAMESPACES } from "../../shared/naming";
 import { SIZES, type SizeProfile } from "./sizing";
 
@@ -25,10 +25,9 @@ export interface IngressTlsArgs {
   source: ArtifactSource;
   /** Resources that must exist first (the monitoring stack, whose CRDs the ServiceMonitors need). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The target's load-balancer controller for Traefik's Service; unset: the chart's plain Service. */
+  service?: IngressServiceInput;
 }
-
-/** Name of the Traefik Middleware (one per namespace that serves an endpoint) that redirects to HTTPS. */
-export const HTTPS_REDIRECT_MIDDLEWARE = "redirect-https";
 
 /** Traefik values: HTTP redirected to HTTPS at the entrypoint, metrics scraped, sized and replicated. */
 export function traefikValues(a: {
@@ -37,6 +36,8 @@ export function traefikValues(a: {
   replicas: number;
   acme: boolean;
   imageRegistry?: string;
+  /** Annotations of Traefik's Service of type LoadBalancer (which load balancer the target makes). */
+  serviceAnnotations?: Record<string, string>;
 }): Record<string, unknown> {
   return {
     deployment: { replicas: a.replicas },
@@ -52,6 +53,7 @@ export function traefikValues(a: {
     metrics: { prometheus: { serviceMonitor: { enabled: true } } },
     resources: SIZES[a.profile].traefik,
     ...(a.imageRegistry ? { image: { registry: a.imageRegistry } } : {}),
+    ...(a.serviceAnnotations ? { service: { annotations: a.serviceAnnotations } } : {}),
   };
 }
 
@@ -89,6 +91,11 @@ export class IngressTls extends pulumi.ComponentResource {
   readonly ingressClass: string;
   /** cert-manager, the ClusterIssuer and (when installed) Traefik: what Ingress-bearing releases wait for. */
   readonly ready: pulumi.Resource[];
+  /**
+   * Host name (or IP) of the load balancer in front of Traefik, read from its Service once the target's
+   * controller made it; only where the target brings that controller (`service`).
+   */
+  readonly loadBalancerAddress?: pulumi.Output<string>;
 
   constructor(name: string, args: IngressTlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:platform:IngressTls", name, {}, opts);
@@ -97,34 +104,49 @@ export class IngressTls extends pulumi.ComponentResource {
     const ready: pulumi.Resource[] = [];
 
     if (args.installIngress) {
+      const labels = args.service?.namespaceLabels;
       const ns = new k8s.core.v1.Namespace(
         "traefik",
-        { metadata: { name: NAMESPACES.ingress } },
+        { metadata: { name: NAMESPACES.ingress, ...(labels ? { labels } : {}) } },
         { parent: this },
       );
-      ready.push(
-        new k8s.helm.v3.Release(
-          "traefik",
-          {
-            name: "traefik",
-            ...releaseArgs(
-              "traefik",
-              {
-                namespace: ns.metadata.name,
-                values: traefikValues({
-                  ingressClass: args.ingressClass,
-                  profile: args.profile,
-                  replicas: args.replicas,
-                  acme: args.tls.kind === "acme",
-                  imageRegistry: registry,
-                }),
-              },
-              args.source,
-            ),
-          },
-          { parent: this, dependsOn: args.dependsOn },
-        ),
+      const traefik = new k8s.helm.v3.Release(
+        "traefik",
+        {
+          name: "traefik",
+          ...releaseArgs(
+            "traefik",
+            {
+              namespace: ns.metadata.name,
+              values: traefikValues({
+                ingressClass: args.ingressClass,
+                profile: args.profile,
+                replicas: args.replicas,
+                acme: args.tls.kind === "acme",
+                imageRegistry: registry,
+                serviceAnnotations: args.service?.annotations,
+              }),
+            },
+            args.source,
+          ),
+        },
+        { parent: this, dependsOn: [...(args.dependsOn ?? []), ...(args.service?.dependsOn ?? [])] },
       );
+      ready.push(traefik);
+      if (args.service) {
+        // The chart names its Service after the release (traefik/traefik-helm-chart@v41.3.0:
+        // traefik/templates/_service.tpl lines 1-11, _helpers.tpl lines 74-85). Helm's wait (atomic;
+        // helm/helm pkg/kube/ready.go, ReadyChecker.serviceReady) holds the release until a Service of
+        // type LoadBalancer has an address, so the read finds it.
+        const svc = k8s.core.v1.Service.get(
+          "traefik-service",
+          pulumi.interpolate`${ns.metadata.name}/traefik`,
+          { parent: this, dependsOn: [traefik] },
+        );
+        this.loadBalancerAddress = svc.status.loadBalancer.ingress.apply(
+          (i) => i?.[0]?.hostname ?? i?.[0]?.ip ?? "",
+        );
+      }
     }
 
     const cmNs = new k8s.core.v1.Namespace(
@@ -236,65 +258,4 @@ export function tlsIngressAnnotations(clusterIssuer: string): Record<string, str
   };
 }
 
-export interface HttpsRedirectArgs {
-  /** Namespace of the endpoint (Traefik Middlewares are referenced within their namespace). */
-  namespace: pulumi.Input<string>;
-  /**
-   * Hosts whose plain-HTTP requests are redirected, each with the Service that serves it over HTTPS
-   * (Traefik drops a route whose backend Service does not exist, so the real one is named).
-   */
-  routes: { host: string; service: string; port: number }[];
-  ingressClass: string;
-}
-
-/**
- * Plain-HTTP redirect for hosts served by any Traefik (also one the platform did not install, as on k3s):
- * a RedirectScheme Middleware and an Ingress on the `web` entrypoint that applies it. Where the platform
- * installs Traefik the entrypoint redirects too; this keeps the behaviour the same on both targets.
- */
-export class HttpsRedirect extends pulumi.ComponentResource {
-  constructor(name: string, args: HttpsRedirectArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("datavis:platform:HttpsRedirect", name, {}, opts);
-    const middleware = new k8s.apiextensions.CustomResource(
-      `${name}-middleware`,
-      {
-        apiVersion: "traefik.io/v1alpha1",
-        kind: "Middleware",
-        metadata: { name: HTTPS_REDIRECT_MIDDLEWARE, namespace: args.namespace },
-        spec: { redirectScheme: { scheme: "https", permanent: true } },
-      },
-      { parent: this },
-    );
-    new k8s.networking.v1.Ingress(
-      `${name}-http`,
-      {
-        metadata: {
-          name: `${name}-http-redirect`,
-          namespace: args.namespace,
-          annotations: {
-            "traefik.ingress.kubernetes.io/router.entrypoints": "web",
-            "traefik.ingress.kubernetes.io/router.middlewares": pulumi.interpolate`${args.namespace}-${HTTPS_REDIRECT_MIDDLEWARE}@kubernetescrd`,
-          },
-        },
-        spec: {
-          ingressClassName: args.ingressClass,
-          rules: args.routes.map(({ host, service, port }) => ({
-            host,
-            http: {
-              paths: [
-                {
-                  path: "/",
-                  pathType: "Prefix",
-                  // Not reached: the middleware answers first.
-                  backend: { service: { name: service, port: { number: port } } },
-                },
-              ],
-            },
-          })),
-        },
-      },
-      { parent: this, dependsOn: [middleware] },
-    );
-    this.registerOutputs({});
-  }
-}
+export { HTTPS_REDIRECT_MIDDLEWARE, HttpsRedirect, type HttpsRedirectArgs } from "./https-redirect";

@@ -12,4 +12,5 @@ export {
   TENANT_DATABASES_SH,
   tenantSpecs,
 } from "./database";
+export { TenantHomeGuard, TENANT_HOME_GUARD_DEFAULTS } from "./home-guard";
 export { TenantNotebookNamespaces, HUB_RULES, NOTEBOOK_SPARK_RULES, HUB_SERVICE_ACCOUNT } from "./namespaces";

@@ -5,6 +5,7 @@
  */
 import { tenantNamespace } from "../../shared/naming";
 import { tenantObjectStoreIdentity, tenantPrefix } from "../../shared/tenant-storage";
+import { tenantBackupSummary } from "../../shared/tenant-backups";
 
 export { tenantObjectStoreIdentity, tenantPrefix };
 
@@ -81,6 +82,8 @@ export interface TenancyRow {
   serverNamespace: string;
   /** Object-store identity: an S3 identity name (edge) or an IAM role with its session-tag scope (AWS). */
   objectStore: string;
+  /** The identity the tenant's Spark drivers and executors (service account `spark`) use, and its scope. */
+  spark: string;
   /** PostgreSQL schema uploads land in, and the schema dashboards read. */
   databaseSchema: string;
   publishedSchema: string;
@@ -94,7 +97,7 @@ export interface TenancyRow {
 /** The per-tenant table of the plan. `objectStore` names the target's mechanism (see tenant-identity). */
 export function tenancySummary(
   tenants: TenantMembership[],
-  objectStore: { kind: "keys" } | { kind: "podIdentity"; roleName: string },
+  objectStore: { kind: "keys" } | { kind: "podIdentity"; roleName: string; sparkRoleName: string },
 ): TenancyRow[] {
   const enforced = tenancyEnforced(tenants);
   return tenants.map((t) => ({
@@ -107,6 +110,10 @@ export function tenancySummary(
       objectStore.kind === "keys"
         ? `S3 identity ${tenantObjectStoreIdentity(t.name)}: ${tenantPrefix(t.name)} of the notebooks and Spark buckets, datasets read-only`
         : `IAM role ${objectStore.roleName} via EKS Pod Identity: tenants/${tenantNamespace(t.name)}/ of the notebooks bucket (session tag kubernetes-namespace=${tenantNamespace(t.name)}), datasets read-only`,
+    spark:
+      objectStore.kind === "keys"
+        ? `S3 identity ${tenantObjectStoreIdentity(t.name)} (Secret spark-s3): ${tenantPrefix(t.name)} of the Spark bucket, datasets read-only`
+        : `IAM role ${objectStore.sparkRoleName} via EKS Pod Identity (service account ${TENANT_SPARK_SERVICE_ACCOUNT}): tenants/${tenantNamespace(t.name)}/ of the Spark bucket (session tag kubernetes-namespace=${tenantNamespace(t.name)}), datasets read-only`,
     databaseSchema: tenantSchema(t.name),
     publishedSchema: publishedSchema(t.name),
     databaseRole: tenantDatabaseRole(t.name),
@@ -119,9 +126,11 @@ export function tenancySummary(
 export const TENANCY_ANNOTATIONS = {
   servers: "datavis.io/notebook-servers",
   objectStore: "datavis.io/object-store-identity",
+  spark: "datavis.io/spark-identity",
   schema: "datavis.io/database-schema",
   published: "datavis.io/database-published-schema",
   role: "datavis.io/database-role",
+  backups: "datavis.io/home-backups",
 } as const;
 
 /** The annotations of each tenant's namespace (tenancySummary in the cluster's own words). */
@@ -131,7 +140,9 @@ export function tenancyAnnotations(
 ): Record<string, Record<string, string>> {
   const rows = tenancySummary(
     tenants,
-    identity.kind === "keys" ? { kind: "keys" } : { kind: "podIdentity", roleName: TENANT_NOTEBOOK_ROLE },
+    identity.kind === "keys"
+      ? { kind: "keys" }
+      : { kind: "podIdentity", roleName: TENANT_NOTEBOOK_ROLE, sparkRoleName: TENANT_SPARK_ROLE },
   );
   return Object.fromEntries(
     rows.map((r) => [
@@ -139,9 +150,11 @@ export function tenancyAnnotations(
       {
         [TENANCY_ANNOTATIONS.servers]: `${r.members} people, ${r.groups} groups; servers in ${r.serverNamespace}`,
         [TENANCY_ANNOTATIONS.objectStore]: r.objectStore,
+        [TENANCY_ANNOTATIONS.spark]: r.spark,
         [TENANCY_ANNOTATIONS.schema]: r.databaseSchema,
         [TENANCY_ANNOTATIONS.published]: r.publishedSchema,
         [TENANCY_ANNOTATIONS.role]: r.databaseRole,
+        [TENANCY_ANNOTATIONS.backups]: tenantBackupSummary(r.tenant, identity.kind),
       },
     ]),
   );
@@ -149,6 +162,9 @@ export function tenancyAnnotations(
 
 /** Logical name of the one IAM role every tenant's notebooks assume through EKS Pod Identity (AWS). */
 export const TENANT_NOTEBOOK_ROLE = "tenant-notebooks";
+
+/** Logical name of the one IAM role every tenant's Spark jobs assume through EKS Pod Identity (AWS). */
+export const TENANT_SPARK_ROLE = "tenant-spark";
 
 /** The plan's per-tenant lines, read back from the tenant namespaces' annotations (tools/plan.ts prints them). */
 export function tenancyPlanLines(
@@ -162,6 +178,8 @@ export function tenancyPlanLines(
       `  ${n.name}: ${a[TENANCY_ANNOTATIONS.servers]}`,
       `    database: role ${a[TENANCY_ANNOTATIONS.role]}, schema ${a[TENANCY_ANNOTATIONS.schema]}, published ${a[TENANCY_ANNOTATIONS.published]}`,
       `    object store: ${a[TENANCY_ANNOTATIONS.objectStore]}`,
+      `    spark jobs: ${a[TENANCY_ANNOTATIONS.spark]}`,
+      `    home backups: ${a[TENANCY_ANNOTATIONS.backups]}`,
     ];
   });
 }

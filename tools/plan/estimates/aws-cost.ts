@@ -7,46 +7,11 @@
  * Active: idle plus notebook and Spark nodes, NAT traffic and logs for `activeUsers` working
  * `activeHoursPerMonth`. The extra idle cost of one more user is storage only.
  */
-import * as fs from "fs";
-import * as path from "path";
 import type { ProgramRun, RecordedResource } from "../offline";
+import { dig, ingressLoadBalancer, loadPricing, platformVolumesGi } from "./aws-cost-inputs";
+import { autoScalingGroupLines, compareWithFloor, placeholderNodeLines } from "./aws-cost-floor";
 
-interface Pricing {
-  region: string;
-  compiled: string;
-  source: string;
-  hoursPerMonth: number;
-  eks: { controlPlanePerHour: number };
-  natGateway: { perHour: number; perGbProcessed: number };
-  publicIpv4PerHour: number;
-  networkLoadBalancer: { perHour: number };
-  classicLoadBalancer: { perHour: number; perGbProcessed: number };
-  ebs: { gp3PerGbMonth: number };
-  s3: { standardPerGbMonth: number };
-  kms: { perKeyMonth: number };
-  cloudwatchLogs: { ingestPerGb: number; storagePerGbMonth: number };
-  spotPriceFraction: number;
-  ec2OnDemandPerHour: Record<string, number>;
-  ec2MemoryGi: Record<string, number>;
-  rdsPostgresSingleAzPerHour: Record<string, number>;
-  rdsStorage: { gp3PerGbMonth: number };
-  assumptions: {
-    controlPlaneLogGbPerMonth: Record<string, number>;
-    flowLogGbPerMonthIdle: number;
-    flowLogGbPerActiveUserMonth: number;
-    s3GbPerUser: number;
-    natGbPerActiveUserMonth: number;
-    activeHoursPerMonth: number;
-    notebookMemoryGiPerUser: number;
-    allocatableMemoryFraction: number;
-    sparkNodeHoursPerActiveUserMonth: number;
-  };
-}
-
-export function loadPricing(region: string): Pricing | undefined {
-  const file = path.join(__dirname, "pricing", `aws-${region}.json`);
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Pricing) : undefined;
-}
+export { loadPricing, type Pricing } from "./aws-cost-inputs";
 
 export interface CostLine {
   item: string;
@@ -59,76 +24,6 @@ const round = (x: number): number => Math.round(x * 100) / 100;
 
 /** The one system node of the naive floor. */
 export const NAIVE_FLOOR_SYSTEM_NODE = "t3.medium";
-
-/** Parses Kubernetes quantities such as "10Gi" / "500Mi" to GiB. */
-function gib(q: unknown): number {
-  const m = /^(\d+(?:\.\d+)?)(Gi|Mi|Ti|G|M|T)?$/.exec(String(q ?? ""));
-  if (!m) return 0;
-  const n = Number(m[1]);
-  const unit = m[2] ?? "";
-  const f: Record<string, number> = {
-    Gi: 1,
-    G: 0.93,
-    Mi: 1 / 1024,
-    M: 0.00093,
-    Ti: 1024,
-    T: 931,
-    "": 1 / 2 ** 30,
-  };
-  return n * f[unit];
-}
-
-function dig(o: any, ...keys: string[]): unknown {
-  return keys.reduce((x, k) => (x && typeof x === "object" ? x[k] : undefined), o);
-}
-
-/** Persistent volumes the platform's charts and manifests claim (Prometheus, Alertmanager, Grafana, hub). */
-function platformVolumesGi(resources: RecordedResource[]): number {
-  let total = 0;
-  for (const r of resources) {
-    if (r.type === "kubernetes:core/v1:PersistentVolumeClaim") {
-      total += gib(dig(r.inputs, "spec", "resources", "requests", "storage"));
-    }
-    if (r.type !== "kubernetes:helm.sh/v3:Release") continue;
-    const v = r.inputs.values ?? {};
-    const chart = String(r.inputs.chart ?? "");
-    // The hub's SQLite volume exists only with z2jh's sqlite-pvc (its default); a PostgreSQL hub has none.
-    const hubDb = dig(v, "hub", "db", "type") ?? "sqlite-pvc";
-    if (chart.includes("jupyterhub") && hubDb === "sqlite-pvc")
-      total += gib(dig(v, "hub", "db", "pvc", "storage") ?? "1Gi");
-    if (chart.includes("kube-prometheus-stack")) {
-      total += gib(
-        dig(
-          v,
-          "prometheus",
-          "prometheusSpec",
-          "storageSpec",
-          "volumeClaimTemplate",
-          "spec",
-          "resources",
-          "requests",
-          "storage",
-        ),
-      );
-      total += gib(
-        dig(
-          v,
-          "alertmanager",
-          "alertmanagerSpec",
-          "storage",
-          "volumeClaimTemplate",
-          "spec",
-          "resources",
-          "requests",
-          "storage",
-        ),
-      );
-    }
-    if (chart.includes("grafana") && dig(v, "persistence", "enabled") === true)
-      total += gib(dig(v, "persistence", "size"));
-  }
-  return total;
-}
 
 export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   const cfg = run.config;
@@ -166,6 +61,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     add("NAT gateway", n.name, price.natGateway.perHour * H, price.natGateway.perHour * H + data);
   });
   for (const e of of("aws:ec2/eip:Eip")) add("public IPv4 address", e.name, price.publicIpv4PerHour * H);
+  // The NAT instance (natMode: instance) and any other Auto Scaling group the program makes.
+  for (const l of autoScalingGroupLines(of, price, (u) => unpriced.push(u)))
+    add(l.item, l.resource, l.idle, l.active);
 
   // Node groups: the system group runs around the clock; spot groups only for active users.
   const launchTemplates = new Map(of("aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.name, t]));
@@ -206,6 +104,11 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     );
   }
 
+  // Notebook nodes that z2jh's user placeholders keep up around the clock.
+  const prefixDelegation = of("eks:index:Cluster")[0]?.inputs?.vpcCniOptions?.enablePrefixDelegation === true;
+  for (const l of placeholderNodeLines(of, price, prefixDelegation))
+    add(l.item, l.resource, l.idle, l.active);
+
   // Database.
   for (const db of of("aws:rds/instance:Instance")) {
     const cls = String(db.inputs.instanceClass);
@@ -243,16 +146,30 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     );
   }
 
-  // The platform's ingress: Traefik's Service of type LoadBalancer, with no load balancer controller
-  // installed and no `aws-load-balancer-type` annotation, becomes a Classic Load Balancer made by the in-tree
-  // cloud provider, internet-facing in every public subnet: one public IPv4 address per zone, each billed.
-  add(
-    "ingress Classic Load Balancer (Traefik, in-tree controller)",
-    "platform ingress",
-    price.classicLoadBalancer.perHour * H,
-  );
+  // The platform's ingress: Traefik's Service of type LoadBalancer. With the AWS Load Balancer Controller
+  // installed and the Service annotated for it (components/aws/load-balancer-controller.ts) it is one
+  // Network Load Balancer; otherwise the cloud provider's Classic Load Balancer.
+  const lb = ingressLoadBalancer(run.resources);
+  if (lb.kind === "nlb") {
+    // LCUs: an NLB bills the largest of new flows, active flows and bytes per hour; for people using
+    // notebooks and dashboards bytes dominate (1 LCU = 1 GB/hour for TCP). Idle: no client traffic, and
+    // the NLB's health checks are not billed.
+    const lcuHours = users * activeHours * as.nlbGbPerActiveUserHour;
+    add(
+      "ingress Network Load Balancer (Traefik, AWS Load Balancer Controller)",
+      "platform ingress",
+      price.networkLoadBalancer.perHour * H,
+      price.networkLoadBalancer.perHour * H + lcuHours * price.networkLoadBalancer.perLcuHour,
+    );
+  } else
+    add(
+      "ingress Classic Load Balancer (Traefik, in-tree controller)",
+      "platform ingress",
+      price.classicLoadBalancer.perHour * H,
+    );
+  // Internet-facing: one node (and one billed public IPv4 address) in each zone's public subnet.
   const publicSubnets = of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
-  if (publicSubnets > 0)
+  if (lb.internetFacing && publicSubnets > 0)
     add(
       `ingress load balancer's public IPv4 addresses (${publicSubnets}, one per zone)`,
       "platform ingress",
@@ -299,6 +216,7 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     floorParts,
     idleToFloor: round(idle / floor),
     idleWithoutUsersToFloor: round(idleWithoutUsers / floor),
+    floorComparison: compareWithFloor(lines, floorParts, idle, floor),
     breakdown: Object.fromEntries(
       lines.map((l) => [`${l.item} [${l.resource}]`, { idle: l.idle, active: l.active }]),
     ),
@@ -306,9 +224,16 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
       activeHoursPerMonth: activeHours,
       spotPriceFraction: price.spotPriceFraction,
       notebookMemoryGiPerUser: as.notebookMemoryGiPerUser,
+      ...(lb.kind === "nlb"
+        ? { nlbLcu: `0 at idle; ${as.nlbGbPerActiveUserHour} GB per active user-hour (1 LCU = 1 GB/hour)` }
+        : {}),
     },
     ...(unpriced.length ? { unpriced: [...new Set(unpriced)] } : {}),
     notIncluded:
-      "internet egress, cross-AZ traffic, S3 requests, RDS backup storage beyond the free allowance, load balancer LCUs",
+      "internet egress, cross-AZ traffic, S3 requests, RDS backup storage beyond the free allowance" +
+      (lb.kind === "nlb" ? "" : ", load balancer LCUs") +
+      (run.resources.some((r) => r.type === "datavis:aws:ExternalDns")
+        ? "; the Route 53 hosted zone of externalDnsZoneId ($0.50/month, made and billed outside this stack; alias queries to the load balancer are free)"
+        : ""),
   };
 }

@@ -100,6 +100,12 @@ type Extractor = (values: any, c: Collector) => void;
 export const EXTRACTORS: Partial<Record<ChartKey, Extractor>> = {
   clusterAutoscaler: (v, c) => c.add("cluster-autoscaler", get(v, "replicaCount", 1), [get(v, "resources")]),
 
+  // values.yaml replicaCount: 2; templates/deployment.yaml line 14.
+  awsLoadBalancerController: (v, c) => c.add("controller", get(v, "replicaCount", 2), [get(v, "resources")]),
+
+  // One replica, fixed (templates/deployment.yaml line 15 of chart 1.21.1).
+  externalDns: (v, c) => c.add("external-dns", 1, [get(v, "resources")]),
+
   cloudnativePg: (v, c) => c.add("operator", get(v, "replicaCount", 1), [get(v, "resources")]),
 
   barmanCloudPlugin: (v, c) => c.add("plugin", get(v, "replicaCount", 1), [get(v, "resources")]),

@@ -12,5 +12,6 @@ export function estimate(run: ProgramRun): Estimates {
     return awsCostEstimate(run);
   }
   const { edgeCapacityEstimate } = require("./edge-capacity") as typeof import("./edge-capacity");
-  return edgeCapacityEstimate(run);
+  const { etcdSnapshotSummary } = require("./etcd-snapshots") as typeof import("./etcd-snapshots");
+  return { ...edgeCapacityEstimate(run), etcdSnapshots: etcdSnapshotSummary(run) };
 }

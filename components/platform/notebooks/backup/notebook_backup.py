@@ -1,15 +1,23 @@
 """Notebook home backups into the notebooks bucket, and restores from it.
 
   notebook_backup.py run                      every user's volume: one copier Job each, then prune
-  notebook_backup.py copy USER                (in a copier Job) upload /backup-source to the bucket
-  notebook_backup.py list USER                the days backed up for USER
+  notebook_backup.py copy USER [DATE]         (in a copier Job) upload /backup-source to the bucket
+  notebook_backup.py list USER                the days backed up for USER (every namespace's prefix)
   notebook_backup.py restore USER DATE        start a Job that puts DATE's backup into the user's volume
-  notebook_backup.py put-back USER DATE       (in that Job) download into /restore-target/restored-DATE/
+  notebook_backup.py put-back USER DATE       (in that Job, hub namespace) download into /restore-target/restored-DATE/
+  notebook_backup.py put-back-urls USER DATE  (in that Job, tenant namespace) the same from presigned URLs
 
-Backups land at s3://$BACKUP_BUCKET/$BACKUP_PREFIX/<user>/<YYYY-MM-DD>/<path>; days older than
-$BACKUP_RETENTION_DAYS are deleted by `run`. The Kubernetes API is called with the pod's own service
-account (list PVCs and pods, create Jobs in its namespace); S3 through boto3 with the credentials the
-platform injects (workload identity or keys; $AWS_ENDPOINT_URL for S3-compatible stores).
+Volumes of the hub's namespace are backed up to s3://$BACKUP_BUCKET/$BACKUP_PREFIX/<user>/<YYYY-MM-DD>/<path>;
+those of a tenant namespace (the $BACKUP_TENANTS map: namespace -> prefix) to <prefix>/<user>/<YYYY-MM-DD>/.
+Days older than $BACKUP_RETENTION_DAYS are deleted by `run`.
+
+Who holds what: the controller (`run`, `list`, `restore`; the hub namespace's service account) lists
+volumes and pods and creates Jobs in its namespace and in the tenant namespaces, and uses the platform's
+backup identity (read, list, delete). A copier Job in a tenant namespace holds the tenant's write-only
+identity (upload under the tenant's prefix: a student of that tenant can take it, and can read nothing
+with it); a put-back Job there holds no key at all, only presigned GET URLs for that user's day, handed
+over in a manifest that only its own presigned URL (in the Job's spec, which students cannot read) reaches.
+S3 through boto3 (workload identity or keys; $AWS_ENDPOINT_URL for S3-compatible stores).
 Settings come from the environment the platform sets on the CronJob (see backup.ts).
 """
 
@@ -19,10 +27,15 @@ import os
 import ssl
 import sys
 import urllib.request
+import uuid
 from pathlib import Path
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 HOME_LABEL = "datavis.io/notebook-home=true"
+SOURCE_DIR = Path("/backup-source")
+TARGET_DIR = Path("/restore-target")
+# Environment a put-back Job of a tenant namespace must not get: it reads through presigned URLs only.
+KEY_ENV = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
 
 
 def env(name, default=None):
@@ -32,8 +45,17 @@ def env(name, default=None):
     return value
 
 
-def backup_prefix(user, day):
-    return f"{env('BACKUP_PREFIX', 'backups')}/{user}/{day.isoformat()}/"
+def backup_prefix(user, day, root=None):
+    return f"{root or env('BACKUP_PREFIX', 'backups')}/{user}/{day.isoformat()}/"
+
+
+def tenant_prefixes():
+    """Tenant namespace -> backup prefix (no trailing slash), from $BACKUP_TENANTS (backup.ts)."""
+    return json.loads(os.environ.get("BACKUP_TENANTS") or "{}")
+
+
+def restore_manifests_root():
+    return f"{env('BACKUP_PREFIX', 'backups')}/restores/"
 
 
 def expired_days(days, today, retention_days):
@@ -64,11 +86,26 @@ def namespace():
     return (SA_DIR / "namespace").read_text().strip()
 
 
-def job_manifest(kind, user, pvc, day, node_of_server=None):
-    """A copier (kind=copy, volume read-only) or restorer (kind=put-back) Job for one user's volume."""
-    template = json.loads(env("BACKUP_POD_TEMPLATE"))  # image, env, resources, security: set by backup.ts
+def job_manifest(kind, user, pvc, day, node_of_server=None, tenant_prefix=None, manifest_url=None):
+    """A copier (kind=copy, volume read-only) or restorer (kind=put-back) Job for one user's volume.
+
+    tenant_prefix: the volume is in a tenant namespace; the Job runs there from the tenant's template
+    (its write-only identity) with that prefix. A put-back there gets `manifest_url` and no key at all.
+    """
+    source = "BACKUP_TENANT_POD_TEMPLATE" if tenant_prefix else "BACKUP_POD_TEMPLATE"
+    template = json.loads(env(source))  # image, env, resources, security: set by backup.ts
     container = template["containers"][0]
-    container["args"] = [kind, user] + ([day.isoformat()] if kind == "put-back" else [])
+    # The day is the controller's: a copier that starts after midnight still files under the run's day.
+    container["args"] = [kind, user, day.isoformat()]
+    if tenant_prefix:
+        extra = [{"name": "BACKUP_PREFIX", "value": tenant_prefix}]
+        if kind == "put-back":
+            container["args"][0] = "put-back-urls"
+            extra.append({"name": "BACKUP_RESTORE_MANIFEST_URL", "value": manifest_url})
+            # No identity: not the writer's keys, not the account its Pod Identity association names.
+            template["serviceAccountName"] = "default"
+        drop = {"BACKUP_PREFIX"} | (KEY_ENV if kind == "put-back" else set())
+        container["env"] = [e for e in container.get("env", []) if e["name"] not in drop] + extra
     mount = "/backup-source" if kind == "copy" else "/restore-target"
     container["volumeMounts"] = container.get("volumeMounts", []) + [
         {"name": "home", "mountPath": mount, "readOnly": kind == "copy"}
@@ -119,23 +156,37 @@ def s3_client():
 
 
 # --- steps --------------------------------------------------------------------------------------------------
+def home_volumes(ns):
+    return kube("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims?labelSelector={HOME_LABEL.replace('=', '%3D')}")
+
+
 def run(today=None):
     today = today or dt.datetime.now(dt.timezone.utc).date()
-    ns = namespace()
-    pvcs = kube("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims?labelSelector={HOME_LABEL.replace('=', '%3D')}")
-    nodes = server_nodes(ns)
-    started = 0
-    for pvc in pvcs.get("items", []):
-        user = user_of(pvc)
-        if not user:
-            continue
-        kube("POST", f"/apis/batch/v1/namespaces/{ns}/jobs", job_manifest("copy", user, pvc["metadata"]["name"], today, nodes.get(user)))
-        started += 1
-    removed = prune(s3_client(), env("BACKUP_BUCKET"), today, int(env("BACKUP_RETENTION_DAYS")))
+    hub_ns = namespace()
+    started, failures = 0, []
+    # The hub's namespace with the platform's identity, then each tenant namespace with the tenant's writer.
+    for ns, tenant_prefix in [(hub_ns, None), *tenant_prefixes().items()]:
+        try:
+            nodes = server_nodes(ns)
+            for pvc in home_volumes(ns).get("items", []):
+                user = user_of(pvc)
+                if not user:
+                    continue
+                job = job_manifest("copy", user, pvc["metadata"]["name"], today, nodes.get(user), tenant_prefix)
+                kube("POST", f"/apis/batch/v1/namespaces/{ns}/jobs", job)
+                started += 1
+        except Exception as e:  # one namespace's trouble must not cost the others their backup
+            failures.append(f"{ns}: {e}")
+            print(f"notebook-backup: {ns}: {e}", file=sys.stderr)
+    s3, bucket = s3_client(), env("BACKUP_BUCKET")
+    removed = prune(s3, bucket, today, int(env("BACKUP_RETENTION_DAYS")))
+    prune_restore_manifests(s3, bucket)
     print(f"notebook-backup: started {started} copy job(s) for {today}; removed {removed} expired day(s)")
+    if failures:
+        raise SystemExit(f"notebook-backup: {len(failures)} namespace(s) not backed up: {'; '.join(failures)}")
 
 
-def copy(user, s3, bucket, source=Path("/backup-source"), today=None):
+def copy(user, s3, bucket, source=SOURCE_DIR, today=None):
     today = today or dt.datetime.now(dt.timezone.utc).date()
     prefix = backup_prefix(user, today)
     count = 0
@@ -148,50 +199,142 @@ def copy(user, s3, bucket, source=Path("/backup-source"), today=None):
 
 
 def prune(s3, bucket, today, retention_days):
-    root = env("BACKUP_PREFIX", "backups") + "/"
+    """Expired days of every user: the hub namespace's (`backups/<user>/`) and each tenant's."""
+    hub_root = env("BACKUP_PREFIX", "backups") + "/"
+    reserved = {hub_root + "tenants/", restore_manifests_root()}
+    users = [p for p in _common_prefixes(s3, bucket, hub_root) if p not in reserved]
+    for root in tenant_prefixes().values():
+        users += _common_prefixes(s3, bucket, root + "/")
     removed = 0
-    for user_prefix in _common_prefixes(s3, bucket, root):
+    for user_prefix in users:
         days = {p[len(user_prefix):].strip("/"): p for p in _common_prefixes(s3, bucket, user_prefix)}
         for day in expired_days([d for d in days if _is_date(d)], today, retention_days):
-            keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=days[day]) for o in page.get("Contents", [])]
-            for i in range(0, len(keys), 1000):
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]})
+            _delete_all(s3, bucket, days[day])
             removed += 1
     return removed
 
 
-def put_back(user, day, s3, bucket, target=Path("/restore-target")):
+def prune_restore_manifests(s3, bucket, now=None, keep=dt.timedelta(days=1)):
+    """Restore manifests (their URLs have long expired) older than a day."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    old = [o["Key"] for o in _objects(s3, bucket, restore_manifests_root()) if now - o["LastModified"] > keep]
+    for i in range(0, len(old), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in old[i : i + 1000]]})
+    return len(old)
+
+
+def _objects(s3, bucket, prefix):
+    return [o for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix) for o in page.get("Contents", [])]
+
+
+def _delete_all(s3, bucket, prefix):
+    keys = [o["Key"] for o in _objects(s3, bucket, prefix)]
+    for i in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]})
+
+
+def _safe_destination(dest, rel):
+    """The file a backup's relative key lands in, or None if the key would escape the restore folder."""
+    out = (dest / rel).resolve()
+    return out if dest.resolve() in out.parents else None
+
+
+def put_back(user, day, s3, bucket, target=TARGET_DIR):
     prefix = backup_prefix(user, day)
     dest = target / f"restored-{day.isoformat()}"
     count = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            rel = obj["Key"][len(prefix):]
-            out = (dest / rel).resolve()
-            if dest.resolve() not in out.parents:
-                continue  # a key that would escape the restore folder
-            out.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, obj["Key"], str(out))
-            count += 1
+    for obj in _objects(s3, bucket, prefix):
+        out = _safe_destination(dest, obj["Key"][len(prefix):])
+        if out is None:
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, obj["Key"], str(out))
+        count += 1
     print(f"notebook-backup: {user}: {count} file(s) from s3://{bucket}/{prefix} into {dest}")
     return count
 
 
-def list_days(user, s3, bucket):
-    prefix = f"{env('BACKUP_PREFIX', 'backups')}/{user}/"
+def put_back_urls(user, day, manifest_url, target=TARGET_DIR):
+    """In a tenant namespace: the restore manifest (its own presigned URL) lists presigned GETs, one a file."""
+    manifest = json.loads(_fetch(manifest_url))
+    dest = target / f"restored-{day.isoformat()}"
+    count = 0
+    for item in manifest["files"]:
+        out = _safe_destination(dest, item["path"])
+        if out is None:
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(_fetch(item["url"]))
+        count += 1
+    print(f"notebook-backup: {user}: {count} file(s) of {day} (presigned) into {dest}")
+    return count
+
+
+def _fetch(url):
+    with urllib.request.urlopen(url, timeout=300) as resp:
+        return resp.read()
+
+
+def backup_roots():
+    """Where backups may be, hub namespace first: [(namespace or None for the hub's, root prefix)]."""
+    return [(None, env("BACKUP_PREFIX", "backups")), *tenant_prefixes().items()]
+
+
+def list_days(user, s3, bucket, root=None):
+    prefix = f"{root or env('BACKUP_PREFIX', 'backups')}/{user}/"
     days = sorted(d for d in (p[len(prefix):].strip("/") for p in _common_prefixes(s3, bucket, prefix)) if _is_date(d))
     print(f"notebook-backup: {user}: {len(days)} day(s) in s3://{bucket}/{prefix}: {' '.join(days)}")
     return days
 
 
-def restore(user, day):
-    ns = namespace()
-    pvcs = kube("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims?labelSelector={HOME_LABEL.replace('=', '%3D')}")
-    match = [p for p in pvcs.get("items", []) if user_of(p) == user]
-    if not match:
+def list_everywhere(user, s3, bucket):
+    """The user's days under every root (a user moved into a tenant keeps the hub namespace's days)."""
+    return {root: days for _, root in backup_roots() if (days := list_days(user, s3, bucket, root))}
+
+
+def presign_day(s3, bucket, prefix, expires):
+    """Presigned GETs for every file of one backup day, and a manifest object listing them."""
+    files = [
+        {"path": o["Key"][len(prefix):], "url": s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": o["Key"]}, ExpiresIn=expires)}
+        for o in _objects(s3, bucket, prefix)
+    ]
+    key = f"{restore_manifests_root()}{uuid.uuid4().hex}.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps({"prefix": prefix, "files": files}).encode())
+    return s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires), len(files)
+
+
+def restore(user, day, s3=None, bucket=None):
+    """Finds the user's volume (hub namespace, then the tenants'), and the day under any root, and starts
+    the put-back Job next to the volume."""
+    s3, bucket = s3 or s3_client(), bucket or env("BACKUP_BUCKET")
+    hub_ns, tenants = namespace(), tenant_prefixes()
+    found = None
+    for ns in [hub_ns, *tenants]:
+        match = [p for p in home_volumes(ns).get("items", []) if user_of(p) == user]
+        if match:
+            found = (ns, match[0]["metadata"]["name"])
+            break
+    if not found:
         raise SystemExit(f"notebook-backup: no notebook volume for user {user}")
-    job = kube("POST", f"/apis/batch/v1/namespaces/{ns}/jobs", job_manifest("put-back", user, match[0]["metadata"]["name"], day, server_nodes(ns).get(user)))
-    print(f"notebook-backup: restore job {job['metadata']['name']} puts {day} back into ~/restored-{day}/ of {user}")
+    ns, pvc = found
+    own_root = tenants.get(ns) or env("BACKUP_PREFIX", "backups")
+    roots = [own_root] + [r for _, r in backup_roots() if r != own_root]
+    source = next((r for r in roots if _objects(s3, bucket, backup_prefix(user, day, r))), None)
+    if source is None:
+        raise SystemExit(f"notebook-backup: no backup of {user} on {day}")
+    node = server_nodes(ns).get(user)
+    if ns == hub_ns:
+        # The hub's namespace: its put-back Job reads with the platform's identity, from wherever the day is.
+        job = job_manifest("put-back", user, pvc, day, node)
+        c = job["spec"]["template"]["spec"]["containers"][0]
+        c["env"] = [e for e in c.get("env", []) if e["name"] != "BACKUP_PREFIX"] + [{"name": "BACKUP_PREFIX", "value": source}]
+    else:
+        # No key that reads backups goes to a tenant namespace: presigned URLs for this user's day only.
+        url, _ = presign_day(s3, bucket, backup_prefix(user, day, source), int(env("BACKUP_URL_SECONDS", "3600")))
+        job = job_manifest("put-back", user, pvc, day, node, tenants[ns], url)
+    created = kube("POST", f"/apis/batch/v1/namespaces/{ns}/jobs", job)
+    print(f"notebook-backup: restore job {ns}/{created['metadata']['name']} puts {day} back into ~/restored-{day}/ of {user}")
+    return ns, created
 
 
 def _common_prefixes(s3, bucket, prefix):
@@ -212,14 +355,17 @@ def _is_date(text):
 def main(argv):
     if argv[:1] == ["run"]:
         run()
-    elif len(argv) == 2 and argv[0] == "copy":
-        copy(argv[1], s3_client(), env("BACKUP_BUCKET"))
+    elif len(argv) in (2, 3) and argv[0] == "copy":
+        day = dt.date.fromisoformat(argv[2]) if len(argv) == 3 else None
+        copy(argv[1], s3_client(), env("BACKUP_BUCKET"), SOURCE_DIR, today=day)
     elif len(argv) == 2 and argv[0] == "list":
-        list_days(argv[1], s3_client(), env("BACKUP_BUCKET"))
+        list_everywhere(argv[1], s3_client(), env("BACKUP_BUCKET"))
     elif len(argv) == 3 and argv[0] == "restore":
         restore(argv[1], dt.date.fromisoformat(argv[2]))
     elif len(argv) == 3 and argv[0] == "put-back":
-        put_back(argv[1], dt.date.fromisoformat(argv[2]), s3_client(), env("BACKUP_BUCKET"))
+        put_back(argv[1], dt.date.fromisoformat(argv[2]), s3_client(), env("BACKUP_BUCKET"), TARGET_DIR)
+    elif len(argv) == 3 and argv[0] == "put-back-urls":
+        put_back_urls(argv[1], dt.date.fromisoformat(argv[2]), env("BACKUP_RESTORE_MANIFEST_URL"), TARGET_DIR)
     else:
         raise SystemExit(__doc__)
 

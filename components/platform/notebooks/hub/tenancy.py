@@ -48,6 +48,15 @@ def tenant_of(tenants, user, groups=()):
     return None
 
 
+def github_team_names(auth_state):
+    """GitHub teams as hub groups, named `org:team-slug` (the form tenants[].groups and allowed_organizations
+    use, oauthenticator 17.4.0 github.py lines 104-111). auth_state["teams"] is GitHub's answer to GET
+    /user/teams, stored by github.py `update_auth_model` (lines 225-236) when populate_teams_in_auth_state is
+    on; GitHubOAuthenticator has no get_user_groups of its own, and the base one (oauth2.py lines 1218-1256)
+    cannot make a set of those team objects, so the platform names them here."""
+    return [f"{t['organization']['login']}:{t['slug']}" for t in auth_state.get("teams") or []]
+
+
 def enforced(tenants):
     return any((t.get("members") or t.get("groups")) for t in tenants)
 
@@ -87,6 +96,11 @@ def place_in_tenant(spawner):
     }
     spawner.log.info("tenancy: %s's server runs in %s", user.name, spawner.namespace)
 
+
+# The platform turns on populate_teams_in_auth_state (with manage_groups) when a tenant maps GitHub teams
+# (components/platform/notebooks/hub-groups.ts): the teams then become the user's hub groups at sign-in.
+if get_config("hub.config.GitHubOAuthenticator.populate_teams_in_auth_state"):
+    c.GitHubOAuthenticator.auth_state_groups_key = github_team_names  # noqa: F821
 
 if enforced(_tenants):
     _previous = c.Spawner.pre_spawn_hook if "pre_spawn_hook" in c.Spawner else None  # noqa: F821

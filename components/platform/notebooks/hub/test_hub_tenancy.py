@@ -75,7 +75,18 @@ def test_two_students_of_different_classes_land_in_their_classes_namespaces(site
 def test_a_user_in_no_class_is_refused_with_whom_to_ask(site, admin):
     eve = signed_in(site, admin, "eve")
     r = eve.start_server("small")
-    text = r.text
+
+    # The hub answers the spawn form with the refusal when the pre_spawn_hook fails at once, or with the
+    # pending page when it fails a moment later; then that page shows why once the spawn has ended
+    # (JupyterHub 5.5 handlers/pages.py SpawnPendingHandler renders a failed spawn's message).
+    def refusal():
+        if "eve is not in any class or team" in r.text:
+            return r.text
+        if admin.api("GET", "/users/eve").json()["servers"].get(""):
+            return None  # still pending
+        return eve.get("/hub/spawn-pending/eve").text
+
+    text = wait_until(refusal, what="eve's spawn refused")
     assert "eve is not in any class or team" in text, (r.status_code, text[-2000:], site.tail())
     assert ADMIN in text
     assert not admin.api("GET", "/users/eve").json()["servers"].get("", {}).get("ready")

@@ -1,0 +1,110 @@
+/**
+ * The cluster's managed node groups: one launch template per pool (IMDSv2 only, hop limit 1, encrypted gp3
+ * root volume), one group per pool or per zone, the taints and labels that steer pods, and the
+ * Cluster Autoscaler's node-template tags copied onto each Auto Scaling group.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { instanceArch } from "./catalogue";
+import { EKS_CLUSTER_DEFAULTS, POOL_LABEL, type NodeGroupSpec, type PoolName } from "./eks";
+
+export interface NodeGroupsArgs {
+  /** Cluster name as configured (names templates and autoscaler tags). */
+  clusterName: string;
+  /** The EKS cluster's name as created (the node groups join it). */
+  eksClusterName: pulumi.Input<string>;
+  nodeRoleArn: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<string>[];
+  nodeGroups: Record<PoolName, NodeGroupSpec>;
+}
+
+/** Registers the pools' node groups as children of `parent`; returns the architectures they run. */
+export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsArgs): Set<"amd64" | "arm64"> {
+  const p = { parent };
+  const archs = new Set<"amd64" | "arm64">();
+  for (const [pool, spec] of Object.entries(a.nodeGroups) as [PoolName, NodeGroupSpec][]) {
+    const arch = instanceArch(spec.instanceTypes[0]);
+    // One group per zone (`<pool>-0`, `<pool>-1`, ...) or one across every private subnet (`<pool>`).
+    const placements = spec.perZone
+      ? a.privateSubnetIds.map((subnet, i) => ({ suffix: `-${i}`, subnets: [subnet] }))
+      : [{ suffix: "", subnets: a.privateSubnetIds }];
+    archs.add(arch === "arm64" ? "arm64" : "amd64");
+    const template = new aws.ec2.LaunchTemplate(
+      `${name}-${pool}`,
+      {
+        description: `${a.clusterName} ${pool} nodes`,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: EKS_CLUSTER_DEFAULTS.imdsHopLimit,
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: spec.diskGb,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        tagSpecifications: [
+          { resourceType: "instance", tags: { Name: `${a.clusterName}-${pool}`, [POOL_LABEL]: pool } },
+          { resourceType: "volume", tags: { Name: `${a.clusterName}-${pool}` } },
+        ],
+        updateDefaultVersion: true,
+      },
+      p,
+    );
+    const taints = spec.dedicated ? [{ key: POOL_LABEL, value: pool, effect: "NO_SCHEDULE" }] : [];
+    // Cluster Autoscaler reads these to build a node from nothing when the group is at 0.
+    const templateTags: Record<string, string> = {
+      [`k8s.io/cluster-autoscaler/node-template/label/${POOL_LABEL}`]: pool,
+      ...(spec.dedicated
+        ? { [`k8s.io/cluster-autoscaler/node-template/taint/${POOL_LABEL}`]: `${pool}:NoSchedule` }
+        : {}),
+    };
+    for (const placement of placements) {
+      const group = new aws.eks.NodeGroup(
+        `${name}-${pool}${placement.suffix}`,
+        {
+          clusterName: a.eksClusterName,
+          nodeGroupNamePrefix: `${pool}${placement.suffix}-`,
+          nodeRoleArn: a.nodeRoleArn,
+          subnetIds: placement.subnets,
+          amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
+          capacityType: spec.capacityType,
+          instanceTypes: spec.instanceTypes,
+          // A pool split by zone shares its maximum among its groups (the pool's maxSize stays the total).
+          scalingConfig: {
+            minSize: spec.minSize,
+            desiredSize: spec.desiredSize,
+            maxSize: Math.max(1, Math.ceil(spec.maxSize / placements.length)),
+          },
+          updateConfig: { maxUnavailable: 1 },
+          launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+          labels: { [POOL_LABEL]: pool },
+          taints,
+          tags: {
+            ...templateTags,
+            "k8s.io/cluster-autoscaler/enabled": "true",
+            [`k8s.io/cluster-autoscaler/${a.clusterName}`]: "owned",
+          },
+        },
+        // The autoscaler owns the desired size once the group exists.
+        { parent, ignoreChanges: ["scalingConfig.desiredSize"] },
+      );
+      // EKS does not copy node-group tags to the Auto Scaling group, where the autoscaler looks.
+      const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
+      Object.entries(templateTags).forEach(([key, value], i) => {
+        new aws.autoscaling.Tag(
+          `${name}-${pool}${placement.suffix}-asg-tag-${i}`,
+          { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
+          p,
+        );
+      });
+    }
+  }
+  return archs;
+}

@@ -1,0 +1,102 @@
+import { expect } from "chai";
+import { loadPricing } from "../tools/plan/estimates/aws-cost";
+import { planCli } from "./harness";
+
+type Cost = {
+  idle: number;
+  floor: number;
+  floorParts: Record<string, number>;
+  idleToFloor: number;
+  breakdown: Record<string, { idle: number; active: number }>;
+  floorComparison: {
+    ratio: number;
+    verdict: string;
+    parts: Record<string, { floor: number; stack: number; difference: number }>;
+    notInTheFloor: Record<string, number>;
+  };
+};
+
+const price = loadPricing("us-east-1")!;
+const H = price.hoursPerMonth;
+
+/** The estimate `npm run plan -- --stack <stack> --json` prints (computed from what the program registered). */
+const printed = new Map<string, Cost>();
+function estimateOf(stack: string): Cost {
+  if (!printed.has(stack)) {
+    const r = planCli(["--stack", stack, "--json"]);
+    expect(r.status, r.stderr).to.equal(0);
+    printed.set(stack, JSON.parse(r.stdout).estimates as Cost);
+  }
+  return printed.get(stack)!;
+}
+
+const lines = (e: Cost, prefix: string) => Object.entries(e.breakdown).filter(([k]) => k.startsWith(prefix));
+
+describe("aws cost against the naive floor", () => {
+  it("dev prices its NAT as the instance it registers (t4g.nano + 8 GiB gp3) plus its Elastic IP, not a gateway", () => {
+    const e = estimateOf("dev");
+    expect(lines(e, "NAT gateway")).to.deep.equal([]);
+    const [[key, nat]] = lines(e, "NAT instance (1 x t4g.nano on-demand + 8 GiB gp3");
+    expect(key).to.contain("[network-nat]");
+    expect(nat.idle).to.be.closeTo(0.0042 * H + 8 * price.ebs.gp3PerGbMonth, 0.01);
+    // No per-GB processing charge: the active figure is the idle one.
+    expect(nat.active).to.equal(nat.idle);
+    expect(e.breakdown["public IPv4 address [network-nat]"].idle).to.be.closeTo(0.005 * H, 0.01);
+    expect(e.floorComparison.parts.nat.stack).to.be.closeTo(nat.idle + 0.005 * H, 0.02);
+    expect(e.floorComparison.parts.nat.stack).to.be.lessThan(e.floorComparison.parts.nat.floor);
+  });
+
+  it("the notebook node that dev's user placeholder keeps up is priced (spot, at the pool's first type)", () => {
+    const e = estimateOf("dev");
+    const [[key, line]] = lines(e, "notebook nodes kept up by 1 user placeholder(s) (1 x m7g.large, spot");
+    expect(key).to.contain("50 GiB gp3");
+    expect(line.idle).to.be.closeTo(
+      0.0816 * price.spotPriceFraction * H + 50 * price.ebs.gp3PerGbMonth,
+      0.01,
+    );
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: every printed line adds up to the printed idle, set against the floor part by part`, () => {
+      const e = estimateOf(stack);
+      const sum = Object.values(e.breakdown).reduce((s, l) => s + l.idle, 0);
+      expect(e.idle).to.be.closeTo(sum, 0.05);
+      expect(e.floor).to.be.closeTo(73 + 32.85 + 11.68 + 30.37, 0.05);
+      expect(e.floorComparison.ratio).to.be.closeTo(e.idle / e.floor, 0.006);
+      const parts = Object.values(e.floorComparison.parts);
+      expect(parts.reduce((s, p) => s + p.stack, 0)).to.be.closeTo(e.idle, 0.05);
+      expect(parts.reduce((s, p) => s + p.floor, 0)).to.be.closeTo(e.floor, 0.05);
+      expect(e.floorComparison.verdict).to.match(
+        /^idle \d+\.\d\d is \d+\.\d\d (above|below) the floor 147\.90 \(/,
+      );
+    });
+  }
+
+  it("dev's idle is below what the same stack costs with a NAT gateway and an x86 system node", () => {
+    const e = estimateOf("dev");
+    const r = planCli([
+      "--stack",
+      "dev",
+      "--json",
+      "--config",
+      "natMode=gateway",
+      "--config",
+      "systemNodeInstanceType=t3.large",
+    ]);
+    expect(r.status, r.stderr).to.equal(0);
+    const before = JSON.parse(r.stdout).estimates as Cost;
+    // Saved: the gateway (32.85) less the instance and its disk (3.71), and t3.large less t4g.large.
+    const saved = 0.045 * H - (0.0042 * H + 8 * price.ebs.gp3PerGbMonth) + (0.0832 - 0.0672) * H;
+    expect(before.idle - e.idle).to.be.closeTo(saved, 0.05);
+  });
+
+  it("the text plan prints the floor, the ratio and where the difference comes from", () => {
+    const r = planCli(["--stack", "dev"]);
+    expect(r.status, r.stderr).to.equal(0);
+    const e = estimateOf("dev");
+    expect(r.stdout).to.contain(`idleToFloor: ${e.idleToFloor}`);
+    expect(r.stdout).to.contain(`verdict: ${e.floorComparison.verdict}`);
+    for (const part of ["eksControlPlane", "nat", "database", "systemNodes", "notInTheFloor"])
+      expect(r.stdout).to.match(new RegExp(`\\n {6}${part}:\\n {8}floor: `));
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Tenants' home backups on the plan's Kubernetes objects: the backup controller's rights decided as the API
+ * server decides them (tests/lib/rbac.ts; the same table runs against a real API server in
+ * .ci/suites/70-cluster.sh), and what each tenant namespace holds for its copier Jobs. The object-store
+ * identities themselves are proven on a real SeaweedFS and under moto's IAM in tests/tenancy/.
+ */
+import { expect } from "chai";
+import { ofType, runStack, type ProgramRun } from "./harness";
+import { Authorizer, serviceAccount, type Binding, type RoleDef } from "./lib/rbac";
+
+function authorizer(run: ProgramRun): Authorizer {
+  const roles: RoleDef[] = [
+    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role"),
+    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"),
+  ].map((r) => ({
+    kind: r.type.endsWith(":ClusterRole") ? "ClusterRole" : "Role",
+    namespace: r.inputs.metadata?.namespace,
+    name: r.inputs.metadata?.name,
+    rules: r.inputs.rules ?? [],
+  }));
+  const bindings: Binding[] = [
+    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"),
+    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"),
+  ].map((b) => ({
+    kind: b.type.endsWith(":ClusterRoleBinding") ? "ClusterRoleBinding" : "RoleBinding",
+    namespace: b.inputs.metadata?.namespace,
+    name: b.inputs.metadata?.name,
+    roleRef: b.inputs.roleRef,
+    subjects: b.inputs.subjects ?? [],
+  }));
+  return new Authorizer(roles, bindings);
+}
+
+const TENANTS = {
+  tenants: JSON.stringify(
+    ["physics-101", "stats-101"].map((name) => ({ name, cpu: 1, memoryGi: 1, storageGi: 5 })),
+  ),
+};
+
+for (const stack of ["dev", "edge"] as const) {
+  describe(`tenant backups: the ${stack} plan`, function () {
+    this.timeout(120000);
+    let run: ProgramRun;
+    let rbac: Authorizer;
+    const mine = "tenant-physics-101";
+    const other = "tenant-stats-101";
+    const controller = serviceAccount("jupyterhub", "notebook-backup");
+    const can = (
+      who: ReturnType<typeof serviceAccount>,
+      verb: string,
+      group: string,
+      resource: string,
+      ns: string,
+    ) => rbac.authorize(who, { verb, group, resource, namespace: ns }).allowed;
+
+    before(async () => {
+      run = await runStack(stack, TENANTS);
+      rbac = authorizer(run);
+    });
+
+    it("the backup controller lists home volumes and servers and starts Jobs in every tenant namespace", () => {
+      for (const ns of [mine, other, "jupyterhub"]) {
+        expect(can(controller, "list", "", "persistentvolumeclaims", ns), `claims in ${ns}`).to.equal(true);
+        expect(can(controller, "list", "", "pods", ns), `pods in ${ns}`).to.equal(true);
+        expect(can(controller, "create", "batch", "jobs", ns), `jobs in ${ns}`).to.equal(true);
+      }
+    });
+
+    it("the backup controller reads no Secret in a tenant namespace, and reaches no other namespace", () => {
+      for (const ns of [mine, other, "jupyterhub"]) {
+        expect(can(controller, "get", "", "secrets", ns), `secrets in ${ns}`).to.equal(false);
+        expect(can(controller, "delete", "", "persistentvolumeclaims", ns)).to.equal(false);
+      }
+      expect(can(controller, "list", "", "persistentvolumeclaims", "kube-system")).to.equal(false);
+      expect(can(controller, "create", "batch", "jobs", "platform-jobs")).to.equal(false);
+    });
+
+    it("a tenant's student and the copier account it can borrow start no Job, in their tenant or another", () => {
+      for (const who of [
+        serviceAccount(mine, "notebook"),
+        serviceAccount(mine, "notebook-backup"),
+        serviceAccount(mine, "spark"),
+      ])
+        for (const ns of [mine, other, "jupyterhub"])
+          expect(can(who, "create", "batch", "jobs", ns), `${who.user} jobs in ${ns}`).to.equal(false);
+    });
+
+    it("no ClusterRole gives the backup controller anything: its rights are a Role per namespace", () => {
+      const clusterBindings = ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+      expect(
+        clusterBindings.filter((b) =>
+          (b.inputs.subjects ?? []).some((s: { name: string }) => s.name === "notebook-backup"),
+        ),
+      ).to.deep.equal([]);
+    });
+
+    it("each tenant namespace has the copier's account without a token, and the script", () => {
+      for (const ns of [mine, other]) {
+        const sa = ofType(run, "kubernetes:core/v1:ServiceAccount").find(
+          (r) => r.inputs.metadata?.namespace === ns && r.inputs.metadata?.name === "notebook-backup",
+        );
+        expect(sa?.inputs.automountServiceAccountToken, ns).to.equal(false);
+        const script = ofType(run, "kubernetes:core/v1:ConfigMap").find(
+          (r) => r.inputs.metadata?.namespace === ns && r.inputs.metadata?.name === "notebook-backup-script",
+        );
+        expect(script?.inputs.data?.["notebook_backup.py"], ns).to.contain("def put_back_urls");
+      }
+    });
+
+    if (stack === "edge") {
+      it("each tenant namespace holds its own backup writer keys, and no tenant holds the platform's", () => {
+        const secrets = ofType(run, "kubernetes:core/v1:Secret");
+        const writer = (ns: string) =>
+          secrets.find(
+            (r) =>
+              r.inputs.metadata?.namespace === ns && r.inputs.metadata?.name === "notebook-backup-writer",
+          );
+        const platformKey = secrets.find(
+          (r) =>
+            r.inputs.metadata?.namespace === "jupyterhub" &&
+            r.inputs.metadata?.name === "notebook-object-store",
+        )?.inputs.stringData["access-key-id"];
+        const a = writer(mine)?.inputs.stringData["access-key-id"];
+        const b = writer(other)?.inputs.stringData["access-key-id"];
+        expect(a).to.be.a("string");
+        expect(b).to.be.a("string");
+        expect(new Set([a, b, platformKey]).size).to.equal(3);
+        const inTenants = secrets
+          .filter((r) => [mine, other].includes(r.inputs.metadata?.namespace))
+          .flatMap((r) => Object.values(r.inputs.stringData ?? {}));
+        expect(inTenants).to.not.include(platformKey);
+      });
+    } else {
+      it("each tenant namespace's copier account is associated with the write-only backup role", () => {
+        const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((r) =>
+          r.name.startsWith("tenant-backup-writer-"),
+        );
+        expect(assoc.map((r) => [r.inputs.namespace, r.inputs.serviceAccount]).sort()).to.deep.equal([
+          [mine, "notebook-backup"],
+          [other, "notebook-backup"],
+        ]);
+      });
+    }
+  });
+}
