@@ -83,6 +83,12 @@ export const ARM64_IMAGES: readonly Arm64Image[] = [
       "declared: SeaweedFS release workflow pushes linux/amd64, linux/arm64 and linux/arm/v7 (versions.ts note)",
   },
   {
+    image: "jupyter/pyspark-notebook:2026-08-17",
+    registry: "quay.io",
+    verifiedBy:
+      "declared: Jupyter Docker Stacks build every image on x86_64 and aarch64 and merge each tag into one manifest list (jupyter/docker-stacks docker.yml, tagging/apps/merge_tags.py; components/versions/matrix.ts)",
+  },
+  {
     image: "datavis-platform/singleuser:2025.12.31-spark4.0.4",
     registry: "ghcr.io",
     verifiedBy:

@@ -4,11 +4,14 @@ import { archiveName, buildManifest, type Plan } from "../tools/airgap/bundle";
 import { runStack } from "./harness";
 
 const MIRROR = "registry.preload.test:5000";
+// An air-gapped site running the default notebook image installs its extras from the site's PyPI mirror.
+const PYPI = "http://pypi.preload.test:3141/simple/";
 
 async function manifest(extra: Record<string, string> = {}) {
   const airgapped = (await runStack("edge", {
     airGapped: "true",
     registryMirror: MIRROR,
+    notebookPackageIndex: PYPI,
     ...extra,
   })) as unknown as Plan;
   const online = (await runStack("edge", extra)) as unknown as Plan;
@@ -25,9 +28,9 @@ describe("air-gap bundle: images preloaded into k3s (edge runs no pre-puller)", 
     );
     for (const p of m.preload) expect(p.target.startsWith(`${MIRROR}/`), p.target).to.equal(true);
     // The air-gapped hub asks for exactly the preloaded notebook image.
-    const hub = (await runStack("edge", { airGapped: "true", registryMirror: MIRROR })).resources.find(
-      (r) => r.name === "jupyterhub" && r.type === "kubernetes:helm.sh/v3:Release",
-    )!;
+    const hub = (
+      await runStack("edge", { airGapped: "true", registryMirror: MIRROR, notebookPackageIndex: PYPI })
+    ).resources.find((r) => r.name === "jupyterhub" && r.type === "kubernetes:helm.sh/v3:Release")!;
     const su = hub.inputs.values.singleuser.image;
     expect(m.preload.map((p) => p.target)).to.include(`${su.name}:${su.tag}`);
   });

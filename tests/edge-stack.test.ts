@@ -12,6 +12,7 @@ const AIR_GAP = {
   airGapped: "true",
   registryMirror: "registry.lab.local:5000",
   chartsDir: "/srv/bundle/charts",
+  notebookPackageIndex: "http://pypi.lab.internal:3141/root/pypi/+simple/",
 };
 
 /** Resources created by the edge components (database, object store, backups), not the platform layer. */

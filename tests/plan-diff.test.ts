@@ -80,8 +80,9 @@ describe("plan diff against real commits (a temporary clone of this repository)"
     expect(lines[0]).to.match(
       // With tenancy a class also brings its notebook pieces, database login, Pod Identity associations
       // (notebooks, Spark, home-backup copiers) and the backup controller's Role, account and script there,
-      // and changes the hub's values, the tenants' database Job and the backup CronJob's tenant list.
-      /^Diff against HEAD~2 \([0-9a-f]{12}\): 32 to add, 0 to remove, 4 to change, \d+ unchanged$/,
+      // and changes the hub's values, the tenants' database Job and the backup CronJob's tenant list; and the
+      // notebook extras' lock ConfigMap (the default image installs them at start).
+      /^Diff against HEAD~2 \([0-9a-f]{12}\): 33 to add, 0 to remove, 4 to change, \d+ unchanged$/,
     );
     for (const added of [
       "+ kubernetes:core/v1:Namespace  tenant-geo-202  (in tenants)",

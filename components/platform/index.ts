@@ -116,6 +116,8 @@ export class Platform extends pulumi.ComponentResource {
         database: args.database,
         // The platform's app role (made by the services' database-roles Job), never the administrator.
         databaseUser: services.appDatabase,
+        // The hub's own role and database on the same server, covered by the platform's database backups.
+        hubDatabase: services.hubDatabase,
         objectStore: args.objectStore,
         signIn: args.signIn,
         admins: args.admins,
@@ -158,6 +160,7 @@ export class Platform extends pulumi.ComponentResource {
         ),
         objectStoreKeys: identity.kind === "keys" ? identity.tenants : undefined,
         configFiles: configFiles(args.database, args.objectStore) as Record<string, pulumi.Input<string>>,
+        pythonExtras: args.notebooks.pythonExtras !== undefined,
       },
       inCluster,
     );

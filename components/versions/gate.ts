@@ -6,6 +6,8 @@
  * - every image that runs on edge is published for arm64 (Raspberry Pis);
  * - the Spark image is on a Spark line the Spark operator submits with;
  * - the Cluster Autoscaler image is on the EKS minor (its own compatibility rule);
+ * - the default single-user image (what every stack runs unless `singleUserImage` is set) is published
+ *   upstream, not an image only a fork's release builds: a fresh deploy must be able to pull it;
  * - the chart facts were read at the pinned versions (a bump must re-read Chart.yaml).
  *
  * Pure functions of a VersionMatrix, so tests and `--set name=version` can skew any part of it.
@@ -18,6 +20,7 @@ import {
   SPARK_OPERATOR_SUPPORTED_SPARK,
   type Arch,
   type ChartFacts,
+  type Publisher,
   type TargetName,
 } from "./matrix";
 import { parseVersion, satisfies } from "./semver";
@@ -38,6 +41,8 @@ export interface MatrixImage {
   ref: string;
   arches: Arch[];
   targets: TargetName[];
+  /** Unknown when the matrix has no facts for the image. */
+  publishedBy?: Publisher;
 }
 
 export interface VersionMatrix {
@@ -71,6 +76,7 @@ export function pinnedMatrix(): VersionMatrix {
       ref,
       arches: IMAGE_FACTS[key]?.arches ?? [],
       targets: IMAGE_FACTS[key]?.targets ?? ["aws", "edge"],
+      publishedBy: IMAGE_FACTS[key]?.publishedBy,
     })),
     eksAddons: { ...EKS_ADDON_VERSIONS },
   };
@@ -156,6 +162,14 @@ export function checkMatrix(m: VersionMatrix): Conflict[] {
         message: `IMAGES.${img.key} ${img.ref} is published for ${img.arches.join(", ") || "no known architecture"} only; edge nodes are arm64`,
       });
     }
+  }
+  const singleuser = m.images.find((i) => i.key === "singleuser");
+  if (singleuser && singleuser.publishedBy !== "upstream") {
+    out.push({
+      component: "IMAGES.singleuser",
+      versions: [singleuser.ref, singleuser.publishedBy ?? "(no facts)"],
+      message: `IMAGES.singleuser ${singleuser.ref} is ${singleuser.publishedBy === "fork" ? "built only by a fork's release" : "not in the matrix"}; the default notebook image must be one published upstream (a fork's own build belongs in IMAGES.singleuserProject, chosen with singleUserImage)`,
+    });
   }
   const operator = m.charts.find((c) => c.key === "sparkOperator");
   let sparkOk = false;

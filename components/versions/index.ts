@@ -103,11 +103,21 @@ export const IMAGES = {
   /** Edge: SeaweedFS server (chart 4.44.0's appVersion); amd64 + arm64 (+ arm/v7). */
   seaweedfs: "docker.io/chrislusf/seaweedfs:4.44",
   /**
-   * JupyterHub single-user server (images/singleuser): FROM quay.io/jupyter/scipy-notebook:2025-12-31 with
-   * Java 17, pyspark (= SPARK_VERSION), pandas, papermill, psycopg and boto3. Built for amd64 + arm64 and
-   * pushed by the fork's CI; override per stack with `singleUserImage`. Also runs the notebook backups.
+   * JupyterHub single-user server by default: Jupyter Docker Stacks' pyspark-notebook (JupyterLab, pandas,
+   * pyarrow, openpyxl, Spark with pyspark and a Java runtime; Python 3.13), published upstream for amd64 +
+   * arm64 and pinned by its date tag (facts and sources in matrix.ts). It lacks the platform's Python extras
+   * (papermill, psycopg, boto3, kubernetes): every pod that runs it installs the hash-pinned set of
+   * components/platform/notebooks/extras/ at start (python-extras.ts). Also runs the notebook backups and the
+   * scheduled Papermill runs.
    */
-  singleuser: `ghcr.io/datavis-platform/singleuser:2025.12.31-spark${SPARK_VERSION}`,
+  singleuser: "quay.io/jupyter/pyspark-notebook:2026-08-17",
+  /**
+   * The project's own single-user image (images/singleuser: the default's base line plus the extras, Java and
+   * pyspark = SPARK_VERSION baked in, so nothing is installed at start and air-gapped sites need no package
+   * index). Built for amd64 + arm64 and re-pinned here by the images workflow on a release; a stack uses it
+   * with `singleUserImage`.
+   */
+  singleuserProject: `ghcr.io/datavis-platform/singleuser:2025.12.31-spark${SPARK_VERSION}`,
   /** AWS: Cluster Autoscaler; its minor must match the cluster's (KUBERNETES_VERSION). amd64 + arm64. */
   clusterAutoscaler: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
 } satisfies Record<string, string>;

@@ -42,50 +42,101 @@ export interface ChartFacts {
 
 const AMD_ARM: Arch[] = ["amd64", "arm64"];
 
-/** Architectures and targets of the images the platform references directly (keys of IMAGES). */
-export const IMAGE_FACTS: Record<string, { arches: Arch[]; targets: TargetName[]; source: string }> = {
+/** Who publishes an image: its upstream project (pullable by anyone today), or this project's fork CI. */
+export type Publisher = "upstream" | "fork";
+
+/** Facts of an image the platform references directly. */
+export interface DirectImageFact {
+  arches: Arch[];
+  targets: TargetName[];
+  /** `fork`: built by this project's images workflow on a release; exists only once a fork has released. */
+  publishedBy: Publisher;
+  source: string;
+}
+
+const DOCKER_STACKS = "jupyter/docker-stacks";
+
+/** Architectures, targets and publisher of the images the platform references directly (keys of IMAGES). */
+export const IMAGE_FACTS: Record<string, DirectImageFact> = {
   spark: {
     arches: AMD_ARM,
     targets: ["aws", "edge"],
+    publishedBy: "upstream",
     source: "apache/spark-docker publishes apache/spark for linux/amd64 and linux/arm64",
   },
   postgres: {
     arches: ["amd64", "arm", "arm64", "ppc64le", "s390x"],
     targets: ["aws", "edge"],
+    publishedBy: "upstream",
     source: "Docker official image postgres (alpine variants: amd64, arm32v6/v7, arm64v8, ppc64le, s390x)",
   },
   postgresExporter: {
     arches: ["amd64", "arm", "arm64", "ppc64le", "s390x"],
     targets: ["aws", "edge"],
+    publishedBy: "upstream",
     source: "prometheus-community/postgres_exporter .promu.yml crossbuild platforms",
   },
-  cnpgOperator: { arches: AMD_ARM, targets: ["edge"], source: "CloudNativePG release images" },
+  cnpgOperator: {
+    arches: AMD_ARM,
+    targets: ["edge"],
+    publishedBy: "upstream",
+    source: "CloudNativePG release images",
+  },
   cnpgPostgres: {
     arches: AMD_ARM,
     targets: ["edge"],
+    publishedBy: "upstream",
     source: "cloudnative-pg/postgres-containers docker-bake.hcl platforms",
   },
-  barmanCloudPlugin: { arches: AMD_ARM, targets: ["edge"], source: "plugin-barman-cloud release images" },
-  barmanCloudSidecar: { arches: AMD_ARM, targets: ["edge"], source: "plugin-barman-cloud release images" },
+  barmanCloudPlugin: {
+    arches: AMD_ARM,
+    targets: ["edge"],
+    publishedBy: "upstream",
+    source: "plugin-barman-cloud release images",
+  },
+  barmanCloudSidecar: {
+    arches: AMD_ARM,
+    targets: ["edge"],
+    publishedBy: "upstream",
+    source: "plugin-barman-cloud release images",
+  },
   seaweedfs: {
     arches: ["amd64", "arm", "arm64"],
     targets: ["edge"],
+    publishedBy: "upstream",
     source: "seaweedfs/seaweedfs@4.44:.github/workflows/container_release_unified.yml",
   },
   singleuser: {
     arches: AMD_ARM,
     targets: ["aws", "edge"],
-    source: "this project's images/singleuser, built for linux/amd64 and linux/arm64 by the fork's CI",
+    publishedBy: "upstream",
+    // The weekly build (docker.yml: cron "0 3 * * 1", Monday 17 August 2026) builds every image on x86_64
+    // and aarch64 runners; docker-tag-merge.yml (tagging/apps/merge_tags.py) then pushes each tag as one
+    // manifest list of both, refusing to merge when a platform's tag is missing. The date tag is the build
+    // day (tagging/taggers/date.py). The wiki's build manifest of that run's aarch64 all-spark-notebook,
+    // built FROM this pyspark-notebook, shows the build (2026-08-17T03:41:35Z, commit 26da4ae66471, Python
+    // 3.13.15). Spark is the newest release at build time (setup_spark.py), with OpenJDK 21 (Dockerfile).
+    // The workflow and Dockerfile were read at main of 2026-08-08 (8209386950), the build ran commit 26da4ae66471.
+    source: `${DOCKER_STACKS}@8209386950:.github/workflows/docker.yml (x86_64 + aarch64 jobs), tagging/apps/merge_tags.py, tagging/taggers/date.py, images/pyspark-notebook/Dockerfile; wiki "aarch64-default-all-spark-notebook-26da4ae66471" (built 2026-08-17T03:41:35Z)`,
+  },
+  singleuserProject: {
+    arches: AMD_ARM,
+    targets: ["aws", "edge"],
+    publishedBy: "fork",
+    source:
+      "this project's images/singleuser, built for linux/amd64 and linux/arm64 by the fork's images workflow on a release",
   },
   sparkJobs: {
     arches: AMD_ARM,
     targets: ["aws", "edge"],
+    publishedBy: "fork",
     source:
       "this project's images/spark (FROM apache/spark, itself amd64 + arm64), built for linux/amd64 and linux/arm64 by the fork's CI",
   },
   clusterAutoscaler: {
     arches: ["amd64", "arm64", "s390x"],
     targets: ["aws"],
+    publishedBy: "upstream",
     source: "kubernetes/autoscaler cluster-autoscaler/Makefile ALL_ARCH",
   },
 };

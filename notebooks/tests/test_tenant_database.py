@@ -67,6 +67,10 @@ def tenancy(tmp_path_factory):
         "READER_PASSWORD": PASSWORD,
         "GRAFANA_USER": GRAFANA,
         "GRAFANA_PASSWORD": PASSWORD,
+        # The hub's role and database (the roles Job makes them too); suffixed, as the roles above.
+        "HUB_USER": "datavis_hub_tt",
+        "HUB_PASSWORD": PASSWORD,
+        "HUB_DATABASE": "jupyterhub_tt",
     }
     run(work / "bootstrap.sh", env, work)
     passwords = work / "passwords"

@@ -102,7 +102,23 @@ export const SETTINGS_KEYS: KeyDef[] = [
     default: "",
     doc: {
       default: "(pinned in versions.ts)",
-      description: "notebook server image, registry/path:tag (a fork's own build)",
+      description:
+        "notebook server image, registry/path:tag: a build of images/singleuser (extras baked in, nothing installed at start)",
+    },
+  }),
+  key({
+    key: "notebookPackageIndex",
+    kind: "text",
+    schema: text(
+      /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%+/-]*)?$/,
+      "the URL of a PyPI simple index, e.g. https://pypi.lab.internal/simple",
+    ),
+    appliesTo: "all",
+    default: "",
+    doc: {
+      default: "https://pypi.org/simple",
+      description:
+        "package index the default notebook image installs its hash-pinned extras from at start (a site's PyPI mirror)",
     },
   }),
   key({

@@ -197,6 +197,7 @@ function build(v: Values, stack: string): PlatformConfig {
     notebookBackupRetentionDays: v.notebookBackupRetentionDays,
     cullIdleMinutes: v.cullIdleMinutes,
     singleUserImage: v.singleUserImage,
+    notebookPackageIndex: v.notebookPackageIndex,
     activeUsers: v.activeUsers,
     scheduledRuns: v.scheduledRuns,
   };

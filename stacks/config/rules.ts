@@ -133,6 +133,15 @@ export const RULES: Rule[] = [
         ? "is required when airGapped is true: images must come from the site's mirror (pulumi config set datavis:registryMirror registry.lab.local:5000)"
         : undefined,
   },
+  {
+    key: "singleUserImage",
+    appliesTo: "edge",
+    after: "registryMirror",
+    check: (v) =>
+      v.airGapped && !v.singleUserImage && !v.notebookPackageIndex
+        ? "an air-gapped site cannot reach pypi.org, where the default notebook image installs papermill, psycopg, boto3 and kubernetes at start; set it to the site's mirrored build of images/singleuser (pulumi config set datavis:singleUserImage registry.lab.local:5000/datavis-platform/singleuser:<tag>), or set notebookPackageIndex to the site's PyPI mirror"
+        : undefined,
+  },
   // tenants[].groups must be able to match (rules-groups.ts).
   ...GROUP_RULES,
 ];

@@ -111,6 +111,11 @@ export interface PlatformConfig {
   cullIdleMinutes: number;
   /** Single-user notebook image (registry/path:tag); empty means the pinned IMAGES.singleuser. */
   singleUserImage: string;
+  /**
+   * PyPI simple index the default image installs the notebook extras from at start; empty means pypi.org.
+   * Unused when singleUserImage is set (that image carries the extras).
+   */
+  notebookPackageIndex: string;
   /** Scheduled Papermill runs (charts/scheduled-notebooks `runs`: name, schedule, source, notebook, ...). */
   scheduledRuns: Record<string, unknown>[];
   /** Users active at once, for the cost and capacity estimates. */

@@ -85,7 +85,10 @@ export function notebookPod(
     volumes.push(...(storage.extraVolumes ?? []));
     mounts.push(...(storage.extraVolumeMounts ?? []));
   }
-  const initContainers: any[] = [];
+  // singleuser.initContainers first (z2jh's jupyterhub_config.py sets KubeSpawner.init_containers from it,
+  // line 167, then appends the metadata blocker, line 482): the notebook extras' install, for one. They
+  // mount storage.extraVolumes, so they come with them (a pod without its home here has neither).
+  const initContainers: any[] = home === "claim" ? [...(o.init_containers ?? su.initContainers ?? [])] : [];
   if (su.cloudMetadata?.blockWithIptables ?? true)
     initContainers.push({
       name: "block-cloud-metadata",

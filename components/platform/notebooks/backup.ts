@@ -19,11 +19,12 @@ import type { ObjectStoreInput } from "../../shared/inputs";
 import { tenantBackupPrefix } from "../../shared/tenant-backups";
 import { BACKUP_CONTROLLER_RULES, BACKUP_WRITER_SECRET, tenantBackupResources } from "./backup-tenants";
 import { CONFIG_MOUNT, configVolume, envList, objectStoreEnv, type EnvValue } from "./environment";
+import type { PythonExtrasPod } from "./python-extras";
 
 export interface NotebookBackupArgs {
   namespace: pulumi.Input<string>;
   objectStore: ObjectStoreInput;
-  /** Image with python3 and boto3 (the single-user image). */
+  /** Image with python3 (the single-user image); boto3 from it or from `pythonExtras`. */
   image: string;
   /** Environment with the object-storage settings and credentials (objectStoreEnv). */
   env: Record<string, EnvValue>;
@@ -33,6 +34,8 @@ export interface NotebookBackupArgs {
   schedule?: string;
   /** Keys of the `datavis-config` ConfigMap (in `namespace`) to mount, e.g. the AWS config for path-style S3. */
   configKeys?: string[];
+  /** The notebook extras (boto3) for an image that lacks them, installed by an init container. */
+  pythonExtras?: PythonExtrasPod;
   /**
    * Tenant name -> its namespace: home volumes there are backed up too, by copier Jobs in that namespace
    * with the tenant's write-only identity. Each must hold the `datavis-config` ConfigMap with `configKeys`.
@@ -113,17 +116,23 @@ export class NotebookBackup extends pulumi.ComponentResource {
       { name: "BACKUP_PREFIX", value: BACKUP_DEFAULTS.prefix },
       { name: "BACKUP_RETENTION_DAYS", value: String(args.retentionDays) },
       { name: "HOME", value: "/tmp" },
+      ...(args.pythonExtras
+        ? envList({ ...args.pythonExtras.env, PYTHONPATH: args.pythonExtras.pythonPath })
+        : []),
     ];
     const scriptMounts = [
       { name: "script", mountPath: "/opt/backup", readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
       ...(configKeys.length > 0 ? [CONFIG_MOUNT] : []),
+      ...(args.pythonExtras?.volumeMounts ?? []),
     ];
     const volumes = [
       { name: "script", configMap: { name: script.metadata.name } },
       { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
       ...(configKeys.length > 0 ? [configVolume(configKeys)] : []),
+      ...(args.pythonExtras?.volumes ?? []),
     ];
+    const initContainers = args.pythonExtras ? { initContainers: [args.pythonExtras.initContainer] } : {};
     const podSecurity = {
       // uid 1000 / gid 100: the owner of the files in a notebook home (jovyan).
       runAsUser: 1000,
@@ -150,6 +159,7 @@ export class NotebookBackup extends pulumi.ComponentResource {
       automountServiceAccountToken: false,
       restartPolicy: "Never",
       securityContext: podSecurity,
+      ...initContainers,
       containers: [container("copy", ["python3", "/opt/backup/notebook_backup.py"], copierResources)],
       volumes,
     });
@@ -159,12 +169,16 @@ export class NotebookBackup extends pulumi.ComponentResource {
       ...envList(objectStoreEnv(args.objectStore, BACKUP_WRITER_SECRET)),
       { name: "BACKUP_BUCKET", value: args.objectStore.buckets.notebooks },
       { name: "HOME", value: "/tmp" },
+      ...(args.pythonExtras
+        ? envList({ ...args.pythonExtras.env, PYTHONPATH: args.pythonExtras.pythonPath })
+        : []),
     ];
     const tenantTemplate = pulumi.output({
       serviceAccountName: sa,
       automountServiceAccountToken: false,
       restartPolicy: "Never",
       securityContext: podSecurity,
+      ...initContainers,
       containers: [
         container("copy", ["python3", "/opt/backup/notebook_backup.py"], copierResources, tenantEnv),
       ],
@@ -216,6 +230,7 @@ export class NotebookBackup extends pulumi.ComponentResource {
                   automountServiceAccountToken: true,
                   restartPolicy: "Never",
                   securityContext: podSecurity,
+                  ...initContainers,
                   containers: [
                     {
                       ...container("backup", ["python3", "/opt/backup/notebook_backup.py"], {

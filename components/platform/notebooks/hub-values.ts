@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SignIn } from "../sign-in";
 import { imageRef, splitImage } from "../../shared/artifacts";
 import { tenancyUsesGroups, withTenantGroups } from "./hub-groups";
+import type { PythonExtrasPod } from "./python-extras";
 
 /** CPU (cores) and memory (bytes with a unit, `2G`) of one notebook server profile. */
 export interface ServerSize {
@@ -186,6 +187,10 @@ export interface HubValuesInput {
     env: Record<string, string>;
     postStart: string[];
   };
+  /** `hub.*` values of a hub whose database is the platform's PostgreSQL (hubDatabaseValues); unset: SQLite. */
+  hubDatabase?: Record<string, any>;
+  /** The notebook extras' init container, volumes and PYTHONPATH entry (python-extras.ts); unset: none. */
+  pythonExtras?: PythonExtrasPod;
   /**
    * Grafana signs in through the hub (JupyterHub as OAuth2 provider, hub service `grafana`): Grafana's
    * callback URL and the client secret both sides share. Unset: no such client.
@@ -233,8 +238,15 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
   };
   // Every chart-internal image through the mirror on air-gapped sites (tags stay the chart's pins).
   const imageName = (name: string) => (i.imageRegistry ? { image: { name: mirror(name) } } : {});
-  const volumes = [...i.volumes, ...(i.examples?.volumes ?? [])];
-  const volumeMounts = [...i.volumeMounts, ...(i.examples?.volumeMounts ?? [])];
+  const extras = i.pythonExtras;
+  const hubDb = i.hubDatabase;
+  const volumes = [...i.volumes, ...(i.examples?.volumes ?? []), ...(extras?.volumes ?? [])];
+  const volumeMounts = [
+    ...i.volumeMounts,
+    ...(i.examples?.volumeMounts ?? []),
+    ...(extras?.volumeMounts ?? []),
+  ];
+  const pythonPath = [i.examples?.env.PYTHONPATH, extras?.pythonPath].filter(Boolean).join(":");
   return {
     hub: {
       config: {
@@ -248,20 +260,26 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         // enforce it); KubeSpawner merges this over its own runAsUser/allowPrivilegeEscalation.
         KubeSpawner: { container_security_context: SERVER_CONTAINER_SECURITY },
       },
-      ...(oauth
+      ...(oauth || hubDb
         ? {
             extraEnv: {
-              OAUTH_CLIENT_SECRET: {
-                valueFrom: {
-                  secretKeyRef: {
-                    name: NOTEBOOK_SECRETS.oauth.name,
-                    key: NOTEBOOK_SECRETS.oauth.clientSecretKey,
-                  },
-                },
-              },
+              ...(oauth
+                ? {
+                    OAUTH_CLIENT_SECRET: {
+                      valueFrom: {
+                        secretKeyRef: {
+                          name: NOTEBOOK_SECRETS.oauth.name,
+                          key: NOTEBOOK_SECRETS.oauth.clientSecretKey,
+                        },
+                      },
+                    },
+                  }
+                : {}),
+              ...(hubDb?.extraEnv ?? {}),
             },
           }
         : {}),
+      ...(hubDb ? { extraVolumes: hubDb.extraVolumes, extraVolumeMounts: hubDb.extraVolumeMounts } : {}),
       extraConfig: hubExtraConfig(),
       ...(i.grafanaClient
         ? {
@@ -287,7 +305,10 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         : {}),
       // The banner on every hub page; empty outside maintenance.
       templateVars: i.maintenance.enabled ? { announcement: i.maintenance.message } : {},
-      db: { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
+      // The platform's PostgreSQL (hub-database.ts) when given; otherwise a SQLite file on the hub's volume.
+      db: hubDb
+        ? hubDb.db
+        : { type: "sqlite-pvc", pvc: { storage: "1Gi", storageClassName: i.storageClass } },
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
       networkPolicy: { enabled: true },
       ...imageName("quay.io/jupyterhub/k8s-hub"),
@@ -340,7 +361,14 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         extraLabels: { "datavis.io/notebook-home": "true" },
         ...(volumes.length > 0 ? { extraVolumes: volumes, extraVolumeMounts: volumeMounts } : {}),
       },
-      extraEnv: { ...i.env, ...(i.examples?.env ?? {}) },
+      extraEnv: {
+        ...i.env,
+        ...(i.examples?.env ?? {}),
+        ...(extras?.env ?? {}),
+        ...(pythonPath ? { PYTHONPATH: pythonPath } : {}),
+      },
+      // The notebook extras are installed before the server starts (a failed install fails the spawn).
+      ...(extras ? { initContainers: [extras.initContainer] } : {}),
       ...(i.nodeSelector && Object.keys(i.nodeSelector).length > 0 ? { nodeSelector: i.nodeSelector } : {}),
       ...(i.tolerations && i.tolerations.length > 0 ? { extraTolerations: i.tolerations } : {}),
       // KubeSpawner merges extra_pod_config over the pod spec it built, so this securityContext replaces the

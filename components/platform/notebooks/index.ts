@@ -22,6 +22,14 @@ import {
   type EnvValue,
 } from "./environment";
 import { exampleConfigMaps, examplesPodConfig } from "./examples";
+import {
+  DEFAULT_PACKAGE_INDEX,
+  indexPort,
+  PYTHON_EXTRAS_CONFIG_MAP,
+  pythonExtrasConfigMap,
+  pythonExtrasPod,
+} from "./python-extras";
+import { hubDatabase } from "./hub-database";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
 import { withSpawnLatency, type SpawnLatencySettings } from "./spawn-latency";
@@ -56,6 +64,8 @@ export interface NotebooksArgs {
   grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
   /** What the hub release waits for: the ingress controller, cert-manager and the database roles. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The hub's own role and database in the platform's PostgreSQL (hub-database.ts); unset: SQLite on a volume. */
+  hubDatabase?: { username: string; password: pulumi.Input<string>; database: string };
 }
 
 /** What a platform operator tunes about notebook servers. */
@@ -76,6 +86,11 @@ export interface NotebookSettings {
   scheduledRuns: Record<string, unknown>[];
   /** Image pre-puller and user placeholders (autoscaled clusters); off when unset. */
   spawnLatency?: SpawnLatencySettings;
+  /**
+   * Install the notebook extras at pod start from this PyPI index (python-extras.ts): set for the default
+   * image, which lacks them; unset for an image that carries them (images/singleuser).
+   */
+  pythonExtras?: { indexUrl: string };
 }
 
 /** Cheap, safe defaults: 10 GiB homes, a week of backups, idle servers stopped after an hour. */
@@ -193,6 +208,22 @@ export class Notebooks extends pulumi.ComponentResource {
         new k8s.core.v1.ConfigMap(name, { metadata: { name, namespace: hubNs.metadata.name }, data }, child),
     );
 
+    // The notebook extras for an image that lacks them, in both namespaces whose pods run the image.
+    const extras = s.pythonExtras ? pythonExtrasPod({ image, indexUrl: s.pythonExtras.indexUrl }) : undefined;
+    const extrasMaps = s.pythonExtras
+      ? [hubNs, jobsNs].map(
+          (ns) =>
+            new k8s.core.v1.ConfigMap(
+              `${ns === hubNs ? "notebook" : "scheduled-runs"}-python-extras`,
+              {
+                metadata: { name: PYTHON_EXTRAS_CONFIG_MAP, namespace: ns.metadata.name },
+                data: pythonExtrasConfigMap(),
+              },
+              child,
+            ),
+        )
+      : [];
+
     const identity = store.identity;
     const notebookSa = new k8s.core.v1.ServiceAccount(
       "notebook-sa",
@@ -225,9 +256,23 @@ export class Notebooks extends pulumi.ComponentResource {
           ]
         : [];
 
+    const hubDb = args.hubDatabase
+      ? hubDatabase(this, {
+          namespace: hubNs.metadata.name,
+          storageClass: args.cluster.storageClass,
+          production: args.production,
+          database: args.database,
+          role: args.hubDatabase,
+        })
+      : undefined;
+
     const egressPorts = [
       args.database.port,
       pulumi.output(store.endpoint).apply(objectStorePort),
+      // A site's PyPI mirror may sit on a private address, which the servers' policy otherwise refuses.
+      ...(s.pythonExtras && s.pythonExtras.indexUrl !== DEFAULT_PACKAGE_INDEX
+        ? [indexPort(s.pythonExtras.indexUrl)]
+        : []),
     ] as pulumi.Input<number>[];
     const values = hubValues({
       hubHost: args.hubUrl,
@@ -252,6 +297,8 @@ export class Notebooks extends pulumi.ComponentResource {
       production: args.production,
       tenancy: args.tenancy,
       examples: examplesPodConfig(),
+      pythonExtras: extras,
+      hubDatabase: hubDb?.values,
       grafanaClient: args.grafanaClient,
     });
     const hubReleaseValues = withSpawnLatency(values, s.spawnLatency);
@@ -273,7 +320,9 @@ export class Notebooks extends pulumi.ComponentResource {
           ...hubSecrets,
           ...configMaps,
           ...exampleMaps,
+          ...extrasMaps,
           ...oauthSecret,
+          ...(hubDb?.resources ?? []),
           ...(args.dependsOn ?? []),
         ],
       },
@@ -289,9 +338,10 @@ export class Notebooks extends pulumi.ComponentResource {
         env: objectStoreEnv(store, NOTEBOOK_SECRETS.objectStoreKeys),
         retentionDays: s.backupRetentionDays,
         configKeys,
+        pythonExtras: extras,
         tenantNamespaces: args.tenantNamespaces,
       },
-      { parent: this, dependsOn: [...hubSecrets, ...configMaps] },
+      { parent: this, dependsOn: [...hubSecrets, ...configMaps, ...extrasMaps] },
     );
 
     // Papermill runs as the app role too, with the same environment as a notebook; paused in maintenance.
@@ -305,10 +355,11 @@ export class Notebooks extends pulumi.ComponentResource {
         configKeys,
         suspend: s.maintenance.enabled,
         runs: s.scheduledRuns,
+        pythonExtras: extras,
         nodeSelector: args.cluster.nodePools.notebooks?.nodeSelector,
         tolerations: args.cluster.nodePools.notebooks?.tolerations,
       },
-      { parent: this, dependsOn: [...jobsSecrets, ...configMaps, ...(args.dependsOn ?? [])] },
+      { parent: this, dependsOn: [...jobsSecrets, ...configMaps, ...extrasMaps, ...(args.dependsOn ?? [])] },
     );
 
     this.registerOutputs({ hubUrl: this.hubUrl });

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ObjectStoreInput } from "../../shared/inputs";
 import { splitImage } from "../../shared/artifacts";
 import { CONFIG_MOUNT, configVolume, envList, type EnvValue } from "./environment";
+import type { PythonExtrasPod } from "./python-extras";
 
 /** Folder of the chart, relative to the project root (where Pulumi runs the program). */
 export const SCHEDULED_NOTEBOOKS_CHART = path.join("charts", "scheduled-notebooks");
@@ -38,6 +39,8 @@ export interface ScheduledRunsArgs {
   /** Node placement of the runs (the notebook node pool on EKS). */
   nodeSelector?: Record<string, string>;
   tolerations?: k8s.types.input.core.v1.Toleration[];
+  /** The notebook extras (papermill, boto3, psycopg) for an image that lacks them: an init container. */
+  pythonExtras?: PythonExtrasPod;
 }
 
 export const SCHEDULED_RUNS_SERVICE_ACCOUNT = "scheduled-runs";
@@ -46,6 +49,10 @@ export const SCHEDULED_RUNS_SERVICE_ACCOUNT = "scheduled-runs";
 export function scheduledRunsValues(a: ScheduledRunsArgs): Record<string, unknown> {
   const identity = a.objectStore.identity;
   const roleArn = identity.kind === "workload" ? identity.roleArns.scheduledRuns : undefined;
+  const x = a.pythonExtras;
+  const config = a.configKeys && a.configKeys.length > 0;
+  const volumes = [...(config ? [configVolume(a.configKeys!)] : []), ...(x?.volumes ?? [])];
+  const mounts = [...(config ? [CONFIG_MOUNT] : []), ...(x?.volumeMounts ?? [])];
   return {
     suspend: a.suspend,
     image: { ...splitImage(a.image), pullPolicy: "IfNotPresent" },
@@ -55,10 +62,12 @@ export function scheduledRunsValues(a: ScheduledRunsArgs): Record<string, unknow
       annotations: roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : {},
     },
     outputBucket: a.objectStore.buckets.notebooks,
-    env: envList(a.env),
-    ...(a.configKeys && a.configKeys.length > 0
-      ? { extraVolumes: [configVolume(a.configKeys)], extraVolumeMounts: [CONFIG_MOUNT] }
-      : {}),
+    env: envList({
+      ...a.env,
+      ...(x ? { ...x.env, PYTHONPATH: x.pythonPath } : {}),
+    }),
+    ...(volumes.length > 0 ? { extraVolumes: volumes, extraVolumeMounts: mounts } : {}),
+    ...(x ? { initContainers: [x.initContainer] } : {}),
     ...(a.nodeSelector && Object.keys(a.nodeSelector).length > 0 ? { nodeSelector: a.nodeSelector } : {}),
     ...(a.tolerations && a.tolerations.length > 0 ? { tolerations: a.tolerations } : {}),
     runs: a.runs ?? [],

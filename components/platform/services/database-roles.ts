@@ -1,8 +1,11 @@
 /**
  * The platform's database roles: a read-write app role (notebooks, Spark jobs, loaders), a read-only role
- * (Grafana's PostgreSQL datasource, Tableau, Power BI) and a role that keeps Grafana's own state in its own
- * schema. Passwords are generated, kept in Kubernetes Secrets, and an idempotent Job creates or updates
- * the roles with the administrator credentials of the DatabaseInput.
+ * (Grafana's PostgreSQL datasource, Tableau, Power BI), a role that keeps Grafana's own state in its own
+ * schema, and JupyterHub's role with a database of its own (users, local accounts' password hashes, servers,
+ * tokens) on the same server, so that the platform's database backups (RDS snapshots and point-in-time
+ * recovery, CloudNativePG's Barman backups) cover the hub too. Passwords are generated, kept in Kubernetes
+ * Secrets, and an idempotent Job creates or updates the roles with the administrator credentials of the
+ * DatabaseInput.
  */
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
@@ -18,7 +21,11 @@ export const DATABASE_ROLES = {
   app: "datavis_app",
   reader: "datavis_reader",
   grafana: "datavis_grafana",
+  hub: "datavis_hub",
 } as const;
+
+/** JupyterHub's own database (owned by DATABASE_ROLES.hub; no other role may connect to it). */
+export const HUB_DATABASE = "jupyterhub";
 
 /** Schema that holds Grafana's own tables, out of the reader's sight. */
 export const GRAFANA_SCHEMA = "grafana";
@@ -38,7 +45,7 @@ export interface DatabaseRolesArgs {
 
 /** psql script run by the Job as the administrator: creates or updates the three roles and their grants. */
 export const ADMIN_SQL = `\\set ON_ERROR_STOP on
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY[:'app_user', :'reader_user', :'grafana_user']) AS r
+SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY[:'app_user', :'reader_user', :'grafana_user', :'hub_user']) AS r
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \\gexec
 ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_password';
 ALTER ROLE :"reader_user" WITH LOGIN PASSWORD :'reader_password';
@@ -58,6 +65,13 @@ CREATE SCHEMA IF NOT EXISTS ${GRAFANA_SCHEMA};
 REVOKE ALL ON SCHEMA ${GRAFANA_SCHEMA} FROM PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA ${GRAFANA_SCHEMA} TO :"grafana_user";
 ALTER ROLE :"grafana_user" SET search_path = ${GRAFANA_SCHEMA};
+ALTER ROLE :"hub_user" WITH LOGIN PASSWORD :'hub_password';
+-- The hub's database, owned by its role. Naming an owner needs membership of that role (PostgreSQL 16+: the
+-- right to SET ROLE to it), which the role's creator may grant itself (RDS's master user, CNPG's superuser).
+GRANT :"hub_user" TO CURRENT_USER;
+SELECT format('CREATE DATABASE %I OWNER %I', :'hub_db', :'hub_user')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'hub_db') \\gexec
+REVOKE ALL ON DATABASE :"hub_db" FROM PUBLIC;
 `;
 
 /** psql script run as the app role: tables it creates later are readable by the reader role. */
@@ -71,9 +85,10 @@ SQL_DIR="\${SQL_DIR:-/sql}"
 psql -v app_user="$APP_USER" -v app_password="$APP_PASSWORD" \\
   -v reader_user="$READER_USER" -v reader_password="$READER_PASSWORD" \\
   -v grafana_user="$GRAFANA_USER" -v grafana_password="$GRAFANA_PASSWORD" \\
+  -v hub_user="$HUB_USER" -v hub_password="$HUB_PASSWORD" -v hub_db="$HUB_DATABASE" \\
   -v dbname="$PGDATABASE" -f "$SQL_DIR/admin.sql"
 PGUSER="$APP_USER" PGPASSWORD="$APP_PASSWORD" psql -v reader_user="$READER_USER" -f "$SQL_DIR/app.sql"
-echo "roles $APP_USER, $READER_USER and $GRAFANA_USER are up to date"
+echo "roles $APP_USER, $READER_USER, $GRAFANA_USER and $HUB_USER (database $HUB_DATABASE) are up to date"
 `;
 
 /** Connection settings of a role as libpq environment variables (what notebooks and jobs read). */
@@ -97,6 +112,8 @@ export class DatabaseRoles extends pulumi.ComponentResource {
   readonly app: { username: string; password: pulumi.Output<string> };
   readonly reader: { username: string; password: pulumi.Output<string> };
   readonly grafana: { username: string; password: pulumi.Output<string> };
+  /** JupyterHub's role and its own database. */
+  readonly hub: { username: string; password: pulumi.Output<string>; database: string };
   /** The Job that creates the roles: what consumers of the roles wait for. */
   readonly job: k8s.batch.v1.Job;
 
@@ -109,6 +126,7 @@ export class DatabaseRoles extends pulumi.ComponentResource {
     this.app = { username: DATABASE_ROLES.app, password: password("app") };
     this.reader = { username: DATABASE_ROLES.reader, password: password("reader") };
     this.grafana = { username: DATABASE_ROLES.grafana, password: password("grafana") };
+    this.hub = { username: DATABASE_ROLES.hub, password: password("hub"), database: HUB_DATABASE };
 
     const ns = new k8s.core.v1.Namespace(
       "db-bootstrap",
@@ -131,6 +149,9 @@ export class DatabaseRoles extends pulumi.ComponentResource {
           READER_PASSWORD: this.reader.password,
           GRAFANA_USER: this.grafana.username,
           GRAFANA_PASSWORD: this.grafana.password,
+          HUB_USER: this.hub.username,
+          HUB_PASSWORD: this.hub.password,
+          HUB_DATABASE: this.hub.database,
         },
       },
       { parent: this },
@@ -157,7 +178,7 @@ export class DatabaseRoles extends pulumi.ComponentResource {
       {
         namespace,
         revision: revisionOf(
-          [this.app.password, this.reader.password, this.grafana.password],
+          [this.app.password, this.reader.password, this.grafana.password, this.hub.password],
           [ADMIN_SQL, APP_SQL, BOOTSTRAP_SH],
         ),
         script: "/sql/bootstrap.sh",

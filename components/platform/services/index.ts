@@ -60,6 +60,8 @@ export class PlatformServices extends pulumi.ComponentResource {
   readonly databaseRolesJob: pulumi.Resource;
   /** The platform's read-write app role. */
   readonly appDatabase: { username: string; password: pulumi.Output<string> };
+  /** JupyterHub's role and database (its state lives in the platform's PostgreSQL). */
+  readonly hubDatabase: { username: string; password: pulumi.Output<string>; database: string };
   /** The read-only role (Grafana, Tableau, Power BI). */
   readonly readerDatabase: { username: string; password: pulumi.Output<string> };
   /** Grafana's generated admin password (sign-in for `local`, break-glass otherwise). */
@@ -82,6 +84,7 @@ export class PlatformServices extends pulumi.ComponentResource {
 
     const roles = new DatabaseRoles("database-roles", { database: args.database, profile, source }, child);
     this.appDatabase = roles.app;
+    this.hubDatabase = roles.hub;
     this.readerDatabase = roles.reader;
     this.databaseRolesJob = roles.job;
 

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NOTEBOOK_SECRETS } from "../notebooks/hub-values";
 import { CONFIG_MAP_NAME } from "../notebooks/environment";
 import { exampleConfigMaps } from "../notebooks/examples";
+import { PYTHON_EXTRAS_CONFIG_MAP, pythonExtrasConfigMap } from "../notebooks/python-extras";
 import { TENANT_NOTEBOOK_SERVICE_ACCOUNT, TENANT_SPARK_SERVICE_ACCOUNT } from "./names";
 
 /** z2jh's hub service account (the chart's `fullnameOverride: ""` keeps resource names unprefixed). */
@@ -64,6 +65,8 @@ export interface TenantNotebookNamespacesArgs {
   >;
   /** Data of the `datavis-config` ConfigMap the servers mount (CA bundle, path-style S3 config). */
   configFiles: Record<string, pulumi.Input<string>>;
+  /** The servers install the notebook extras at start (default image): the lock's ConfigMap is needed here. */
+  pythonExtras?: boolean;
   /** Ports of the database and object store the servers reach (the tenant's allow-platform policy opens them). */
   servicePorts?: pulumi.Input<number>[];
 }
@@ -197,7 +200,16 @@ export class TenantNotebookNamespaces extends pulumi.ComponentResource {
         ([cmName, data]) =>
           new k8s.core.v1.ConfigMap(`${cmName}-${tenant}`, { metadata: meta(cmName), data }, child),
       );
-      this.ready.push(sa, policy, ...secrets, ...config, ...examples);
+      const extras = args.pythonExtras
+        ? [
+            new k8s.core.v1.ConfigMap(
+              `${PYTHON_EXTRAS_CONFIG_MAP}-${tenant}`,
+              { metadata: meta(PYTHON_EXTRAS_CONFIG_MAP), data: pythonExtrasConfigMap() },
+              child,
+            ),
+          ]
+        : [];
+      this.ready.push(sa, policy, ...secrets, ...config, ...examples, ...extras);
     }
 
     // The hub's own policy admits servers of its namespace only (a podSelector without namespaceSelector);

@@ -76,7 +76,10 @@ export function platformVolumesGi(resources: RecordedResource[]): number {
     if (r.type !== "kubernetes:helm.sh/v3:Release") continue;
     const v = r.inputs.values ?? {};
     const chart = String(r.inputs.chart ?? "");
-    if (chart.includes("jupyterhub")) total += gib(dig(v, "hub", "db", "pvc", "storage") ?? "1Gi");
+    // The hub's SQLite volume exists only with z2jh's sqlite-pvc (its default); a PostgreSQL hub has none.
+    const hubDb = dig(v, "hub", "db", "type") ?? "sqlite-pvc";
+    if (chart.includes("jupyterhub") && hubDb === "sqlite-pvc")
+      total += gib(dig(v, "hub", "db", "pvc", "storage") ?? "1Gi");
     if (chart.includes("kube-prometheus-stack")) {
       total += gib(
         dig(

@@ -52,9 +52,15 @@ def free_port():
 
 _plans = {}
 
+# The package index the servers' init containers install the notebook extras from (conftest.py serves one on
+# 127.0.0.1 for the whole session): every plan names it, so no hub test downloads from the internet.
+PACKAGE_INDEX = None
+
 
 def plan(stack="edge", **config):
     """The offline plan's JSON document (cached per stack and overrides)."""
+    if PACKAGE_INDEX is not None:
+        config.setdefault("notebookPackageIndex", PACKAGE_INDEX.url)
     key = (stack, tuple(sorted(config.items())))
     if key not in _plans:
         args = ["npm", "run", "-s", "plan", "--", "--stack", stack, "--json"]
@@ -102,11 +108,14 @@ def plan_config_maps(plan_doc, namespace="jupyterhub"):
 class Hub:
     """One JupyterHub process (and its proxy) on 127.0.0.1, configured from chart values."""
 
-    def __init__(self, values, config_maps=None, config_overrides=None, pod_namespace="jupyterhub", env=None):
+    def __init__(self, values, config_maps=None, config_overrides=None, pod_namespace="jupyterhub", env=None, db_url=None):
         """`config_overrides`: {Section: {trait: value}} this machine supplies instead of the outside world
         (an identity provider's URLs); "{hub_url}" in a string is this hub's URL. `env`: the hub pod's
-        environment from Secrets (hub.extraEnv's valueFrom entries), e.g. OAUTH_CLIENT_SECRET."""
+        environment from Secrets (hub.extraEnv's valueFrom entries), e.g. OAUTH_CLIENT_SECRET, and anything
+        this machine supplies instead (PGSSLMODE for a local PostgreSQL without TLS); hub.extraEnv's plain
+        values are set as the chart sets them. `db_url`: hub.db.url with this machine's database server."""
         self.extra_env = dict(env or {})
+        self.db_url = db_url
         # Its own folder in /tmp, readable on the way down by the servers' uid 1000 (pytest's are not).
         self.state = Path(tempfile.mkdtemp(prefix="datavis-hub-"))
         os.chmod(self.state, 0o755)
@@ -130,6 +139,7 @@ class Hub:
             "singleuser_python": sys.executable,
             "pod_namespace": pod_namespace,
             "config_overrides": config_overrides or {},
+            "db_url": db_url,
         }
         (self.state / "runtime.json").write_text(json.dumps(runtime))
         self.proc = None
@@ -157,12 +167,15 @@ class Hub:
             "DATAVIS_HUB_SECRETS": str(self.state / "secrets.json"),
             "DATAVIS_HUB_RUNTIME": str(self.state / "runtime.json"),
             "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(16),
+            **{k: v for k, v in (self.values["hub"].get("extraEnv") or {}).items() if isinstance(v, str)},
             **self.extra_env,
             "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
         }
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "z2jh_local_config.py")],
+            # z2jh's hub command adds --upgrade-db when hub.db.upgrade is true (templates/hub/deployment.yaml).
+            [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "z2jh_local_config.py")]
+            + (["--upgrade-db"] if self.db_url and self.values["hub"].get("db", {}).get("upgrade") else []),
             cwd=self.state,
             env=env,
             stdout=self.log,

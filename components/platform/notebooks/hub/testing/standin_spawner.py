@@ -9,6 +9,9 @@ What a kubelet would do is emulated as closely as a single machine allows:
   a mount with `readOnly: true` becomes a read-only bind mount (`unshare -m` + `mount -o remount,bind,ro`),
   so writes fail with EROFS as they would in the pod;
 - a `configMap` volume is materialised from the ConfigMaps the plan registers (`items` key -> path);
+- an `emptyDir` volume is a fresh folder per start, shared by the pod's init containers and its server;
+- each init container runs to completion, in order, before anything else (its command with its own mounts
+  and environment, as uid 1000); one that fails fails the start, as a pod stuck in Init:Error would;
 - every `mountPath` in the environment and in the postStart command is rewritten to where the volume lives
   on this machine; the postStart hook runs before the server starts (a kubelet does not mark the
   container ready before postStart returns);
@@ -22,6 +25,7 @@ are kept in the spawner's state, which admins read from the hub's REST API (`adm
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -50,6 +54,7 @@ class PlanSpawner(LocalProcessSpawner):
     volumes = Any([], config=True)
     volume_mounts = Any([], config=True)
     lifecycle_hooks = Dict(config=True)
+    init_containers = List(config=True)
     service_account = Unicode("", config=True, allow_none=True)
     pvc_name_template = Unicode("claim-{username}{servername}", config=True)
 
@@ -107,13 +112,23 @@ class PlanSpawner(LocalProcessSpawner):
             return {}
         return json.loads(Path(self.config_maps_file).read_text())
 
-    def _materialise(self, namespace):
+    def _empty_dirs(self, namespace):
+        """A fresh folder for every emptyDir volume of the pod (once per start)."""
+        for v in _as_list(self.volumes):
+            if "emptyDir" in v:
+                local = Path(self.local_root) / "pods" / namespace / self.user.name / "emptydir" / self._subst(v["name"])
+                if local.exists():
+                    shutil.rmtree(local)
+                local.mkdir(parents=True)
+                os.chown(local, SERVER_UID, SERVER_GID)
+
+    def _materialise(self, namespace, volume_mounts=None):
         """Local directory of each mount; returns [(mountPath, localPath, readOnly, kind)]."""
         root = Path(self.local_root)
         volumes = {self._subst(v["name"]): v for v in _as_list(self.volumes)}
         config_maps = self._config_maps()
         mounts = []
-        for m in _as_list(self.volume_mounts):
+        for m in _as_list(self.volume_mounts if volume_mounts is None else volume_mounts):
             name = self._subst(m["name"])
             volume = volumes.get(name, {})
             if "persistentVolumeClaim" in volume:
@@ -130,7 +145,9 @@ class PlanSpawner(LocalProcessSpawner):
                 data = config_maps.get(cm_name)
                 if data is None:
                     raise RuntimeError(f"configMap {cm_name} is not in the plan: the pod would not start")
-                local = root / "pods" / namespace / self.user.name / name
+                # Under a per-pod filesystem at its mount path, so that the folders above it exist too (a
+                # PYTHONPATH entry /opt/datavis/lib above a mount at /opt/datavis/lib/datavis_data).
+                local = root / "pods" / namespace / self.user.name / "fs" / m["mountPath"].lstrip("/")
                 if local.exists():
                     shutil.rmtree(local)
                 items = volume["configMap"].get("items") or [{"key": k, "path": k} for k in data]
@@ -139,6 +156,9 @@ class PlanSpawner(LocalProcessSpawner):
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(data[item["key"]])
                 kind = "configMap"
+            elif "emptyDir" in volume:
+                local = root / "pods" / namespace / self.user.name / "emptydir" / name
+                kind = "emptyDir"
             else:
                 # Secrets and other kinds are not emulated; their mount points simply do not exist here.
                 continue
@@ -147,9 +167,21 @@ class PlanSpawner(LocalProcessSpawner):
         return sorted(mounts, key=lambda t: -len(t[0]))
 
     def _rewrite(self, text, mounts):
-        for mount_path, local, _, _ in mounts:
-            text = text.replace(mount_path, local)
-        return text
+        """Every mount path in `text` to its local folder, in one pass (a local folder may itself contain a
+        mount path, e.g. /tmp), longest path first, and only where a whole path segment ends."""
+        if not mounts:
+            return text
+        local = {m: loc for m, loc, _, _ in mounts}
+        # Folders above a configMap mount (three segments or more, never /opt alone) are the pod's too.
+        for m, loc, _, kind in mounts:
+            if kind != "configMap":
+                continue
+            parent, folder = Path(m).parent, Path(loc).parent
+            while len(parent.parts) >= 4 and str(parent) not in local:
+                local[str(parent)] = str(folder)
+                parent, folder = parent.parent, folder.parent
+        pattern = "|".join(re.escape(m) for m in sorted(local, key=len, reverse=True))
+        return re.sub(f"(?:{pattern})(?![\\w.-])", lambda hit: local[hit.group(0)], text)
 
     def _home(self, mounts):
         for mount_path, local, _, kind in mounts:
@@ -179,6 +211,10 @@ class PlanSpawner(LocalProcessSpawner):
             else:
                 setattr(self, trait, value)
         namespace = self.server_namespace()
+        self._empty_dirs(namespace)
+        self.init_logs = []
+        for init in self.init_containers:
+            self._run_init_container(init, namespace)
         mounts = self._materialise(namespace)
         home_mount, home = self._home(mounts)
         read_only_home = any(kind == "pvc" and ro for _, _, ro, kind in mounts)
@@ -192,6 +228,7 @@ class PlanSpawner(LocalProcessSpawner):
             "home": home,
             "home_read_only": read_only_home,
             "mounts": {m: local for m, local, _, _ in mounts},
+            "init_containers": self.init_logs,
         }
 
         if self.port == 0:
@@ -200,14 +237,17 @@ class PlanSpawner(LocalProcessSpawner):
             self.port = random_port()
         self.ip = "127.0.0.1"
         env = self.get_env()
-        env = {k: self._rewrite(str(v), mounts) for k, v in env.items()}
-        # A pod's /tmp is its own and empty at start: paths under /tmp in the environment get this pod's.
+        # A pod's /tmp is its own and empty at start: paths under /tmp in the environment get this pod's
+        # (decided on the values as configured, before mount paths become this machine's folders).
         pod_tmp = Path(self.local_root) / "pods" / namespace / self.user.name / "tmp"
         if pod_tmp.exists():
             shutil.rmtree(pod_tmp)
         pod_tmp.mkdir(parents=True)
         os.chown(pod_tmp, SERVER_UID, SERVER_GID)
-        env = {k: str(pod_tmp) + v[4:] if v.startswith("/tmp/") else v for k, v in env.items()}
+        env = {
+            k: str(pod_tmp) + str(v)[4:] if str(v).startswith("/tmp/") else self._rewrite(str(v), mounts)
+            for k, v in env.items()
+        }
         env["TMPDIR"] = str(pod_tmp)
         env["HOME"] = home
         env["PATH"] = os.path.dirname(self.singleuser_python) + ":/usr/bin:/bin"
@@ -231,6 +271,25 @@ class PlanSpawner(LocalProcessSpawner):
         self.proc = subprocess.Popen(cmd, env=env, start_new_session=True)
         self.pid = self.proc.pid
         return ("127.0.0.1", self.port)
+
+    def _run_init_container(self, init, namespace):
+        """One init container: its command, its mounts and environment (a fresh /tmp unless mounted), uid 1000."""
+        mounts = self._materialise(namespace, init.get("volumeMounts") or [])
+        env = {e["name"]: self._rewrite(str(e.get("value", "")), mounts) for e in init.get("env") or []}
+        env["PATH"] = os.path.dirname(self.singleuser_python) + ":/usr/bin:/bin"
+        tmp = next((local for m, local, _, _ in mounts if m == "/tmp"), None)
+        if tmp is None:
+            tmp = Path(self.local_root) / "pods" / namespace / self.user.name / "init-tmp"
+            tmp.mkdir(parents=True, exist_ok=True)
+            os.chown(tmp, SERVER_UID, SERVER_GID)
+        env["TMPDIR"] = str(tmp)
+        env.setdefault("HOME", str(tmp))
+        cmd = [self._rewrite(a, mounts) for a in (init.get("command") or []) + (init.get("args") or [])]
+        as_user = ["setpriv", f"--reuid={SERVER_UID}", f"--regid={SERVER_GID}", "--clear-groups", "--"]
+        done = subprocess.run(as_user + cmd, env=env, capture_output=True, text=True)
+        self.init_logs.append({"name": init.get("name"), "exit": done.returncode, "log": (done.stdout + done.stderr)[-4000:]})
+        if done.returncode != 0:
+            raise RuntimeError(f"init container {init.get('name')} failed ({done.returncode}): {done.stderr[-2000:]}")
 
     def get_state(self):
         state = super().get_state()

@@ -3,9 +3,10 @@
 #
 # It applies those values the way z2jh 4.4.0's own jupyterhub/files/hub/jupyterhub_config.py does, for
 # every key the platform sets (line numbers are of that file at tag 4.4.0):
+#   hub.db.{type, url}                -> c.JupyterHub.db_url                      (lines 63-69)
 #   hub.templateVars                  -> c.JupyterHub.template_vars               (lines 81-95)
-#   singleuser.{profileList, cpu, memory, extraEnv, lifecycleHooks, serviceAccountName, defaultUrl,
-#              startTimeout}          -> c.KubeSpawner.*                           (lines 145-181, 446)
+#   singleuser.{profileList, cpu, memory, extraEnv, lifecycleHooks, initContainers, serviceAccountName,
+#              defaultUrl, startTimeout}          -> c.KubeSpawner.*                           (lines 145-181, 446)
 #   singleuser.storage (dynamic)      -> home volume + mount, then extraVolumes/extraVolumeMounts
 #                                                                                  (lines 255-362)
 #   POD_NAMESPACE                     -> c.KubeSpawner.namespace                   (line 134)
@@ -39,7 +40,14 @@ c.JupyterHub.hub_port = runtime["hub_port"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{runtime['proxy_api_port']}"
 c.ConfigurableHTTPProxy.command = [runtime["chp"]]
 c.ConfigurableHTTPProxy.should_start = True
-c.JupyterHub.db_url = f"sqlite:///{runtime['state_dir']}/jupyterhub.sqlite"
+# z2jh lines 63-69: the hub's database. SQLite lives in the hub pod's volume (here the state directory).
+# Any other type takes hub.db.url, whose server this machine supplies (runtime "db_url": a local PostgreSQL,
+# test_hub_database.py), libpq reading PGPASSWORD/PGSSLMODE from the hub's environment as in the pod; tests
+# about something else give none and keep the hub's state in SQLite here (the URL names the cluster's host).
+if get_config("hub.db.type") == "sqlite-pvc" or not runtime.get("db_url"):
+    c.JupyterHub.db_url = f"sqlite:///{runtime['state_dir']}/jupyterhub.sqlite"
+else:
+    c.JupyterHub.db_url = runtime["db_url"]
 c.JupyterHub.cookie_secret_file = os.path.join(runtime["state_dir"], "cookie_secret")
 c.JupyterHub.pid_file = os.path.join(runtime["state_dir"], "hub.pid")
 
@@ -67,6 +75,7 @@ for trait, cfg_key in (
     ("start_timeout", "startTimeout"),
     ("service_account", "serviceAccountName"),
     ("lifecycle_hooks", "lifecycleHooks"),
+    ("init_containers", "initContainers"),
     ("mem_limit", "memory.limit"),
     ("mem_guarantee", "memory.guarantee"),
     ("cpu_limit", "cpu.limit"),
