@@ -149,3 +149,42 @@ def test_scheduled_run_runner_fails_and_still_keeps_the_output(dsn, tmp_path):
     assert proc.returncode == 1
     assert "FileNotFoundError" in proc.stderr
     assert len(list((tmp_path / "outputs").glob("*.ipynb"))) == 1
+
+
+def test_a_scheduled_notebook_imports_the_images_spark_as_a_server_would(tmp_path):
+    """The default image (docker-stacks pyspark-notebook) has Spark's Python only on start.sh's PYTHONPATH;
+    the CronJob runs run.py directly, so run.py must put $SPARK_HOME/python and its py4j first itself."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import REPO
+
+    spark_home = tmp_path / "spark"
+    (spark_home / "python" / "pyspark").mkdir(parents=True)
+    (spark_home / "python" / "pyspark" / "__init__.py").write_text("FROM = 'SPARK_HOME'\n")
+    (spark_home / "python" / "lib").mkdir()
+    with zipfile.ZipFile(spark_home / "python" / "lib" / "py4j-0.10.9.9-src.zip", "w") as z:
+        z.writestr("py4j/__init__.py", "FROM = 'SPARK_HOME'\n")
+    source = tmp_path / "source"
+    source.mkdir()
+    cell = "import pyspark, py4j\nassert pyspark.FROM == py4j.FROM == 'SPARK_HOME', (pyspark.__file__, py4j.__file__)\n"
+    (source / "spark-check.ipynb").write_text(json.dumps({
+        "cells": [{"id": "spark-check", "cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": cell}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }))
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(spark_home),
+        "RUN_NAME": "spark-check",
+        "RUN_SOURCE": str(source),
+        "RUN_NOTEBOOK": "spark-check.ipynb",
+        "RUN_OUTPUT": str(tmp_path / "outputs"),
+        "RUN_WORKDIR": str(tmp_path / "work"),
+    }
+    env.pop("RUN_PARAMETERS", None)
+    runner = REPO / "charts" / "scheduled-notebooks" / "files" / "run.py"
+    proc = subprocess.run([sys.executable, str(runner)], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]

@@ -35,8 +35,28 @@ def copy_source(source: str, workdir: Path) -> None:
         shutil.copytree(source, workdir, dirs_exist_ok=True)
 
 
+def spark_python_path(env) -> str | None:
+    """PYTHONPATH with Spark's Python (and its py4j) first, where the image has Spark under SPARK_HOME.
+
+    Jupyter Docker Stacks' pyspark-notebook puts them on PYTHONPATH only in start.sh's hook
+    (images/pyspark-notebook/setup_spark.py links before-notebook.d/10spark-config.sh to
+    $SPARK_HOME/sbin/spark-config.sh, which prepends both). The CronJob runs this file directly, not through
+    start.sh, so the same paths are added here, for the kernels Papermill starts. What PYTHONPATH already
+    holds (the notebook extras' folder) stays after them."""
+    home = env.get("SPARK_HOME")
+    python = Path(home) / "python" if home else None
+    if python is None or not python.is_dir():
+        return None
+    spark = [str(python), *sorted(str(p) for p in (python / "lib").glob("py4j-*-src.zip"))]
+    existing = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join([*(p for p in spark if p not in existing), *existing])
+
+
 def main() -> int:
     env = os.environ
+    path = spark_python_path(env)
+    if path:
+        env["PYTHONPATH"] = path
     name = env["RUN_NAME"]
     workdir = Path(env.get("RUN_WORKDIR", "/scratch/work"))
     workdir.mkdir(parents=True, exist_ok=True)
