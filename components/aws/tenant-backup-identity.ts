@@ -9,10 +9,9 @@
  * delete a backup (the bucket is versioned: an overwrite keeps the copier's version). Reading, pruning and
  * restores stay with the platform's backup role (IRSA, hub namespace), which no tenant namespace can assume.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_ROOT, BACKUP_WRITER_ACTIONS } from "../shared/tenant-backups";
-import { NAMESPACE_TAG, tenantTrustPolicy } from "./tenant-identity";
+import { associate, bucketArn, NAMESPACE_TAG, tenantRole } from "./tenant-identity";
 
 /** Backup prefix of the session's namespace: what tenantBackupPrefix() gives, as an IAM policy variable. */
 export const AWS_TENANT_BACKUP_PREFIX = `${BACKUP_ROOT}/tenants/\${${NAMESPACE_TAG}}/`;
@@ -61,34 +60,15 @@ export class TenantBackupWriterIdentity extends pulumi.ComponentResource {
 
   constructor(name: string, args: TenantBackupWriterIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:TenantBackupWriterIdentity", name, {}, opts);
-    const role = new aws.iam.Role(
-      name,
-      {
-        description:
-          "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only",
-        // Only EKS Pod Identity, only for a tenant namespace's backup account.
-        assumeRolePolicy: tenantTrustPolicy(args.serviceAccount),
-        maxSessionDuration: 3600,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      name,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([pulumi.interpolate`arn:aws:s3:::${args.notebooksBucket}`, args.kmsKeyArn])
-          .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region)),
-      },
-      { parent: this },
-    );
-    for (const namespace of args.namespaces) {
-      new aws.eks.PodIdentityAssociation(
-        `${name}-${namespace}`,
-        { clusterName: args.clusterName, namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
-        { parent: this },
-      );
-    }
+    // Only EKS Pod Identity, only for a tenant namespace's backup account.
+    const role = tenantRole(this, name, {
+      description: "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only",
+      serviceAccount: args.serviceAccount,
+      policy: pulumi
+        .all([bucketArn(args.notebooksBucket), args.kmsKeyArn])
+        .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region)),
+    });
+    associate(this, name, { ...args, role });
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }

@@ -129,18 +129,17 @@ export function tenantSparkPolicy(
   return tenantPrefixPolicy(sparkBucketArn, datasetsBucketArn, kmsKeyArn, region);
 }
 
-/** The role and its inline policy (`policy` of the own bucket's ARN, the datasets' ARN and the key's). */
-function tenantRole(
+/** An S3 bucket's ARN. */
+export const bucketArn = (bucket: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${bucket}`;
+
+/**
+ * A role only EKS Pod Identity sessions of a tenant namespace's `serviceAccount` may assume (one-hour
+ * sessions), and its inline `policy`. Shared by the tenants' notebook, Spark and backup-writer roles.
+ */
+export function tenantRole(
   parent: pulumi.Resource,
   name: string,
-  a: {
-    description: string;
-    serviceAccount: string;
-    ownBucket: pulumi.Input<string>;
-    datasets: pulumi.Input<string>;
-    kmsKeyArn: pulumi.Input<string>;
-    policy: (own: string, datasets: string, key: string) => string;
-  },
+  a: { description: string; serviceAccount: string; policy: pulumi.Input<string> },
 ): aws.iam.Role {
   const role = new aws.iam.Role(
     name,
@@ -151,32 +150,25 @@ function tenantRole(
     },
     { parent },
   );
-  const arn = (bucket: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${bucket}`;
-  new aws.iam.RolePolicy(
-    name,
-    {
-      role: role.id,
-      policy: pulumi
-        .all([arn(a.ownBucket), arn(a.datasets), a.kmsKeyArn])
-        .apply(([o, d, k]) => a.policy(o, d, k)),
-    },
-    { parent },
-  );
+  new aws.iam.RolePolicy(name, { role: role.id, policy: a.policy }, { parent });
   return role;
 }
 
-/** One Pod Identity association per tenant namespace: its `serviceAccount` gets `role`'s sessions. */
-function associate(
+/**
+ * One Pod Identity association per tenant namespace: its `serviceAccount` gets `role`'s sessions (after
+ * `agent`, the Pod Identity agent add-on, where given).
+ */
+export function associate(
   parent: pulumi.Resource,
   name: string,
   a: { clusterName: pulumi.Input<string>; namespaces: string[]; serviceAccount: string; role: aws.iam.Role },
-  agent: pulumi.Resource,
+  agent?: pulumi.Resource,
 ): void {
   for (const namespace of a.namespaces) {
     new aws.eks.PodIdentityAssociation(
       `${name}-${namespace}`,
       { clusterName: a.clusterName, namespace, serviceAccount: a.serviceAccount, roleArn: a.role.arn },
-      { parent, dependsOn: [agent] },
+      agent ? { parent, dependsOn: [agent] } : { parent },
     );
   }
 }
@@ -191,10 +183,9 @@ export class TenantNotebookIdentity extends pulumi.ComponentResource {
     const role = tenantRole(this, name, {
       description: "Notebook servers of every tenant, scoped by the EKS Pod Identity namespace tag",
       serviceAccount: args.serviceAccount,
-      ownBucket: args.buckets.notebooks,
-      datasets: args.buckets.datasets,
-      kmsKeyArn: args.kmsKeyArn,
-      policy: (n, d, k) => tenantNotebookPolicy(n, d, k, args.region),
+      policy: pulumi
+        .all([bucketArn(args.buckets.notebooks), bucketArn(args.buckets.datasets), args.kmsKeyArn])
+        .apply(([n, d, k]) => tenantNotebookPolicy(n, d, k, args.region)),
     });
     // The agent that hands pods their credentials (an EKS add-on; absent, no association works).
     this.agent = new aws.eks.Addon(
@@ -234,10 +225,9 @@ export class TenantSparkIdentity extends pulumi.ComponentResource {
     const role = tenantRole(this, name, {
       description: "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag",
       serviceAccount: args.serviceAccount,
-      ownBucket: args.buckets.spark,
-      datasets: args.buckets.datasets,
-      kmsKeyArn: args.kmsKeyArn,
-      policy: (sp, d, k) => tenantSparkPolicy(sp, d, k, args.region),
+      policy: pulumi
+        .all([bucketArn(args.buckets.spark), bucketArn(args.buckets.datasets), args.kmsKeyArn])
+        .apply(([sp, d, k]) => tenantSparkPolicy(sp, d, k, args.region)),
     });
     associate(this, name, { ...args, role }, args.agent);
     this.roleArn = role.arn;
