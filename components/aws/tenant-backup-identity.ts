@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_ROOT, BACKUP_WRITER_ACTIONS } from "../shared/tenant-backups";
-import { associate, bucketArn, NAMESPACE_TAG, tenantRole } from "./tenant-identity";
+import { bucketArn, NAMESPACE_TAG, podIdentityRole } from "./tenant-identity";
 
 /** Backup prefix of the session's namespace: what tenantBackupPrefix() gives, as an IAM policy variable. */
 export const AWS_TENANT_BACKUP_PREFIX = `${BACKUP_ROOT}/tenants/\${${NAMESPACE_TAG}}/`;
@@ -61,14 +61,13 @@ export class TenantBackupWriterIdentity extends pulumi.ComponentResource {
   constructor(name: string, args: TenantBackupWriterIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:TenantBackupWriterIdentity", name, {}, opts);
     // Only EKS Pod Identity, only for a tenant namespace's backup account.
-    const role = tenantRole(this, name, {
+    const role = podIdentityRole(this, name, {
+      ...args,
       description: "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only",
-      serviceAccount: args.serviceAccount,
       policy: pulumi
         .all([bucketArn(args.notebooksBucket), args.kmsKeyArn])
         .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region)),
     });
-    associate(this, name, { ...args, role });
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }

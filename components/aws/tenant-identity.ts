@@ -154,6 +154,19 @@ export function tenantRole(
   return role;
 }
 
+/** `policy` (tenantNotebookPolicy or tenantSparkPolicy) of the buckets and the key, once their names are known. */
+function prefixPolicyOf(
+  policy: typeof tenantPrefixPolicy,
+  ownBucket: pulumi.Input<string>,
+  datasets: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string>,
+  region: string,
+): pulumi.Output<string> {
+  return pulumi
+    .all([bucketArn(ownBucket), bucketArn(datasets), kmsKeyArn])
+    .apply(([o, d, k]) => policy(o, d, k, region));
+}
+
 /**
  * One Pod Identity association per tenant namespace: its `serviceAccount` gets `role`'s sessions (after
  * `agent`, the Pod Identity agent add-on, where given).
@@ -173,6 +186,21 @@ export function associate(
   }
 }
 
+/** `tenantRole` with its associations: the role for `serviceAccount` of every tenant namespace. */
+export function podIdentityRole(
+  parent: pulumi.Resource,
+  name: string,
+  a: Parameters<typeof tenantRole>[2] & {
+    clusterName: pulumi.Input<string>;
+    namespaces: string[];
+    agent?: pulumi.Resource;
+  },
+): aws.iam.Role {
+  const role = tenantRole(parent, name, a);
+  associate(parent, name, { ...a, role }, a.agent);
+  return role;
+}
+
 export class TenantNotebookIdentity extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   /** The Pod Identity agent add-on (one per cluster; the Spark identity's associations wait for it too). */
@@ -183,9 +211,13 @@ export class TenantNotebookIdentity extends pulumi.ComponentResource {
     const role = tenantRole(this, name, {
       description: "Notebook servers of every tenant, scoped by the EKS Pod Identity namespace tag",
       serviceAccount: args.serviceAccount,
-      policy: pulumi
-        .all([bucketArn(args.buckets.notebooks), bucketArn(args.buckets.datasets), args.kmsKeyArn])
-        .apply(([n, d, k]) => tenantNotebookPolicy(n, d, k, args.region)),
+      policy: prefixPolicyOf(
+        tenantNotebookPolicy,
+        args.buckets.notebooks,
+        args.buckets.datasets,
+        args.kmsKeyArn,
+        args.region,
+      ),
     });
     // The agent that hands pods their credentials (an EKS add-on; absent, no association works).
     this.agent = new aws.eks.Addon(
@@ -222,14 +254,17 @@ export class TenantSparkIdentity extends pulumi.ComponentResource {
 
   constructor(name: string, args: TenantSparkIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:TenantSparkIdentity", name, {}, opts);
-    const role = tenantRole(this, name, {
+    const role = podIdentityRole(this, name, {
+      ...args,
       description: "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag",
-      serviceAccount: args.serviceAccount,
-      policy: pulumi
-        .all([bucketArn(args.buckets.spark), bucketArn(args.buckets.datasets), args.kmsKeyArn])
-        .apply(([sp, d, k]) => tenantSparkPolicy(sp, d, k, args.region)),
+      policy: prefixPolicyOf(
+        tenantSparkPolicy,
+        args.buckets.spark,
+        args.buckets.datasets,
+        args.kmsKeyArn,
+        args.region,
+      ),
     });
-    associate(this, name, { ...args, role }, args.agent);
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }

@@ -13,17 +13,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from edge_s3 import A, B, S3Error, edge_identities, seaweedfs
+from edge_s3 import A, B, S3Error, seaweedfs
 
 NS_A, NS_B = f"tenant-{A}", f"tenant-{B}"
 ALICE_DAY = f"backups/tenants/{NS_A}/alice/2026-11-30/"
 CAROL_DAY = f"backups/tenants/{NS_A}/carol/2026-11-30/"
 BOB_DAY = f"backups/tenants/{NS_B}/bob/2026-11-30/"
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return edge_identities()
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_s3 import A, B, S3Error, edge_identities, seaweedfs
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return edge_identities()
+from edge_s3 import A, B, S3Error, seaweedfs
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from edge_s3 import REPO, SETUP, A, B, edge_identities, seaweedfs
+from edge_s3 import REPO, SETUP, A, B, seaweedfs
 
 sys.path.insert(0, str(REPO / "components" / "platform" / "notebooks" / "backup"))
 import notebook_backup as nb  # noqa: E402
@@ -58,11 +58,6 @@ class FakeKube:
             self.jobs.append((ns, job))
             return job
         raise AssertionError(f"unexpected call {method} {path}")
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return edge_identities()
 
 
 @pytest.fixture(scope="module")
