@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_ROOT, BACKUP_WRITER_ACTIONS } from "../shared/tenant-backups";
-import { bucketArn, NAMESPACE_TAG, podIdentityRole } from "./tenant-identity";
+import { bucketArn, NAMESPACE_TAG, TenantPodIdentityRole } from "./tenant-identity";
 
 /** Backup prefix of the session's namespace: what tenantBackupPrefix() gives, as an IAM policy variable. */
 export const AWS_TENANT_BACKUP_PREFIX = `${BACKUP_ROOT}/tenants/\${${NAMESPACE_TAG}}/`;
@@ -55,20 +55,14 @@ export function tenantBackupWriterPolicy(
   });
 }
 
-export class TenantBackupWriterIdentity extends pulumi.ComponentResource {
-  readonly roleArn: pulumi.Output<string>;
-
+export class TenantBackupWriterIdentity extends TenantPodIdentityRole {
   constructor(name: string, args: TenantBackupWriterIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("datavis:aws:TenantBackupWriterIdentity", name, {}, opts);
+    const policy = pulumi
+      .all([bucketArn(args.notebooksBucket), args.kmsKeyArn])
+      .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region));
     // Only EKS Pod Identity, only for a tenant namespace's backup account.
-    const role = podIdentityRole(this, name, {
-      ...args,
-      description: "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only",
-      policy: pulumi
-        .all([bucketArn(args.notebooksBucket), args.kmsKeyArn])
-        .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region)),
-    });
-    this.roleArn = role.arn;
-    this.registerOutputs({ roleArn: this.roleArn });
+    const description =
+      "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only";
+    super("datavis:aws:TenantBackupWriterIdentity", name, { ...args, description, policy }, opts);
   }
 }

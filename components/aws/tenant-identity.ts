@@ -186,19 +186,32 @@ export function associate(
   }
 }
 
-/** `tenantRole` with its associations: the role for `serviceAccount` of every tenant namespace. */
-export function podIdentityRole(
-  parent: pulumi.Resource,
-  name: string,
-  a: Parameters<typeof tenantRole>[2] & {
-    clusterName: pulumi.Input<string>;
-    namespaces: string[];
-    agent?: pulumi.Resource;
-  },
-): aws.iam.Role {
-  const role = tenantRole(parent, name, a);
-  associate(parent, name, { ...a, role }, a.agent);
-  return role;
+/** A role for `serviceAccount` of every tenant namespace: `tenantRole`'s inputs and the associations'. */
+export type PodIdentityRoleArgs = Parameters<typeof tenantRole>[2] & {
+  clusterName: pulumi.Input<string>;
+  namespaces: string[];
+  agent?: pulumi.Resource;
+};
+
+/**
+ * A component that is one `tenantRole` with its Pod Identity associations (the tenants' Spark role, their
+ * backup writers' role).
+ */
+export abstract class TenantPodIdentityRole extends pulumi.ComponentResource {
+  readonly roleArn: pulumi.Output<string>;
+
+  protected constructor(
+    type: string,
+    name: string,
+    a: PodIdentityRoleArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(type, name, {}, opts);
+    const role = tenantRole(this, name, a);
+    associate(this, name, { ...a, role }, a.agent);
+    this.roleArn = role.arn;
+    this.registerOutputs({ roleArn: this.roleArn });
+  }
 }
 
 export class TenantNotebookIdentity extends pulumi.ComponentResource {
@@ -249,23 +262,16 @@ export interface TenantSparkIdentityArgs {
  * Tenants' Spark jobs: one role, the `spark` account of every tenant namespace associated with it, each
  * session narrowed to `tenants/<its namespace>/` of the Spark bucket by the namespace tag.
  */
-export class TenantSparkIdentity extends pulumi.ComponentResource {
-  readonly roleArn: pulumi.Output<string>;
-
+export class TenantSparkIdentity extends TenantPodIdentityRole {
   constructor(name: string, args: TenantSparkIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("datavis:aws:TenantSparkIdentity", name, {}, opts);
-    const role = podIdentityRole(this, name, {
-      ...args,
-      description: "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag",
-      policy: prefixPolicyOf(
-        tenantSparkPolicy,
-        args.buckets.spark,
-        args.buckets.datasets,
-        args.kmsKeyArn,
-        args.region,
-      ),
-    });
-    this.roleArn = role.arn;
-    this.registerOutputs({ roleArn: this.roleArn });
+    const policy = prefixPolicyOf(
+      tenantSparkPolicy,
+      args.buckets.spark,
+      args.buckets.datasets,
+      args.kmsKeyArn,
+      args.region,
+    );
+    const description = "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag";
+    super("datavis:aws:TenantSparkIdentity", name, { ...args, description, policy }, opts);
   }
 }
