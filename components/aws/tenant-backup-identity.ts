@@ -11,7 +11,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_ROOT, BACKUP_WRITER_ACTIONS } from "../shared/tenant-backups";
-import { bucketArn, NAMESPACE_TAG, TenantPodIdentityRole } from "./tenant-identity";
+import {
+  bucketArn,
+  bucketKeyThroughS3,
+  iamPolicy,
+  NAMESPACE_TAG,
+  TenantPodIdentityRole,
+} from "./tenant-identity";
 
 /** Backup prefix of the session's namespace: what tenantBackupPrefix() gives, as an IAM policy variable. */
 export const AWS_TENANT_BACKUP_PREFIX = `${BACKUP_ROOT}/tenants/\${${NAMESPACE_TAG}}/`;
@@ -34,25 +40,16 @@ export function tenantBackupWriterPolicy(
   kmsKeyArn: string,
   region: string,
 ): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "UploadOwnTenantsHomeBackups",
-        Effect: "Allow",
-        Action: BACKUP_WRITER_ACTIONS,
-        Resource: `${notebooksBucketArn}/${AWS_TENANT_BACKUP_PREFIX}*`,
-      },
-      {
-        // SSE-KMS uploads need a data key; a multipart upload also decrypts it to finish (S3 does both).
-        Sid: "BucketKeyThroughS3",
-        Effect: "Allow",
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-        Resource: kmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-      },
-    ],
-  });
+  return iamPolicy([
+    {
+      Sid: "UploadOwnTenantsHomeBackups",
+      Effect: "Allow",
+      Action: BACKUP_WRITER_ACTIONS,
+      Resource: `${notebooksBucketArn}/${AWS_TENANT_BACKUP_PREFIX}*`,
+    },
+    // SSE-KMS uploads need a data key; a multipart upload also decrypts it to finish (S3 does both).
+    bucketKeyThroughS3(kmsKeyArn, region, ["kms:GenerateDataKey", "kms:Decrypt"]),
+  ]);
 }
 
 export class TenantBackupWriterIdentity extends TenantPodIdentityRole {

@@ -41,22 +41,38 @@ export interface TenantNotebookIdentityArgs {
   region: string;
 }
 
+/** An IAM policy document of `statements`. */
+export function iamPolicy(statements: object[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/**
+ * Use of `kmsKeyArn` (the buckets' key) only through S3 in `region`: `actions` are what SSE-KMS needs of
+ * the caller (a data key to upload; decrypting it to read or to finish a multipart upload).
+ */
+export function bucketKeyThroughS3(kmsKeyArn: string, region: string, actions: string[]): object {
+  return {
+    Sid: "BucketKeyThroughS3",
+    Effect: "Allow",
+    Action: actions,
+    Resource: kmsKeyArn,
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+  };
+}
+
 /** Trust policy: only EKS Pod Identity, only for sessions of a tenant namespace's notebook account. */
 export function tenantTrustPolicy(serviceAccount: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "pods.eks.amazonaws.com" },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: {
-          StringLike: { "aws:RequestTag/kubernetes-namespace": "tenant-*" },
-          StringEquals: { "aws:RequestTag/kubernetes-service-account": serviceAccount },
-        },
+  return iamPolicy([
+    {
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringLike: { "aws:RequestTag/kubernetes-namespace": "tenant-*" },
+        StringEquals: { "aws:RequestTag/kubernetes-service-account": serviceAccount },
       },
-    ],
-  });
+    },
+  ]);
 }
 
 /**
@@ -69,44 +85,35 @@ function tenantPrefixPolicy(
   kmsKeyArn: string,
   region: string,
 ): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ListOwnTenantPrefix",
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:ListBucketVersions"],
-        Resource: ownBucketArn,
-        Condition: { StringLike: { "s3:prefix": [AWS_TENANT_PREFIX, `${AWS_TENANT_PREFIX}*`] } },
-      },
-      {
-        Sid: "ObjectsOfOwnTenant",
-        Effect: "Allow",
-        Action: [
-          "s3:GetObject",
-          "s3:GetObjectVersion",
-          "s3:PutObject",
-          "s3:DeleteObject",
-          "s3:AbortMultipartUpload",
-          "s3:ListMultipartUploadParts",
-        ],
-        Resource: `${ownBucketArn}/${AWS_TENANT_PREFIX}*`,
-      },
-      {
-        Sid: "ReadSharedDatasets",
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"],
-        Resource: [datasetsBucketArn, `${datasetsBucketArn}/*`],
-      },
-      {
-        Sid: "BucketKeyThroughS3",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: kmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-      },
-    ],
-  });
+  return iamPolicy([
+    {
+      Sid: "ListOwnTenantPrefix",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: ownBucketArn,
+      Condition: { StringLike: { "s3:prefix": [AWS_TENANT_PREFIX, `${AWS_TENANT_PREFIX}*`] } },
+    },
+    {
+      Sid: "ObjectsOfOwnTenant",
+      Effect: "Allow",
+      Action: [
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ],
+      Resource: `${ownBucketArn}/${AWS_TENANT_PREFIX}*`,
+    },
+    {
+      Sid: "ReadSharedDatasets",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"],
+      Resource: [datasetsBucketArn, `${datasetsBucketArn}/*`],
+    },
+    bucketKeyThroughS3(kmsKeyArn, region, ["kms:Decrypt", "kms:GenerateDataKey"]),
+  ]);
 }
 
 /** Notebook servers: their tenant's prefix of the notebooks bucket, and the datasets read-only. */
