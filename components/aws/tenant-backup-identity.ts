@@ -11,13 +11,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_ROOT, BACKUP_WRITER_ACTIONS } from "../shared/tenant-backups";
-import {
-  bucketArn,
-  bucketKeyThroughS3,
-  iamPolicy,
-  NAMESPACE_TAG,
-  TenantPodIdentityRole,
-} from "./tenant-identity";
+import { bucketKeyThroughS3, iamPolicy } from "./identity";
+import { bucketArn, NAMESPACE_TAG, TenantPodIdentityRole } from "./tenant-identity";
 
 /** Backup prefix of the session's namespace: what tenantBackupPrefix() gives, as an IAM policy variable. */
 export const AWS_TENANT_BACKUP_PREFIX = `${BACKUP_ROOT}/tenants/\${${NAMESPACE_TAG}}/`;

@@ -16,6 +16,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketKeyThroughS3, iamPolicy, OBJECT_READ_WRITE_ACTIONS } from "./identity";
 
 /**
  * The EKS Pod Identity agent as pods reach it: 169.254.170.23, HTTP on port 80 (AWS_CONTAINER_CREDENTIALS_FULL_URI;
@@ -39,25 +40,6 @@ export interface TenantNotebookIdentityArgs {
   buckets: { notebooks: pulumi.Input<string>; datasets: pulumi.Input<string> };
   kmsKeyArn: pulumi.Input<string>;
   region: string;
-}
-
-/** An IAM policy document of `statements`. */
-export function iamPolicy(statements: object[]): string {
-  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
-}
-
-/**
- * Use of `kmsKeyArn` (the buckets' key) only through S3 in `region`: `actions` are what SSE-KMS needs of
- * the caller (a data key to upload; decrypting it to read or to finish a multipart upload).
- */
-export function bucketKeyThroughS3(kmsKeyArn: string, region: string, actions: string[]): object {
-  return {
-    Sid: "BucketKeyThroughS3",
-    Effect: "Allow",
-    Action: actions,
-    Resource: kmsKeyArn,
-    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-  };
 }
 
 /** Trust policy: only EKS Pod Identity, only for sessions of a tenant namespace's notebook account. */
@@ -96,14 +78,7 @@ function tenantPrefixPolicy(
     {
       Sid: "ObjectsOfOwnTenant",
       Effect: "Allow",
-      Action: [
-        "s3:GetObject",
-        "s3:GetObjectVersion",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-      ],
+      Action: OBJECT_READ_WRITE_ACTIONS,
       Resource: `${ownBucketArn}/${AWS_TENANT_PREFIX}*`,
     },
     {
