@@ -14,14 +14,33 @@ const template = () =>
     metadataOptions: { httpTokens: "required" },
   });
 
+/** A launch configuration of the fixtures' image and size; `args` holds what the case is about. */
+const launchConfig = (name: string, args: Partial<aws.ec2.LaunchConfigurationArgs>) =>
+  new aws.ec2.LaunchConfiguration(name, { imageId: "ami-1", instanceType: "t4g.nano", ...args });
+
+/** One instance launching from `lt` into two subnets; `args` holds what the case is about. */
+const group = (name: string, lt: aws.ec2.LaunchTemplate, args: Partial<aws.autoscaling.GroupArgs> = {}) =>
+  new aws.autoscaling.Group(name, {
+    minSize: 1,
+    maxSize: 1,
+    launchTemplate: { id: lt.id },
+    vpcZoneIdentifiers: ["subnet-1", "subnet-2"],
+    ...args,
+  });
+
+/** A group behind a target group, with the given health check type. */
+const behindTargetGroup = (healthCheckType: string) => () => {
+  group("web", template(), {
+    maxSize: 2,
+    targetGroupArns: ["arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1"],
+    healthCheckType,
+  });
+};
+
 describe("policy pack: Auto Scaling", () => {
   it("a group launching from a launch configuration is reported; one from a launch template is not", async () => {
     const msgs = await reported("autoscaling-launch-template", () => {
-      const lc = new aws.ec2.LaunchConfiguration("lc", {
-        imageId: "ami-1",
-        instanceType: "t4g.nano",
-        metadataOptions: { httpTokens: "required" },
-      });
+      const lc = launchConfig("lc", { metadataOptions: { httpTokens: "required" } });
       new aws.autoscaling.Group("legacy", {
         minSize: 1,
         maxSize: 1,
@@ -32,27 +51,14 @@ describe("policy pack: Auto Scaling", () => {
     expect(msgs).to.deep.equal(["launches from a launch configuration"]);
     await quiet("autoscaling-launch-template", () => {
       const lt = template();
-      new aws.autoscaling.Group("modern", {
-        minSize: 1,
-        maxSize: 1,
-        launchTemplate: { id: lt.id, version: "$Latest" },
-        vpcZoneIdentifiers: ["subnet-1", "subnet-2"],
-      });
+      group("modern", lt, { launchTemplate: { id: lt.id, version: "$Latest" } });
     });
   });
 
   it("a launch configuration allowing IMDSv1 or a public IP is reported; a hardened one is not", async () => {
     const msgs = await reported("autoscaling-launch-configuration-hardened", () => {
-      new aws.ec2.LaunchConfiguration("open", {
-        imageId: "ami-1",
-        instanceType: "t4g.nano",
-        associatePublicIpAddress: true,
-      });
-      new aws.ec2.LaunchConfiguration("hops", {
-        imageId: "ami-1",
-        instanceType: "t4g.nano",
-        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
-      });
+      launchConfig("open", { associatePublicIpAddress: true });
+      launchConfig("hops", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } });
     });
     expect(msgs).to.deep.equal([
       "metadataOptions.httpTokens is not 'required'",
@@ -60,65 +66,27 @@ describe("policy pack: Auto Scaling", () => {
       "metadataOptions.httpPutResponseHopLimit is 2: containers could reach IMDS",
     ]);
     await quiet("autoscaling-launch-configuration-hardened", () => {
-      new aws.ec2.LaunchConfiguration("closed", {
-        imageId: "ami-1",
-        instanceType: "t4g.nano",
-        metadataOptions: { httpTokens: "required" },
-      });
+      launchConfig("closed", { metadataOptions: { httpTokens: "required" } });
     });
   });
 
   it("a group behind a target group with EC2 health checks is reported; with ELB health checks it is not", async () => {
-    await reported("autoscaling-elb-health-check", () => {
-      const lt = template();
-      new aws.autoscaling.Group("web", {
-        minSize: 1,
-        maxSize: 2,
-        launchTemplate: { id: lt.id },
-        targetGroupArns: ["arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1"],
-        healthCheckType: "EC2",
-        vpcZoneIdentifiers: ["subnet-1", "subnet-2"],
-      });
-    });
-    await quiet("autoscaling-elb-health-check", () => {
-      const lt = template();
-      new aws.autoscaling.Group("web", {
-        minSize: 1,
-        maxSize: 2,
-        launchTemplate: { id: lt.id },
-        targetGroupArns: ["arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1"],
-        healthCheckType: "ELB",
-        vpcZoneIdentifiers: ["subnet-1", "subnet-2"],
-      });
-    });
+    await reported("autoscaling-elb-health-check", behindTargetGroup("EC2"));
+    await quiet("autoscaling-elb-health-check", behindTargetGroup("ELB"));
   });
 
   it("a group in one subnet is reported (advisory) unless it is a NAT instance's, pinned to its ENI's zone", async () => {
     const msgs = await reported("autoscaling-multi-az", () => {
-      const lt = template();
-      new aws.autoscaling.Group("one-zone", {
-        minSize: 1,
-        maxSize: 1,
-        launchTemplate: { id: lt.id },
-        vpcZoneIdentifiers: ["subnet-1"],
-      });
+      group("one-zone", template(), { vpcZoneIdentifiers: ["subnet-1"] });
     });
     expect(msgs).to.deep.equal(["launches into one subnet or zone only"]);
     await quiet("autoscaling-multi-az", () => {
       const lt = template();
-      new aws.autoscaling.Group("nat", {
-        minSize: 1,
-        maxSize: 1,
-        launchTemplate: { id: lt.id },
+      group("nat", lt, {
         vpcZoneIdentifiers: ["subnet-1"],
         tags: [{ key: "datavis:role", value: "nat", propagateAtLaunch: true }],
       });
-      new aws.autoscaling.Group("spread", {
-        minSize: 1,
-        maxSize: 3,
-        launchTemplate: { id: lt.id },
-        vpcZoneIdentifiers: ["subnet-1", "subnet-2"],
-      });
+      group("spread", lt, { maxSize: 3 });
     });
   });
 });

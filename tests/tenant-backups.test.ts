@@ -6,30 +6,8 @@
  */
 import { expect } from "chai";
 import { ofType, runStack, type ProgramRun } from "./harness";
-import { Authorizer, serviceAccount, type Binding, type RoleDef } from "./lib/rbac";
-
-function authorizer(run: ProgramRun): Authorizer {
-  const roles: RoleDef[] = [
-    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role"),
-    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"),
-  ].map((r) => ({
-    kind: r.type.endsWith(":ClusterRole") ? "ClusterRole" : "Role",
-    namespace: r.inputs.metadata?.namespace,
-    name: r.inputs.metadata?.name,
-    rules: r.inputs.rules ?? [],
-  }));
-  const bindings: Binding[] = [
-    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"),
-    ...ofType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"),
-  ].map((b) => ({
-    kind: b.type.endsWith(":ClusterRoleBinding") ? "ClusterRoleBinding" : "RoleBinding",
-    namespace: b.inputs.metadata?.namespace,
-    name: b.inputs.metadata?.name,
-    roleRef: b.inputs.roleRef,
-    subjects: b.inputs.subjects ?? [],
-  }));
-  return new Authorizer(roles, bindings);
-}
+import { type Authorizer, serviceAccount } from "./lib/rbac";
+import { authorizer } from "./lib/plan-rbac";
 
 const TENANTS = {
   tenants: JSON.stringify(

@@ -370,21 +370,21 @@ if [ -z "$k8s_bin" ] && [ -f "$REPO_ROOT/tools/cluster/build.sh" ]; then
   fi
   k8s_bin="$(bash "$REPO_ROOT/tools/cluster/build.sh" 2>"$CI_RESULTS/.k8s-build.log" | tail -1)"
 fi
+# control_plane_checks LOG SCRIPT: runs an ansible-pi/tests script against the control plane in $k8s_bin,
+# prints its log and counts its "  ok " and "  FAIL " lines; a log without one ok line counts as a failure
+# (the script did not get as far as its checks).
+control_plane_checks() {
+  $SUDO env "PATH=$PATH" python3 "$2" "$k8s_bin" >"$1" 2>&1
+  cat "$1"
+  passed=$((passed + $(grep -c '^  ok ' "$1")))
+  failed=$((failed + $(grep -c '^  FAIL ' "$1")))
+  grep -q '^  ok ' "$1" || failed=$((failed + 1))
+}
 if [ -n "$k8s_bin" ] && [ -x "$k8s_bin/kube-apiserver" ] && [ -x "$k8s_bin/kubectl" ]; then
-  drain_log="$CI_RESULTS/.drain.log"
-  $SUDO env "PATH=$PATH" python3 ansible-pi/tests/drain_test.py "$k8s_bin" >"$drain_log" 2>&1
-  cat "$drain_log"
-  passed=$((passed + $(grep -c '^  ok ' "$drain_log")))
-  failed=$((failed + $(grep -c '^  FAIL ' "$drain_log")))
-  grep -q '^  ok ' "$drain_log" || failed=$((failed + 1))
+  control_plane_checks "$CI_RESULTS/.drain.log" ansible-pi/tests/drain_test.py
   # The k3s servers take the etcd snapshot settings the platform states (Secret kube-system/datavis-etcd-snapshots).
   t=$SECONDS
-  etcd_log="$CI_RESULTS/.etcd-settings.log"
-  $SUDO env "PATH=$PATH" python3 ansible-pi/tests/etcd_settings_test.py "$k8s_bin" >"$etcd_log" 2>&1
-  cat "$etcd_log"
-  passed=$((passed + $(grep -c '^  ok ' "$etcd_log")))
-  failed=$((failed + $(grep -c '^  FAIL ' "$etcd_log")))
-  grep -q '^  ok ' "$etcd_log" || failed=$((failed + 1))
+  control_plane_checks "$CI_RESULTS/.etcd-settings.log" ansible-pi/tests/etcd_settings_test.py
   echo "etcd settings checks took $((SECONDS - t)) s"
 else
   check "drain test: kube-apiserver/kubectl/etcd from tools/cluster/build.sh (or K8S_BIN)" false

@@ -145,6 +145,35 @@ export class IrsaRole extends pulumi.ComponentResource {
   }
 }
 
+/** Reading, writing and deleting objects, multipart uploads included (no listing: that is the bucket's). */
+export const OBJECT_READ_WRITE_ACTIONS = [
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:AbortMultipartUpload",
+  "s3:ListMultipartUploadParts",
+];
+
+/** An IAM policy document of `statements`. */
+export function iamPolicy(statements: object[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/**
+ * Use of `kmsKeyArn` (the buckets' key) only through S3 in `region`: `actions` are what SSE-KMS needs of
+ * the caller (a data key to upload; decrypting it to read or to finish a multipart upload).
+ */
+export function bucketKeyThroughS3(kmsKeyArn: string, region: string, actions: string[]): object {
+  return {
+    Sid: "BucketKeyThroughS3",
+    Effect: "Allow",
+    Action: actions,
+    Resource: kmsKeyArn,
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+  };
+}
+
 /**
  * Policy for a workload: list only its prefix, read/write (or read) objects under it, and use the bucket's
  * KMS key only through S3.
@@ -158,38 +187,26 @@ export function bucketPrefixPolicy(
   return pulumi.all([bucketArn, kmsKeyArn]).apply(([bucket, key]) => {
     const objectActions = binding.readOnly
       ? ["s3:GetObject", "s3:GetObjectVersion"]
-      : [
-          "s3:GetObject",
-          "s3:GetObjectVersion",
-          "s3:PutObject",
-          "s3:DeleteObject",
-          "s3:AbortMultipartUpload",
-          "s3:ListMultipartUploadParts",
-        ];
-    return JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "ListOwnPrefix",
-          Effect: "Allow",
-          Action: ["s3:ListBucket", "s3:ListBucketVersions"],
-          Resource: bucket,
-          Condition: { StringLike: { "s3:prefix": [binding.prefix, `${binding.prefix}*`] } },
-        },
-        {
-          Sid: "ObjectsUnderPrefix",
-          Effect: "Allow",
-          Action: objectActions,
-          Resource: `${bucket}/${binding.prefix}*`,
-        },
-        {
-          Sid: "BucketKeyThroughS3",
-          Effect: "Allow",
-          Action: binding.readOnly ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"],
-          Resource: key,
-          Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-        },
-      ],
-    });
+      : OBJECT_READ_WRITE_ACTIONS;
+    return iamPolicy([
+      {
+        Sid: "ListOwnPrefix",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+        Resource: bucket,
+        Condition: { StringLike: { "s3:prefix": [binding.prefix, `${binding.prefix}*`] } },
+      },
+      {
+        Sid: "ObjectsUnderPrefix",
+        Effect: "Allow",
+        Action: objectActions,
+        Resource: `${bucket}/${binding.prefix}*`,
+      },
+      bucketKeyThroughS3(
+        key,
+        region,
+        binding.readOnly ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"],
+      ),
+    ]);
   });
 }

@@ -9,10 +9,10 @@
  * delete a backup (the bucket is versioned: an overwrite keeps the copier's version). Reading, pruning and
  * restores stay with the platform's backup role (IRSA, hub namespace), which no tenant namespace can assume.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_ROOT, BACKUP_WRITER_ACTIONS } from "../shared/tenant-backups";
-import { NAMESPACE_TAG, tenantTrustPolicy } from "./tenant-identity";
+import { bucketKeyThroughS3, iamPolicy } from "./identity";
+import { bucketArn, NAMESPACE_TAG, TenantPodIdentityRole } from "./tenant-identity";
 
 /** Backup prefix of the session's namespace: what tenantBackupPrefix() gives, as an IAM policy variable. */
 export const AWS_TENANT_BACKUP_PREFIX = `${BACKUP_ROOT}/tenants/\${${NAMESPACE_TAG}}/`;
@@ -35,61 +35,26 @@ export function tenantBackupWriterPolicy(
   kmsKeyArn: string,
   region: string,
 ): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "UploadOwnTenantsHomeBackups",
-        Effect: "Allow",
-        Action: BACKUP_WRITER_ACTIONS,
-        Resource: `${notebooksBucketArn}/${AWS_TENANT_BACKUP_PREFIX}*`,
-      },
-      {
-        // SSE-KMS uploads need a data key; a multipart upload also decrypts it to finish (S3 does both).
-        Sid: "BucketKeyThroughS3",
-        Effect: "Allow",
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-        Resource: kmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-      },
-    ],
-  });
+  return iamPolicy([
+    {
+      Sid: "UploadOwnTenantsHomeBackups",
+      Effect: "Allow",
+      Action: BACKUP_WRITER_ACTIONS,
+      Resource: `${notebooksBucketArn}/${AWS_TENANT_BACKUP_PREFIX}*`,
+    },
+    // SSE-KMS uploads need a data key; a multipart upload also decrypts it to finish (S3 does both).
+    bucketKeyThroughS3(kmsKeyArn, region, ["kms:GenerateDataKey", "kms:Decrypt"]),
+  ]);
 }
 
-export class TenantBackupWriterIdentity extends pulumi.ComponentResource {
-  readonly roleArn: pulumi.Output<string>;
-
+export class TenantBackupWriterIdentity extends TenantPodIdentityRole {
   constructor(name: string, args: TenantBackupWriterIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("datavis:aws:TenantBackupWriterIdentity", name, {}, opts);
-    const role = new aws.iam.Role(
-      name,
-      {
-        description:
-          "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only",
-        // Only EKS Pod Identity, only for a tenant namespace's backup account.
-        assumeRolePolicy: tenantTrustPolicy(args.serviceAccount),
-        maxSessionDuration: 3600,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      name,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([pulumi.interpolate`arn:aws:s3:::${args.notebooksBucket}`, args.kmsKeyArn])
-          .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region)),
-      },
-      { parent: this },
-    );
-    for (const namespace of args.namespaces) {
-      new aws.eks.PodIdentityAssociation(
-        `${name}-${namespace}`,
-        { clusterName: args.clusterName, namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
-        { parent: this },
-      );
-    }
-    this.roleArn = role.arn;
-    this.registerOutputs({ roleArn: this.roleArn });
+    const policy = pulumi
+      .all([bucketArn(args.notebooksBucket), args.kmsKeyArn])
+      .apply(([bucket, key]) => tenantBackupWriterPolicy(bucket, key, args.region));
+    // Only EKS Pod Identity, only for a tenant namespace's backup account.
+    const description =
+      "Home-backup copier Jobs of every tenant: upload under backups/tenants/<namespace>/ only";
+    super("datavis:aws:TenantBackupWriterIdentity", name, { ...args, description, policy }, opts);
   }
 }

@@ -16,6 +16,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketKeyThroughS3, iamPolicy, OBJECT_READ_WRITE_ACTIONS } from "./identity";
 
 /**
  * The EKS Pod Identity agent as pods reach it: 169.254.170.23, HTTP on port 80 (AWS_CONTAINER_CREDENTIALS_FULL_URI;
@@ -43,20 +44,17 @@ export interface TenantNotebookIdentityArgs {
 
 /** Trust policy: only EKS Pod Identity, only for sessions of a tenant namespace's notebook account. */
 export function tenantTrustPolicy(serviceAccount: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "pods.eks.amazonaws.com" },
-        Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: {
-          StringLike: { "aws:RequestTag/kubernetes-namespace": "tenant-*" },
-          StringEquals: { "aws:RequestTag/kubernetes-service-account": serviceAccount },
-        },
+  return iamPolicy([
+    {
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringLike: { "aws:RequestTag/kubernetes-namespace": "tenant-*" },
+        StringEquals: { "aws:RequestTag/kubernetes-service-account": serviceAccount },
       },
-    ],
-  });
+    },
+  ]);
 }
 
 /**
@@ -69,44 +67,28 @@ function tenantPrefixPolicy(
   kmsKeyArn: string,
   region: string,
 ): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ListOwnTenantPrefix",
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:ListBucketVersions"],
-        Resource: ownBucketArn,
-        Condition: { StringLike: { "s3:prefix": [AWS_TENANT_PREFIX, `${AWS_TENANT_PREFIX}*`] } },
-      },
-      {
-        Sid: "ObjectsOfOwnTenant",
-        Effect: "Allow",
-        Action: [
-          "s3:GetObject",
-          "s3:GetObjectVersion",
-          "s3:PutObject",
-          "s3:DeleteObject",
-          "s3:AbortMultipartUpload",
-          "s3:ListMultipartUploadParts",
-        ],
-        Resource: `${ownBucketArn}/${AWS_TENANT_PREFIX}*`,
-      },
-      {
-        Sid: "ReadSharedDatasets",
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"],
-        Resource: [datasetsBucketArn, `${datasetsBucketArn}/*`],
-      },
-      {
-        Sid: "BucketKeyThroughS3",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: kmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-      },
-    ],
-  });
+  return iamPolicy([
+    {
+      Sid: "ListOwnTenantPrefix",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: ownBucketArn,
+      Condition: { StringLike: { "s3:prefix": [AWS_TENANT_PREFIX, `${AWS_TENANT_PREFIX}*`] } },
+    },
+    {
+      Sid: "ObjectsOfOwnTenant",
+      Effect: "Allow",
+      Action: OBJECT_READ_WRITE_ACTIONS,
+      Resource: `${ownBucketArn}/${AWS_TENANT_PREFIX}*`,
+    },
+    {
+      Sid: "ReadSharedDatasets",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"],
+      Resource: [datasetsBucketArn, `${datasetsBucketArn}/*`],
+    },
+    bucketKeyThroughS3(kmsKeyArn, region, ["kms:Decrypt", "kms:GenerateDataKey"]),
+  ]);
 }
 
 /** Notebook servers: their tenant's prefix of the notebooks bucket, and the datasets read-only. */
@@ -129,18 +111,17 @@ export function tenantSparkPolicy(
   return tenantPrefixPolicy(sparkBucketArn, datasetsBucketArn, kmsKeyArn, region);
 }
 
-/** The role and its inline policy (`policy` of the own bucket's ARN, the datasets' ARN and the key's). */
-function tenantRole(
+/** An S3 bucket's ARN. */
+export const bucketArn = (bucket: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${bucket}`;
+
+/**
+ * A role only EKS Pod Identity sessions of a tenant namespace's `serviceAccount` may assume (one-hour
+ * sessions), and its inline `policy`. Shared by the tenants' notebook, Spark and backup-writer roles.
+ */
+export function tenantRole(
   parent: pulumi.Resource,
   name: string,
-  a: {
-    description: string;
-    serviceAccount: string;
-    ownBucket: pulumi.Input<string>;
-    datasets: pulumi.Input<string>;
-    kmsKeyArn: pulumi.Input<string>;
-    policy: (own: string, datasets: string, key: string) => string;
-  },
+  a: { description: string; serviceAccount: string; policy: pulumi.Input<string> },
 ): aws.iam.Role {
   const role = new aws.iam.Role(
     name,
@@ -151,33 +132,67 @@ function tenantRole(
     },
     { parent },
   );
-  const arn = (bucket: pulumi.Input<string>) => pulumi.interpolate`arn:aws:s3:::${bucket}`;
-  new aws.iam.RolePolicy(
-    name,
-    {
-      role: role.id,
-      policy: pulumi
-        .all([arn(a.ownBucket), arn(a.datasets), a.kmsKeyArn])
-        .apply(([o, d, k]) => a.policy(o, d, k)),
-    },
-    { parent },
-  );
+  new aws.iam.RolePolicy(name, { role: role.id, policy: a.policy }, { parent });
   return role;
 }
 
-/** One Pod Identity association per tenant namespace: its `serviceAccount` gets `role`'s sessions. */
-function associate(
+/** `policy` (tenantNotebookPolicy or tenantSparkPolicy) of the buckets and the key, once their names are known. */
+function prefixPolicyOf(
+  policy: typeof tenantPrefixPolicy,
+  ownBucket: pulumi.Input<string>,
+  datasets: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string>,
+  region: string,
+): pulumi.Output<string> {
+  return pulumi
+    .all([bucketArn(ownBucket), bucketArn(datasets), kmsKeyArn])
+    .apply(([o, d, k]) => policy(o, d, k, region));
+}
+
+/**
+ * One Pod Identity association per tenant namespace: its `serviceAccount` gets `role`'s sessions (after
+ * `agent`, the Pod Identity agent add-on, where given).
+ */
+export function associate(
   parent: pulumi.Resource,
   name: string,
   a: { clusterName: pulumi.Input<string>; namespaces: string[]; serviceAccount: string; role: aws.iam.Role },
-  agent: pulumi.Resource,
+  agent?: pulumi.Resource,
 ): void {
   for (const namespace of a.namespaces) {
     new aws.eks.PodIdentityAssociation(
       `${name}-${namespace}`,
       { clusterName: a.clusterName, namespace, serviceAccount: a.serviceAccount, roleArn: a.role.arn },
-      { parent, dependsOn: [agent] },
+      agent ? { parent, dependsOn: [agent] } : { parent },
     );
+  }
+}
+
+/** A role for `serviceAccount` of every tenant namespace: `tenantRole`'s inputs and the associations'. */
+export type PodIdentityRoleArgs = Parameters<typeof tenantRole>[2] & {
+  clusterName: pulumi.Input<string>;
+  namespaces: string[];
+  agent?: pulumi.Resource;
+};
+
+/**
+ * A component that is one `tenantRole` with its Pod Identity associations (the tenants' Spark role, their
+ * backup writers' role).
+ */
+export abstract class TenantPodIdentityRole extends pulumi.ComponentResource {
+  readonly roleArn: pulumi.Output<string>;
+
+  protected constructor(
+    type: string,
+    name: string,
+    a: PodIdentityRoleArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(type, name, {}, opts);
+    const role = tenantRole(this, name, a);
+    associate(this, name, { ...a, role }, a.agent);
+    this.roleArn = role.arn;
+    this.registerOutputs({ roleArn: this.roleArn });
   }
 }
 
@@ -191,10 +206,13 @@ export class TenantNotebookIdentity extends pulumi.ComponentResource {
     const role = tenantRole(this, name, {
       description: "Notebook servers of every tenant, scoped by the EKS Pod Identity namespace tag",
       serviceAccount: args.serviceAccount,
-      ownBucket: args.buckets.notebooks,
-      datasets: args.buckets.datasets,
-      kmsKeyArn: args.kmsKeyArn,
-      policy: (n, d, k) => tenantNotebookPolicy(n, d, k, args.region),
+      policy: prefixPolicyOf(
+        tenantNotebookPolicy,
+        args.buckets.notebooks,
+        args.buckets.datasets,
+        args.kmsKeyArn,
+        args.region,
+      ),
     });
     // The agent that hands pods their credentials (an EKS add-on; absent, no association works).
     this.agent = new aws.eks.Addon(
@@ -226,21 +244,16 @@ export interface TenantSparkIdentityArgs {
  * Tenants' Spark jobs: one role, the `spark` account of every tenant namespace associated with it, each
  * session narrowed to `tenants/<its namespace>/` of the Spark bucket by the namespace tag.
  */
-export class TenantSparkIdentity extends pulumi.ComponentResource {
-  readonly roleArn: pulumi.Output<string>;
-
+export class TenantSparkIdentity extends TenantPodIdentityRole {
   constructor(name: string, args: TenantSparkIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("datavis:aws:TenantSparkIdentity", name, {}, opts);
-    const role = tenantRole(this, name, {
-      description: "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag",
-      serviceAccount: args.serviceAccount,
-      ownBucket: args.buckets.spark,
-      datasets: args.buckets.datasets,
-      kmsKeyArn: args.kmsKeyArn,
-      policy: (sp, d, k) => tenantSparkPolicy(sp, d, k, args.region),
-    });
-    associate(this, name, { ...args, role }, args.agent);
-    this.roleArn = role.arn;
-    this.registerOutputs({ roleArn: this.roleArn });
+    const policy = prefixPolicyOf(
+      tenantSparkPolicy,
+      args.buckets.spark,
+      args.buckets.datasets,
+      args.kmsKeyArn,
+      args.region,
+    );
+    const description = "Spark jobs of every tenant, scoped by the EKS Pod Identity namespace tag";
+    super("datavis:aws:TenantSparkIdentity", name, { ...args, description, policy }, opts);
   }
 }

@@ -1,5 +1,6 @@
 """Shared by the AWS policy tests: the dev plan (run once) and one moto server (server mode on loopback,
-IAM enforcement switched on by each module once it has laid out its buckets and sessions)."""
+IAM enforcement switched on by each module once it has laid out its buckets and sessions); by the edge
+object-store tests: the S3 identities the edge program registers (edge_s3.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from edge_s3 import edge_identities
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,3 +46,9 @@ def moto_server(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def plan():
+    """The edge program's S3 identities, buckets and held keys for tenants A and B of edge_s3.py."""
+    return edge_identities()

@@ -1,6 +1,11 @@
 """Helpers of the AWS policy tests: clients of the moto server, IAM users standing for sessions, and the
 refusal check. A module lays out its state with `setup()` (unauthenticated, from a clean server) and then
-switches IAM enforcement on with `enforce()`."""
+switches IAM enforcement on with `enforce()`.
+
+How a session is modelled: EKS Pod Identity gives a pod in namespace N a session of the one role, tagged
+`kubernetes-namespace=N`; IAM then reads `${aws:PrincipalTag/kubernetes-namespace}` as N. moto substitutes
+no policy variables and has no session tags, so each namespace's session is an IAM user whose inline policy
+is the plan's policy with the variable replaced by N (`NS_VAR` below), as IAM resolves it for that session."""
 
 from __future__ import annotations
 

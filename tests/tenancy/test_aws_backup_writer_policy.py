@@ -3,10 +3,8 @@ EKS Pod Identity for each tenant namespace's `notebook-backup` account), evaluat
 loopback, IAM enforcement on: every request after the setup is authenticated and authorized against the
 caller's IAM policies).
 
-How a session is modelled: EKS Pod Identity gives a pod in namespace N a session of the one role, tagged
-`kubernetes-namespace=N`; IAM then reads `${aws:PrincipalTag/kubernetes-namespace}` as N. moto substitutes
-no policy variables and has no session tags, so each namespace's session is an IAM user whose inline policy
-is the plan's policy with the variable replaced by N, as IAM resolves it for that session.
+How a session is modelled: an IAM user per tenant namespace, holding the plan's policy with the policy
+variable replaced by the namespace (moto_iam.py says why).
 
 What moto does not model (so not proven here): the `kms:ViaService` condition and KMS itself, the trust
 policy and session tags of `pods.eks.amazonaws.com` (checked below as a document), bucket policies, SCPs.
@@ -17,29 +15,20 @@ with `s3:*` on the bucket here: it stands for the controller, not the thing unde
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[2]
+from moto_iam import NS_VAR as VAR
+from moto_iam import client, denied, enforce, principal, setup
+
 A, B = "tenant-stats-101", "tenant-data-science"
-VAR = "${aws:PrincipalTag/kubernetes-namespace}"
 
 
 @pytest.fixture(scope="module")
-def plan_docs():
-    out = subprocess.run(["npm", "run", "-s", "plan", "--", "--stack", "dev", "--json"], cwd=REPO,
-                         capture_output=True, text=True)
-    plan = json.loads(out.stdout)
+def plan_docs(dev_plan):
     docs = {"associations": []}
-    for r in plan["resources"]:
+    for r in dev_plan["resources"]:
         if r["name"] == "tenant-backup-writer" and r["type"] == "aws:iam/rolePolicy:RolePolicy":
             docs["policy"] = json.loads(r["inputs"]["policy"])
         if r["name"] == "tenant-backup-writer" and r["type"] == "aws:iam/role:Role":
@@ -55,33 +44,6 @@ def notebooks_bucket(policy):
     return st["Resource"].split(":::")[1].split("/")[0]
 
 
-@pytest.fixture(scope="module")
-def moto_server(tmp_path_factory):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(f"{url}/moto-api/", timeout=2)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-
-
-def client(url, key):
-    return boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key[0],
-                        aws_secret_access_key=key[1])
-
-
 def day(ns, user):
     return f"backups/tenants/{ns}/{user}/2026-11-30/"
 
@@ -90,34 +52,21 @@ def day(ns, user):
 def sessions(plan_docs, moto_server):
     """One IAM user per tenant namespace holding the plan's policy as IAM resolves it for that session, and
     one for the platform's backup controller."""
-    requests.post(f"{moto_server}/moto-api/reset-auth", data=b"1000")  # setup runs unauthenticated
+    setup(moto_server)
     policy = plan_docs["policy"]
     bucket = notebooks_bucket(policy)
-    setup = client(moto_server, ("testing", "testing"))
-    setup.create_bucket(Bucket=bucket)
-    setup.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3 = client(moto_server, "s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     for key in [day(A, "alice") + "thesis.ipynb", day(A, "carol") + "notes.ipynb", day(B, "bob") + "b.ipynb",
                 "backups/root-admin/2026-11-30/admin.ipynb", f"tenants/{A}/data.csv", "home/alice/notes.ipynb"]:
-        setup.put_object(Bucket=bucket, Key=key, Body=b"the copier's copy")
-    iam = boto3.client("iam", endpoint_url=moto_server, region_name="us-east-1", aws_access_key_id="testing",
-                       aws_secret_access_key="testing")
-    users = {f"session-{ns}": json.dumps(policy).replace(VAR, ns) for ns in (A, B)}
-    users["platform-backup"] = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]})
-    keys = {}
-    for name, doc in users.items():
-        iam.create_user(UserName=name)
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=doc)
-        k = iam.create_access_key(UserName=name)["AccessKey"]
-        keys[name] = client(moto_server, (k["AccessKeyId"], k["SecretAccessKey"]))
-    requests.post(f"{moto_server}/moto-api/reset-auth", data=b"0")  # from here on, IAM decides
-    return keys[f"session-{A}"], keys["platform-backup"], bucket
-
-
-def denied(call):
-    with pytest.raises(ClientError) as err:
-        call()
-    assert err.value.response["Error"]["Code"] == "AccessDenied", err.value.response
+        s3.put_object(Bucket=bucket, Key=key, Body=b"the copier's copy")
+    writer = principal(moto_server, f"session-{A}", json.dumps(policy).replace(VAR, A))
+    principal(moto_server, f"session-{B}", json.dumps(policy).replace(VAR, B))
+    platform = principal(moto_server, "platform-backup", json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+    enforce(moto_server)
+    return writer, platform, bucket
 
 
 def test_a_tenants_copier_session_uploads_under_its_namespaces_backup_prefix(sessions):

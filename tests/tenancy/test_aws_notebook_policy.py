@@ -2,10 +2,8 @@
 loopback, IAM enforcement on: every request after the setup is authenticated and authorized against the
 caller's IAM policies).
 
-How a session is modelled: EKS Pod Identity gives a pod in namespace N a session of the one role, tagged
-`kubernetes-namespace=N`; IAM then reads `${aws:PrincipalTag/kubernetes-namespace}` as N. moto substitutes
-no policy variables and has no session tags, so each namespace's session is an IAM user whose inline policy
-is the plan's policy with the variable replaced by N, as IAM resolves it for that session.
+How a session is modelled: an IAM user per tenant namespace, holding the plan's policy with the policy
+variable replaced by the namespace (moto_iam.py says why).
 
 What moto does not model (so not proven here): policy Conditions on S3 requests (`s3:prefix` of the listing
 statement, `kms:ViaService`: moto passes no request context to them, so the listing statement never allows),

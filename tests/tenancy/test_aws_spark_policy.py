@@ -79,6 +79,13 @@ def world(docs, moto_server):
     return {"spark": sessions, "stage": stager, "buckets": b}
 
 
+def refused_get_put_delete(s3, bucket, key):
+    """The session may neither read, write nor delete `key`."""
+    denied(lambda: s3.get_object(Bucket=bucket, Key=key))
+    denied(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"planted"))
+    denied(lambda: s3.delete_object(Bucket=bucket, Key=key))
+
+
 def test_a_tenants_spark_job_writes_reads_and_deletes_under_its_own_prefix(world):
     me, spark = world["spark"][A], world["buckets"]["spark"]
     for key in (f"tenants/{A}/event-logs/app-2", f"tenants/{A}/checkpoints/streaming-flights/offsets/0"):
@@ -91,9 +98,7 @@ def test_a_tenants_spark_job_writes_reads_and_deletes_under_its_own_prefix(world
                                  "tenants/event-logs-of-everyone", f"tenants/{A}-evil/x", "event-logs/app-1"])
 def test_a_tenants_spark_job_is_refused_on_another_tenants_prefix_and_outside_its_own(world, key):
     me, spark = world["spark"][A], world["buckets"]["spark"]
-    denied(lambda: me.get_object(Bucket=spark, Key=key))
-    denied(lambda: me.put_object(Bucket=spark, Key=key, Body=b"planted"))
-    denied(lambda: me.delete_object(Bucket=spark, Key=key))
+    refused_get_put_delete(me, spark, key)
 
 
 def test_the_other_tenants_spark_job_is_refused_on_the_first_ones_prefix(world):
@@ -106,9 +111,7 @@ def test_the_other_tenants_spark_job_is_refused_on_the_first_ones_prefix(world):
                                  f"tenants/{A}/data.csv"])
 def test_a_tenants_spark_job_reaches_no_backup_and_nothing_of_the_notebooks_bucket(world, key):
     me, notebooks = world["spark"][A], world["buckets"]["notebooks"]
-    denied(lambda: me.get_object(Bucket=notebooks, Key=key))
-    denied(lambda: me.put_object(Bucket=notebooks, Key=key, Body=b"planted"))
-    denied(lambda: me.delete_object(Bucket=notebooks, Key=key))
+    refused_get_put_delete(me, notebooks, key)
 
 
 def test_a_tenants_spark_job_reads_the_datasets_but_cannot_change_them(world):
@@ -133,9 +136,7 @@ def test_the_sample_data_job_writes_and_reads_raw_of_the_datasets(world):
 ])
 def test_the_sample_data_job_can_do_nothing_else(world, bucket, key):
     stage, name = world["stage"], world["buckets"][bucket]
-    denied(lambda: stage.get_object(Bucket=name, Key=key))
-    denied(lambda: stage.put_object(Bucket=name, Key=key, Body=b"planted"))
-    denied(lambda: stage.delete_object(Bucket=name, Key=key))
+    refused_get_put_delete(stage, name, key)
 
 
 def test_the_only_tenant_specific_text_of_the_spark_policy_is_the_session_tag(docs):

@@ -9,48 +9,21 @@ does that on the cluster).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools" / "checks" / "s3"))
-from seaweedfs_harness import S3Error, SeaweedS3, weed_binary  # noqa: E402
+from edge_s3 import A, B, S3Error, seaweedfs
 
-A, B = "physics-101", "stats-101"
 NS_A, NS_B = f"tenant-{A}", f"tenant-{B}"
-SETUP = {"accessKey": "TESTSETUPADMIN000000", "secretKey": "test-setup-admin-secret-key-000000000000"}
-VERSIONING_ON = (
-    b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-    b"<Status>Enabled</Status></VersioningConfiguration>"
-)
 ALICE_DAY = f"backups/tenants/{NS_A}/alice/2026-11-30/"
 CAROL_DAY = f"backups/tenants/{NS_A}/carol/2026-11-30/"
 BOB_DAY = f"backups/tenants/{NS_B}/bob/2026-11-30/"
 
 
 @pytest.fixture(scope="module")
-def plan():
-    out = subprocess.run(
-        ["node", "-r", "./tools/register.js", "tests/lib/edge-s3-identities.ts", A, B],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    )
-    return json.loads(out.stdout)
-
-
-@pytest.fixture(scope="module")
 def s3(plan, tmp_path_factory):
-    doc = json.loads(json.dumps(plan["identities"]))
-    doc["identities"].append({"name": "test-setup", "credentials": [SETUP], "actions": ["Admin"]})
-    with SeaweedS3(weed_binary(), doc, tmp_path_factory.mktemp("seaweedfs")) as server:
-        admin = server.client(SETUP["accessKey"], SETUP["secretKey"])
-        for bucket in plan["buckets"]:
-            admin.create_bucket(bucket)
-        admin.request("PUT", "/notebooks", {"versioning": ""}, body=VERSIONING_ON)
+    with seaweedfs(plan, tmp_path_factory.mktemp("seaweedfs"), versioned_notebooks=True) as (server, admin):
         for key in [ALICE_DAY + "thesis.ipynb", CAROL_DAY + "notes.ipynb", BOB_DAY + "b.ipynb",
                     "backups/root-admin/2026-11-30/admin.ipynb"]:
             admin.put_object("notebooks", key, b"the copier's copy of " + key.encode())

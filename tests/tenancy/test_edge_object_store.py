@@ -7,38 +7,14 @@ A test-only identity with `Admin` is added for the harness's readiness check and
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools" / "checks" / "s3"))
-from seaweedfs_harness import S3Error, SeaweedS3, weed_binary  # noqa: E402
-
-A, B = "physics-101", "stats-101"
-SETUP = {"accessKey": "TESTSETUPADMIN000000", "secretKey": "test-setup-admin-secret-key-000000000000"}
-
-
-@pytest.fixture(scope="module")
-def plan():
-    out = subprocess.run(
-        ["node", "-r", "./tools/register.js", "tests/lib/edge-s3-identities.ts", A, B],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    )
-    return json.loads(out.stdout)
+from edge_s3 import A, B, S3Error, seaweedfs
 
 
 @pytest.fixture(scope="module")
 def s3(plan, tmp_path_factory):
-    doc = json.loads(json.dumps(plan["identities"]))
-    doc["identities"].append({"name": "test-setup", "credentials": [SETUP], "actions": ["Admin"]})
-    with SeaweedS3(weed_binary(), doc, tmp_path_factory.mktemp("seaweedfs")) as server:
-        admin = server.client(SETUP["accessKey"], SETUP["secretKey"])
-        for bucket in plan["buckets"]:
-            admin.create_bucket(bucket)
+    with seaweedfs(plan, tmp_path_factory.mktemp("seaweedfs")) as (server, admin):
         for key in [f"tenants/{A}/a.csv", f"tenants/{B}/b.csv", "backups/2026-11-30/home-alice.tar.gz"]:
             admin.put_object("notebooks", key, b"x")
         admin.put_object("spark", f"tenants/{B}/event-logs/app-1", b"x")

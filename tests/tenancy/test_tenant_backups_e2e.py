@@ -16,27 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools" / "checks" / "s3"))
+from edge_s3 import REPO, SETUP, A, B, seaweedfs
+
 sys.path.insert(0, str(REPO / "components" / "platform" / "notebooks" / "backup"))
 import notebook_backup as nb  # noqa: E402
-from seaweedfs_harness import SeaweedS3, weed_binary  # noqa: E402
 
-A, B = "physics-101", "stats-101"
 HUB, NS_A, NS_B = "jupyterhub", f"tenant-{A}", f"tenant-{B}"
 TODAY = dt.date(2026, 11, 30)
-SETUP = {"accessKey": "TESTSETUPADMIN000000", "secretKey": "test-setup-admin-secret-key-000000000000"}
-VERSIONING_ON = (
-    b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-    b"<Status>Enabled</Status></VersioningConfiguration>"
-)
 # Who has a home volume where, and which servers are running (node names).
 USERS = {"root-admin": HUB, "alice": NS_A, "carol": NS_A, "bob": NS_B}
 RUNNING = {"alice": "node-3"}
@@ -70,23 +61,8 @@ class FakeKube:
 
 
 @pytest.fixture(scope="module")
-def plan():
-    out = subprocess.run(
-        ["node", "-r", "./tools/register.js", "tests/lib/edge-s3-identities.ts", A, B],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    )
-    return json.loads(out.stdout)
-
-
-@pytest.fixture(scope="module")
 def s3(plan, tmp_path_factory):
-    doc = json.loads(json.dumps(plan["identities"]))
-    doc["identities"].append({"name": "test-setup", "credentials": [SETUP], "actions": ["Admin"]})
-    with SeaweedS3(weed_binary(), doc, tmp_path_factory.mktemp("seaweedfs")) as server:
-        admin = server.client(SETUP["accessKey"], SETUP["secretKey"])
-        for bucket in plan["buckets"]:
-            admin.create_bucket(bucket)
-        admin.request("PUT", "/notebooks", {"versioning": ""}, body=VERSIONING_ON)
+    with seaweedfs(plan, tmp_path_factory.mktemp("seaweedfs"), versioned_notebooks=True) as (server, admin):
         yield server
 
 

@@ -177,13 +177,20 @@ const UNITS: Record<string, number> = {
   k: 1e3,
   M: 1e6,
   G: 1e9,
+  T: 1e12,
 };
 
-/** Bytes of a Kubernetes memory quantity (`256Mi`, `1Gi`, `500M`). */
+/** Bytes of a Kubernetes memory quantity (`256Mi`, `1Gi`, `500M`); undefined when `q` is not one. */
+export function memoryQuantityBytes(q: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i|[kMGT])?$/.exec(q);
+  return m ? Number(m[1]) * (m[2] ? UNITS[m[2]] : 1) : undefined;
+}
+
+/** Bytes of a Kubernetes memory quantity (`256Mi`, `1Gi`, `500M`); throws when `q` is not one. */
 export function memoryBytes(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMGT]i|[kMG])?$/.exec(q);
-  if (!m) throw new Error(`not a memory quantity: ${q}`);
-  return Number(m[1]) * (m[2] ? UNITS[m[2]] : 1);
+  const bytes = memoryQuantityBytes(q);
+  if (bytes === undefined) throw new Error(`not a memory quantity: ${q}`);
+  return bytes;
 }
 
 /** Cores of a Kubernetes CPU quantity (`250m`, `1`). */

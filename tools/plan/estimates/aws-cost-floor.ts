@@ -4,6 +4,7 @@
  * naive floor part by part, so the plan says where every dollar above (or below) the floor comes from.
  */
 import { eksAllocatable, instanceShape, podsPerNode } from "../../../components/aws/catalogue";
+import { memoryQuantityBytes } from "../../../components/platform/services/sizing";
 import type { RecordedResource } from "../offline";
 
 /** One cost line as aws-cost.ts adds it. */
@@ -60,22 +61,9 @@ export function autoScalingGroupLines(
   return lines;
 }
 
-/** Kubernetes memory quantity ("1G", "512Mi") in MiB. */
+/** Kubernetes memory quantity ("1G", "512Mi") in MiB; 0 when there is none. */
 function mebibytes(q: unknown): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q ?? ""));
-  if (!m) return 0;
-  const bytes: Record<string, number> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    "": 1,
-  };
-  return (Number(m[1]) * bytes[m[2] ?? ""]) / 2 ** 20;
+  return (memoryQuantityBytes(String(q ?? "")) ?? 0) / 2 ** 20;
 }
 
 /**
