@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "testing"))
-from harness import Browser, Hub, hub_values, plan  # noqa: E402
-from standin_github import StandinGitHub  # noqa: E402
+from harness import Browser, hub_values, plan  # noqa: E402
+from standin_github import hub_signing_in_with  # noqa: E402
 
 ORGS = '["datavis-lab","physics:students"]'
 CLIENT_SECRET = "stand-in-client-secret"
@@ -29,21 +29,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the stand-in pods nee
 
 @pytest.fixture(scope="module")
 def github_hub():
-    values = hub_values(plan("dev", authAllowedOrganizations=ORGS))
-    cfg = values["hub"]["config"]
-    assert cfg["JupyterHub"]["authenticator_class"] == "github"
-    idp = StandinGitHub(cfg["GitHubOAuthenticator"]["client_id"], CLIENT_SECRET, PEOPLE).start()
-    hub = Hub(
-        values,
-        config_overrides={
-            "GitHubOAuthenticator": {"github_url": idp.url, "oauth_callback_url": "{hub_url}/hub/oauth_callback"}
-        },
-        env={"OAUTH_CLIENT_SECRET": CLIENT_SECRET},  # hub.extraEnv: from the Secret hub-oauth
-    ).start()
-    hub.idp = idp
-    yield hub
-    hub.stop()
-    idp.stop()
+    with hub_signing_in_with(hub_values(plan("dev", authAllowedOrganizations=ORGS)), PEOPLE, None, CLIENT_SECRET) as hub:
+        yield hub
 
 
 def sign_in_with_github(hub, login):

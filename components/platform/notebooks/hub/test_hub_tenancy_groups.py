@@ -23,7 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "testing"))
 from harness import Browser, Hub, hub_values, plan, plan_config_maps, wait_until  # noqa: E402
 from standin_entra import StandinEntra  # noqa: E402
-from standin_github import StandinGitHub  # noqa: E402
+from standin_github import hub_signing_in_with  # noqa: E402
 
 ADMIN = "platform-admin"  # Pulumi.dev.yaml's `admins`
 CLASSES = [
@@ -47,22 +47,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the stand-in pods nee
 @pytest.fixture(scope="module")
 def site():
     doc = plan("dev", authAllowedOrganizations='["datavis-lab"]', tenants=json.dumps(CLASSES))
-    values = hub_values(doc)
-    cfg = values["hub"]["config"]
-    assert cfg["JupyterHub"]["authenticator_class"] == "github"
-    idp = StandinGitHub(cfg["GitHubOAuthenticator"]["client_id"], CLIENT_SECRET, dict(PEOPLE)).start()
-    hub = Hub(
-        values,
-        plan_config_maps(doc),
-        config_overrides={
-            "GitHubOAuthenticator": {"github_url": idp.url, "oauth_callback_url": "{hub_url}/hub/oauth_callback"}
-        },
-        env={"OAUTH_CLIENT_SECRET": CLIENT_SECRET},  # hub.extraEnv: from the Secret hub-oauth
-    ).start()
-    hub.idp = idp
-    yield hub
-    hub.stop()
-    idp.stop()
+    with hub_signing_in_with(hub_values(doc), dict(PEOPLE), plan_config_maps(doc), CLIENT_SECRET) as hub:
+        yield hub
 
 
 def sign_in(site, login):

@@ -13,18 +13,15 @@ only this stand-in knows: AzureAdOAuthenticator does not check the signature (az
 `people` maps a user name to its group object ids; the test sets `signed_in`.
 """
 
-import base64
-import json
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
+from standin_http import JsonHandler, LoopbackServer
 
 
-class StandinEntra:
+class StandinEntra(LoopbackServer):
     def __init__(self, tenant_id, client_id, client_secret, people):
         self.tenant_id, self.client_id, self.client_secret, self.people = tenant_id, client_id, client_secret, people
         self.signed_in = None
@@ -33,21 +30,7 @@ class StandinEntra:
         self._key = secrets.token_hex(32)
         idp = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=None, headers=None):
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self):
                 url = urlparse(self.path)
                 q = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -64,16 +47,10 @@ class StandinEntra:
             def do_POST(self):
                 url = urlparse(self.path)
                 idp.calls.append(("POST", url.path))
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                form = self.form()
                 if url.path != f"/{idp.tenant_id}/oauth2/token":
                     return self.reply(404, {"error": "not_found"})
-                basic = self.headers.get("Authorization", "")
-                if basic.startswith("Basic "):
-                    cid, _, csecret = base64.b64decode(basic[6:]).decode().partition(":")
-                else:
-                    cid, csecret = form.get("client_id"), form.get("client_secret")
-                if (cid, csecret) != (idp.client_id, idp.client_secret):
+                if self.client_credentials(form) != (idp.client_id, idp.client_secret):
                     return self.reply(401, {"error": "invalid_client"})
                 user = idp.codes.pop(form.get("code", ""), None)
                 if user is None:
@@ -83,9 +60,7 @@ class StandinEntra:
                     {"access_token": secrets.token_hex(16), "token_type": "Bearer", "id_token": idp.id_token(user)},
                 )
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     def id_token(self, user):
         now = int(time.time())
@@ -102,11 +77,3 @@ class StandinEntra:
             "groups": list(self.people.get(user, [])),
         }
         return jwt.encode(claims, self._key, algorithm="HS256")
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()

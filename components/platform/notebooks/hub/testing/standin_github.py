@@ -17,14 +17,15 @@ from `github_url`, and the membership checks of `_check_membership_allowed_organ
 test sets `signed_in` to the person whose browser is at GitHub. Tokens are checked on every API call.
 """
 
-import json
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from harness import Hub
+from standin_http import JsonHandler, LoopbackServer
 
-class StandinGitHub:
+
+class StandinGitHub(LoopbackServer):
     def __init__(self, client_id, client_secret, people):
         self.client_id, self.client_secret, self.people = client_id, client_secret, people
         self.signed_in = None
@@ -32,21 +33,7 @@ class StandinGitHub:
         self.calls = []
         idp = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=None, headers=None):
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self):
                 url = urlparse(self.path)
                 q = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -92,19 +79,10 @@ class StandinGitHub:
             def do_POST(self):
                 url = urlparse(self.path)
                 idp.calls.append(("POST", url.path))
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                form = self.form()
                 if url.path != "/login/oauth/access_token":
                     return self.reply(404, {"message": "Not Found"})
-                # OAuthenticator sends the client credentials as HTTP Basic auth or in the form.
-                import base64
-
-                basic = self.headers.get("Authorization", "")
-                if basic.startswith("Basic "):
-                    cid, _, csecret = base64.b64decode(basic[6:]).decode().partition(":")
-                else:
-                    cid, csecret = form.get("client_id"), form.get("client_secret")
-                if (cid, csecret) != (idp.client_id, idp.client_secret):
+                if self.client_credentials(form) != (idp.client_id, idp.client_secret):
                     return self.reply(401, {"error": "incorrect_client_credentials"})
                 login, scopes = idp.codes.pop(form.get("code", ""), (None, []))
                 if login is None:
@@ -115,9 +93,7 @@ class StandinGitHub:
                 # GitHub answers the granted scopes comma-separated.
                 return self.reply(200, {"access_token": token, "token_type": "bearer", "scope": ",".join(scopes)})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     def memberships(self, login):
         return set(self.people.get(login, []))
@@ -138,10 +114,25 @@ class StandinGitHub:
             "organization": {"login": org, "id": abs(hash(org)) % 10**6},
         }
 
-    def start(self):
-        self.thread.start()
-        return self
 
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+@contextmanager
+def hub_signing_in_with(values, people, config_maps=None, client_secret="stand-in-client-secret"):
+    """A hub configured from `values` (GitHub sign-in) that signs people in through a stand-in GitHub knowing
+    `people` (login -> organizations and org:team names); `hub.idp` is the stand-in. Both stop at the end."""
+    cfg = values["hub"]["config"]
+    assert cfg["JupyterHub"]["authenticator_class"] == "github"
+    idp = StandinGitHub(cfg["GitHubOAuthenticator"]["client_id"], client_secret, people).start()
+    hub = Hub(
+        values,
+        config_maps,
+        config_overrides={
+            "GitHubOAuthenticator": {"github_url": idp.url, "oauth_callback_url": "{hub_url}/hub/oauth_callback"}
+        },
+        env={"OAUTH_CLIENT_SECRET": client_secret},  # hub.extraEnv: from the Secret hub-oauth
+    ).start()
+    hub.idp = idp
+    try:
+        yield hub
+    finally:
+        hub.stop()
+        idp.stop()
