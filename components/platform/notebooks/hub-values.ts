@@ -12,32 +12,11 @@ import type { SignIn } from "../sign-in";
 import { imageRef, splitImage } from "../../shared/artifacts";
 import { tenancyUsesGroups, withTenantGroups } from "./hub-groups";
 import type { PythonExtrasPod } from "./python-extras";
+import { authenticatorConfig } from "./hub-authenticator";
+import { profile, type NotebookSizing } from "./server-profiles";
 
-/** CPU (cores) and memory (bytes with a unit, `2G`) of one notebook server profile. */
-export interface ServerSize {
-  cpuGuarantee: number;
-  cpuLimit: number;
-  memGuarantee: string;
-  memLimit: string;
-}
-
-/** The three profiles a user picks from when starting a server. */
-export interface NotebookSizing {
-  small: ServerSize;
-  large: ServerSize;
-  /** A server for Spark in local mode (driver and executors in the notebook's own pod). */
-  spark: ServerSize;
-}
-
-/**
- * Default profiles: cheap by default (small is the default choice); large and Spark for real work.
- * A site with small nodes (4 GiB Raspberry Pis) passes smaller ones through PlatformArgs.notebookSizing.
- */
-export const NOTEBOOK_SIZING_DEFAULTS: NotebookSizing = {
-  small: { cpuGuarantee: 0.25, cpuLimit: 1, memGuarantee: "1G", memLimit: "2G" },
-  large: { cpuGuarantee: 1, cpuLimit: 4, memGuarantee: "4G", memLimit: "8G" },
-  spark: { cpuGuarantee: 2, cpuLimit: 4, memGuarantee: "6G", memLimit: "8G" },
-};
+export { authenticatorConfig } from "./hub-authenticator";
+export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing, type ServerSize } from "./server-profiles";
 
 /** Where the activity log lives: on the hub's own persistent volume (mounted at /srv/jupyterhub). */
 export const ACTIVITY_LOG_DIR = "/srv/jupyterhub/activity";
@@ -61,81 +40,6 @@ export function hubExtraConfig(): Record<string, string> {
     "20-activity-log": fs.readFileSync(path.join(HUB_CONFIG_DIR, "activity_log.py"), "utf8"),
     "30-tenancy": fs.readFileSync(path.join(HUB_CONFIG_DIR, "tenancy.py"), "utf8"),
   };
-}
-
-/** JupyterHub authenticator entry-point name and its pass-through config for the configured provider. */
-export function authenticatorConfig(
-  auth: SignIn,
-  admins: string[],
-  callbackUrl: string,
-): Record<string, Record<string, unknown>> {
-  const common = {
-    admin_users: admins,
-    ...(auth.allowedUsers.length > 0 ? { allowed_users: auth.allowedUsers } : {}),
-  };
-  const oauth = { client_id: auth.clientId, oauth_callback_url: callbackUrl };
-  switch (auth.provider) {
-    case "github":
-      return {
-        JupyterHub: { authenticator_class: "github" },
-        Authenticator: common,
-        GitHubOAuthenticator: {
-          ...oauth,
-          allowed_organizations: auth.allowedOrganizations,
-          // Membership of private organizations is only visible with read:org.
-          scope: ["read:org"],
-        },
-      };
-    case "google":
-      return {
-        JupyterHub: { authenticator_class: "google" },
-        Authenticator: common,
-        GoogleOAuthenticator: {
-          ...oauth,
-          hosted_domain: auth.allowedDomains,
-          // Everyone of the allowed Workspace domains may sign in (hosted_domain already restricts).
-          ...(auth.allowedDomains.length > 0 ? { allow_all: true } : {}),
-          login_service: "Google",
-        },
-      };
-    case "entra":
-      return {
-        JupyterHub: { authenticator_class: "azuread" },
-        Authenticator: common,
-        AzureAdOAuthenticator: {
-          ...oauth,
-          tenant_id: auth.entraTenantId,
-          // Tokens from one directory only: every user of that directory may sign in unless listed users are set.
-          ...(auth.allowedUsers.length === 0 ? { allow_all: true } : {}),
-          login_service: "Microsoft Entra ID",
-          username_claim: "preferred_username",
-        },
-      };
-    case "local":
-      // NativeAuthenticator (shipped in the z2jh 4.4.0 hub image): accounts in the hub's own database, for
-      // sites without internet. Users sign up, an admin authorizes them; admins are authorized at once.
-      //
-      // Who gets in is NativeAuthenticator's own decision: its authenticate() returns a name only for an
-      // account an admin has authorized (nativeauthenticator.py 1.3.0, `authenticate`, lines 229-249);
-      // admins are authorized at sign-up (`create_user` / `get_authed_users`, lines 271-314). JupyterHub 5.5's
-      // check_allowed then runs on top (jupyterhub/auth.py 5.5.0 lines 654-656, 742-746): with
-      // `allow_all: false` and no `allowed_users` it refuses everyone, admins included, because admins join
-      // `allowed_users` only when that list is non-empty (jupyterhub/app.py 5.5.0, init_users: "if
-      // self.authenticator.allowed_users and self.authenticator.admin_users"). So: allow everyone the
-      // authenticator accepts, unless `authAllowedUsers` narrows it further (then admins are added to it).
-      return {
-        JupyterHub: { authenticator_class: "native" },
-        Authenticator: { ...common, allow_all: auth.allowedUsers.length === 0 },
-        NativeAuthenticator: {
-          open_signup: false,
-          enable_signup: true,
-          minimum_password_length: 12,
-          check_common_password: true,
-          allowed_failed_logins: 5,
-          seconds_before_next_try: 600,
-        },
-      };
-  }
 }
 
 /** The single-user container's security context: Pod Security `restricted` (hub/tenancy.py sets the same). */
@@ -200,26 +104,6 @@ export interface HubValuesInput {
 
 /** OAuth client id of Grafana at the hub (JupyterHub requires the `service-` prefix; services/service.py). */
 export const GRAFANA_HUB_CLIENT_ID = "service-grafana";
-
-const profile = (slug: string, name: string, description: string, s: ServerSize, isDefault = false) => ({
-  display_name: name,
-  slug,
-  description,
-  ...(isDefault ? { default: true } : {}),
-  kubespawner_override: {
-    cpu_guarantee: s.cpuGuarantee,
-    cpu_limit: s.cpuLimit,
-    mem_guarantee: s.memGuarantee,
-    mem_limit: s.memLimit,
-    ...(slug === "spark"
-      ? {
-          environment: {
-            PYSPARK_SUBMIT_ARGS: `--master local[${Math.max(1, Math.floor(s.cpuLimit))}] pyspark-shell`,
-          },
-        }
-      : {}),
-  },
-});
 
 /** Group of the notebook user (jovyan's gid 100): owns the home volume so the server can write it. */
 export const NOTEBOOK_FS_GID = 100;

@@ -32,9 +32,11 @@ import {
 import { hubDatabase } from "./hub-database";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
-import { withSpawnLatency, type SpawnLatencySettings } from "./spawn-latency";
+import { withSpawnLatency } from "./spawn-latency";
+import type { NotebookSettings } from "./settings";
 
 export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
+export { NOTEBOOK_SETTINGS_DEFAULTS, type NotebookSettings } from "./settings";
 
 export interface NotebooksArgs {
   cluster: ClusterInput;
@@ -67,42 +69,6 @@ export interface NotebooksArgs {
   /** The hub's own role and database in the platform's PostgreSQL (hub-database.ts); unset: SQLite on a volume. */
   hubDatabase?: { username: string; password: pulumi.Input<string>; database: string };
 }
-
-/** What a platform operator tunes about notebook servers. */
-export interface NotebookSettings {
-  /** Size (GiB) of each user's home volume. */
-  storageGi: number;
-  /** Days the daily backups of home volumes (and noncurrent object versions) are kept. */
-  backupRetentionDays: number;
-  /** Idle servers are stopped after this many minutes. */
-  cullIdleMinutes: number;
-  /** Single-user image (registry/path:tag); empty means the pinned IMAGES.singleuser. */
-  image: string;
-  /** Read-only maintenance mode and the banner that says why. */
-  maintenance: { enabled: boolean; message: string };
-  /** Days the hub's activity log is kept. */
-  activityLogRetentionDays: number;
-  /** Scheduled Papermill runs (charts/scheduled-notebooks `runs`). */
-  scheduledRuns: Record<string, unknown>[];
-  /** Image pre-puller and user placeholders (autoscaled clusters); off when unset. */
-  spawnLatency?: SpawnLatencySettings;
-  /**
-   * Install the notebook extras at pod start from this PyPI index (python-extras.ts): set for the default
-   * image, which lacks them; unset for an image that carries them (images/singleuser).
-   */
-  pythonExtras?: { indexUrl: string };
-}
-
-/** Cheap, safe defaults: 10 GiB homes, a week of backups, idle servers stopped after an hour. */
-export const NOTEBOOK_SETTINGS_DEFAULTS: NotebookSettings = {
-  storageGi: 10,
-  backupRetentionDays: 7,
-  cullIdleMinutes: 60,
-  image: "",
-  maintenance: { enabled: false, message: "" },
-  activityLogRetentionDays: 90,
-  scheduledRuns: [],
-};
 
 /** Service account of the notebook servers (bound to the notebooks bucket's role on AWS). */
 export const NOTEBOOK_SERVICE_ACCOUNT = "notebook";
