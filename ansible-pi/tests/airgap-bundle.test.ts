@@ -114,6 +114,17 @@ describe("air-gap bundle: the k3s pin", () => {
     expect(() => parseCli([])).to.throw(/--mirror host\[:port\] is required/);
     expect(parseCli(["--mirror", "registry.lab.local:5000"]).mirror).to.equal("registry.lab.local:5000");
   });
+
+  it("takes the site's own stack settings the plans need (--config key=value)", () => {
+    const args = parseCli([
+      "--mirror",
+      "registry.lab.local:5000",
+      "--config",
+      "notebookPackageIndex=http://pypi.lab.local/simple/",
+    ]);
+    expect(args.config).to.deep.equal({ notebookPackageIndex: "http://pypi.lab.local/simple/" });
+    expect(() => parseCli(["--mirror", "r:5000", "--config", "novalue"])).to.throw(/expected key=value/);
+  });
 });
 
 describe("air-gap bundle: the real edge plan", function () {
@@ -122,7 +133,12 @@ describe("air-gap bundle: the real edge plan", function () {
   before(() => {
     const mirror = "registry.bundle.test:5000";
     manifest = buildManifest({
-      airgapped: runPlan("edge", { airGapped: "true", registryMirror: mirror }),
+      // An air-gapped site names where its servers get the notebook extras: here a PyPI mirror.
+      airgapped: runPlan("edge", {
+        airGapped: "true",
+        registryMirror: mirror,
+        notebookPackageIndex: "http://pypi.bundle.test/simple/",
+      }),
       online: runPlan("edge", {}),
       mirror,
       k3sVersion: readK3sVersion(),

@@ -52,10 +52,18 @@ interface CliArgs {
   strict: boolean;
   plan?: string;
   plainPlan?: string;
+  /** The site's own stack settings the plans need (`--config key=value`), e.g. notebookPackageIndex. */
+  config: Record<string, string>;
 }
 
 export function parseCli(argv: string[]): CliArgs {
-  const args: CliArgs = { mirror: "", out: path.join(REPO_ROOT, "bundle"), download: false, strict: false };
+  const args: CliArgs = {
+    mirror: "",
+    out: path.join(REPO_ROOT, "bundle"),
+    download: false,
+    strict: false,
+    config: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -69,7 +77,12 @@ export function parseCli(argv: string[]): CliArgs {
     else if (a === "--plain-plan") args.plainPlan = path.resolve(next());
     else if (a === "--download") args.download = true;
     else if (a === "--strict") args.strict = true;
-    else throw new Error(`unknown argument ${JSON.stringify(a)}`);
+    else if (a === "--config") {
+      const kv = next();
+      const eq = kv.indexOf("=");
+      if (eq < 1) throw new Error(`--config ${JSON.stringify(kv)}: expected key=value`);
+      args.config[kv.slice(0, eq)] = kv.slice(eq + 1);
+    } else throw new Error(`unknown argument ${JSON.stringify(a)}`);
   }
   if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(args.mirror)) throw new Error("--mirror host[:port] is required");
   if (Boolean(args.plan) !== Boolean(args.plainPlan)) throw new Error("--plan and --plain-plan go together");
@@ -82,8 +95,8 @@ async function main(): Promise<void> {
   const readPlan = (f: string): Plan => JSON.parse(fs.readFileSync(f, "utf8")) as Plan;
   const airgapped = args.plan
     ? readPlan(args.plan)
-    : runPlan("edge", { airGapped: "true", registryMirror: args.mirror });
-  const online = args.plainPlan ? readPlan(args.plainPlan) : runPlan("edge", {});
+    : runPlan("edge", { ...args.config, airGapped: "true", registryMirror: args.mirror });
+  const online = args.plainPlan ? readPlan(args.plainPlan) : runPlan("edge", args.config);
   let manifest = buildManifest({ airgapped, online, mirror: args.mirror, k3sVersion });
   fs.mkdirSync(args.out, { recursive: true });
   if (args.download) {
