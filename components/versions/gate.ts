@@ -193,29 +193,26 @@ export function checkMatrix(m: VersionMatrix): Conflict[] {
       message: `IMAGES.spark ${spark.ref} is not SPARK_VERSION ${m.spark}`,
     });
   }
-  const ca = m.images.find((i) => i.key === "clusterAutoscaler");
-  if (ca) {
-    const tag = ca.ref.slice(ca.ref.lastIndexOf(":") + 1);
-    const v = parseVersion(tag);
-    if (`${v.major}.${v.minor}` !== m.eks.version) {
-      out.push({
-        component: "cluster-autoscaler",
-        versions: [tag, m.eks.version],
-        message: `cluster-autoscaler image ${tag} must be on the cluster's minor; EKS is ${m.eks.version}`,
-      });
-    }
-  }
-  // kube-proxy runs on every node next to the kubelet: EKS builds it per cluster minor.
-  const kubeProxy = m.eksAddons["kube-proxy"];
-  if (kubeProxy) {
-    const v = parseVersion(kubeProxy.replace(/-eksbuild\.\d+$/, ""));
+  // Built per Kubernetes minor, so each must be on the cluster's: the Cluster Autoscaler image, and
+  // kube-proxy, which runs on every node next to the kubelet.
+  const onClusterMinor = (component: string, version: string, what: string, pinnedIn = "") => {
+    const v = parseVersion(version.replace(/-eksbuild\.\d+$/, ""));
     if (`${v.major}.${v.minor}` !== m.eks.version)
       out.push({
-        component: "kube-proxy",
-        versions: [kubeProxy, m.eks.version],
-        message: `EKS add-on kube-proxy ${kubeProxy} must be on the cluster's minor; EKS is ${m.eks.version} (EKS_ADDON_VERSIONS)`,
+        component,
+        versions: [version, m.eks.version],
+        message: `${what} ${version} must be on the cluster's minor; EKS is ${m.eks.version}${pinnedIn}`,
       });
-  }
+  };
+  const ca = m.images.find((i) => i.key === "clusterAutoscaler");
+  if (ca)
+    onClusterMinor(
+      "cluster-autoscaler",
+      ca.ref.slice(ca.ref.lastIndexOf(":") + 1),
+      "cluster-autoscaler image",
+    );
+  const kubeProxy = m.eksAddons["kube-proxy"];
+  if (kubeProxy) onClusterMinor("kube-proxy", kubeProxy, "EKS add-on kube-proxy", " (EKS_ADDON_VERSIONS)");
   if (!m.eks.standardSupportEnd) {
     out.push({
       component: "eks",
