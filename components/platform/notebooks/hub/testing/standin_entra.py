@@ -15,7 +15,7 @@ only this stand-in knows: AzureAdOAuthenticator does not check the signature (az
 
 import secrets
 import time
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
 import jwt
 from standin_http import JsonHandler, LoopbackServer
@@ -32,9 +32,7 @@ class StandinEntra(LoopbackServer):
 
         class Handler(JsonHandler):
             def do_GET(self):
-                url = urlparse(self.path)
-                q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                idp.calls.append(("GET", url.path))
+                url, q = self.seen(idp.calls)
                 if url.path != f"/{idp.tenant_id}/oauth2/authorize":
                     return self.reply(404, {"error": "not_found"})
                 if q.get("client_id") != idp.client_id or not idp.signed_in:
@@ -45,8 +43,7 @@ class StandinEntra(LoopbackServer):
                 return self.reply(302, headers={"Location": target})
 
             def do_POST(self):
-                url = urlparse(self.path)
-                idp.calls.append(("POST", url.path))
+                url, _ = self.seen(idp.calls)
                 form = self.form()
                 if url.path != f"/{idp.tenant_id}/oauth2/token":
                     return self.reply(404, {"error": "not_found"})

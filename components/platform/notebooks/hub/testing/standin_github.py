@@ -19,7 +19,7 @@ test sets `signed_in` to the person whose browser is at GitHub. Tokens are check
 
 import secrets
 from contextlib import contextmanager
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
 from harness import Hub
 from standin_http import JsonHandler, LoopbackServer
@@ -35,9 +35,7 @@ class StandinGitHub(LoopbackServer):
 
         class Handler(JsonHandler):
             def do_GET(self):
-                url = urlparse(self.path)
-                q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                idp.calls.append(("GET", url.path))
+                url, q = self.seen(idp.calls)
                 if url.path == "/login/oauth/authorize":
                     if q.get("client_id") != idp.client_id or not idp.signed_in:
                         return self.reply(400, {"error": "bad client or nobody signed in"})
@@ -77,8 +75,7 @@ class StandinGitHub(LoopbackServer):
                 return self.reply(200, body, headers=link)
 
             def do_POST(self):
-                url = urlparse(self.path)
-                idp.calls.append(("POST", url.path))
+                url, _ = self.seen(idp.calls)
                 form = self.form()
                 if url.path != "/login/oauth/access_token":
                     return self.reply(404, {"message": "Not Found"})

@@ -5,7 +5,7 @@ import base64
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -22,6 +22,12 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def seen(self, calls):
+        """Records this request (method, path) in `calls`; its parsed URL and query parameters."""
+        url = urlparse(self.path)
+        calls.append((self.command, url.path))
+        return url, {k: v[0] for k, v in parse_qs(url.query).items()}
 
     def form(self):
         """The request's url-encoded form body."""
