@@ -53,10 +53,7 @@ def site(index):
 @pytest.fixture(scope="module")
 def server(site):
     """The admin's first server (default profile), started like a new user does."""
-    b = Browser(site)
-    b.sign_up(ADMIN, PASSWORD)
-    b.sign_in(ADMIN, PASSWORD)
-    assert b.signed_in_as() == ADMIN, site.tail()
+    b = Browser(site).register(ADMIN, PASSWORD)
     assert b.start_server().status_code == 200, site.tail()
     wait_until(lambda: b.api("GET", f"/users/{ADMIN}").json()["servers"].get("", {}).get("ready"), what="server ready")
     return b.api("GET", f"/users/{ADMIN}").json()["servers"][""]["state"]

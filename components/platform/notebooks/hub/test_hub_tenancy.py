@@ -38,11 +38,7 @@ def site():
 
 @pytest.fixture(scope="module")
 def admin(site):
-    b = Browser(site)
-    b.sign_up(ADMIN, ADMIN_PASSWORD)
-    b.sign_in(ADMIN, ADMIN_PASSWORD)
-    assert b.signed_in_as() == ADMIN, site.tail()
-    return b
+    return Browser(site).register(ADMIN, ADMIN_PASSWORD)
 
 
 def signed_in(site, admin, name):

@@ -269,6 +269,13 @@ class Browser:
     def sign_in(self, username, password):
         return self.submit("/hub/login", {"username": username, "password": password})
 
+    def register(self, username, password):
+        """Signs up, then signs in, as a new local user does; fails with the hub's log if that did not work."""
+        self.sign_up(username, password)
+        self.sign_in(username, password)
+        assert self.signed_in_as() == username, self.hub.tail()
+        return self
+
     def signed_in_as(self):
         r = self.get("/hub/api/user", headers={"X-XSRFToken": self.xsrf()})
         return r.json().get("name") if r.status_code == 200 else None
