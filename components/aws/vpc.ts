@@ -2,12 +2,13 @@
  * Network: one VPC across 2-3 availability zones with public (load balancers, NAT), private (nodes and
  * pods) and database (RDS only, no route out) subnets; NAT gateways (one, or one per AZ) or one NAT
  * instance (./nat-instance.ts); an S3 gateway endpoint so bucket traffic skips NAT; VPC flow logs to
- * CloudWatch.
+ * CloudWatch (./flow-logs.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EKS_UNSUPPORTED_ZONE_IDS } from "./catalogue";
 import { planSubnets } from "./cidr";
+import { vpcFlowLogs } from "./flow-logs";
 import { NAT_INSTANCE_DEFAULTS, NatInstance } from "./nat-instance";
 
 export interface VpcArgs {
@@ -244,59 +245,13 @@ export class Vpc extends pulumi.ComponentResource {
       p,
     );
 
-    // Flow logs: every accepted and rejected connection, for incident response.
-    const flowLogGroup = new aws.cloudwatch.LogGroup(
-      `${name}-flow-logs`,
-      { name: `/datavis/${args.clusterName}/vpc-flow-logs`, retentionInDays: args.flowLogRetentionDays },
-      { parent: this, protect: args.protect, retainOnDelete: args.protect },
-    );
-    const flowLogRole = new aws.iam.Role(
-      `${name}-flow-logs`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
-      },
-      p,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-flow-logs`,
-      {
-        role: flowLogRole.id,
-        policy: flowLogGroup.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                Resource: [arn, `${arn}:*`],
-              },
-            ],
-          }),
-        ),
-      },
-      p,
-    );
-    new aws.ec2.FlowLog(
-      `${name}-flow-logs`,
-      {
-        vpcId: vpc.id,
-        trafficType: "ALL",
-        logDestinationType: "cloud-watch-logs",
-        logDestination: flowLogGroup.arn,
-        iamRoleArn: flowLogRole.arn,
-        maxAggregationInterval: 600,
-      },
-      p,
-    );
+    // Flow logs: every accepted and rejected connection, for incident response (./flow-logs.ts).
+    vpcFlowLogs(this, name, {
+      vpcId: vpc.id,
+      clusterName: args.clusterName,
+      flowLogRetentionDays: args.flowLogRetentionDays,
+      protect: args.protect,
+    });
 
     this.vpcId = vpc.id;
     this.publicSubnetIds = publicSubnets.map((s) => s.id);

@@ -4,7 +4,7 @@
  * them from the JupyterHub release's values, are in notebook-pods.ts.
  */
 import { releaseRequests } from "../plan/estimates/chart-requests";
-import { workloadRequests } from "../plan/estimates/edge-capacity";
+import { workloadRequests } from "../plan/estimates/workload-requests";
 import type { ProgramRun } from "../plan/offline";
 import { manifests, releases, type Plan } from "./plan";
 import type { SimNode } from "./nodes";
@@ -175,7 +175,7 @@ function rawWorkloadPods(plan: Plan, nodes: SimNode[]): PlacedPod[] {
 
 /**
  * Pods of Helm releases and of pod-running custom resources (CloudNativePG Cluster, Prometheus, ...), as
- * the capacity estimate reads them (chart-requests.ts, edge-capacity.ts). A component whose pod count
+ * the capacity estimate reads them (chart-requests.ts, workload-requests.ts). A component whose pod count
  * follows the node count is a DaemonSet: one pod per node.
  */
 function estimatedPods(plan: Plan, nodes: SimNode[]): { pods: PlacedPod[]; unknown: string[] } {

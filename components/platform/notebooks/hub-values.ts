@@ -14,9 +14,11 @@ import { tenancyUsesGroups, withTenantGroups } from "./hub-groups";
 import type { PythonExtrasPod } from "./python-extras";
 import { authenticatorConfig } from "./hub-authenticator";
 import { profile, type NotebookSizing } from "./server-profiles";
+import { grafanaHubClientValues, type GrafanaHubClient } from "./hub-grafana-client";
 
 export { authenticatorConfig } from "./hub-authenticator";
 export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing, type ServerSize } from "./server-profiles";
+export { GRAFANA_HUB_CLIENT_ID } from "./hub-grafana-client";
 
 /** Where the activity log lives: on the hub's own persistent volume (mounted at /srv/jupyterhub). */
 export const ACTIVITY_LOG_DIR = "/srv/jupyterhub/activity";
@@ -99,11 +101,8 @@ export interface HubValuesInput {
    * Grafana signs in through the hub (JupyterHub as OAuth2 provider, hub service `grafana`): Grafana's
    * callback URL and the client secret both sides share. Unset: no such client.
    */
-  grafanaClient?: { redirectUri: string; clientSecret: pulumi.Input<string> };
+  grafanaClient?: GrafanaHubClient;
 }
-
-/** OAuth client id of Grafana at the hub (JupyterHub requires the `service-` prefix; services/service.py). */
-export const GRAFANA_HUB_CLIENT_ID = "service-grafana";
 
 /** Group of the notebook user (jovyan's gid 100): owns the home volume so the server can write it. */
 export const NOTEBOOK_FS_GID = 100;
@@ -165,28 +164,7 @@ export function hubValues(i: HubValuesInput): Record<string, any> {
         : {}),
       ...(hubDb ? { extraVolumes: hubDb.extraVolumes, extraVolumeMounts: hubDb.extraVolumeMounts } : {}),
       extraConfig: hubExtraConfig(),
-      ...(i.grafanaClient
-        ? {
-            // An OAuth client without a server of its own (JupyterHub 5.5 app.py init_services: a service
-            // with oauth_redirect_uri gets a client whose secret is its api_token). Grafana reads
-            // /hub/api/user with the token it gets; the consent page is skipped for this trusted client.
-            services: {
-              grafana: {
-                oauth_client_id: GRAFANA_HUB_CLIENT_ID,
-                oauth_redirect_uri: i.grafanaClient.redirectUri,
-                oauth_no_confirm: true,
-                display: false,
-                apiToken: i.grafanaClient.clientSecret,
-              },
-            },
-            // Signing in to a service's OAuth client needs `access:services!service=<name>` (JupyterHub 5.5
-            // docs, "Authenticating a service": the default `user` role has only `self`); every hub user
-            // may open the dashboards.
-            loadRoles: {
-              user: { description: "Hub users", scopes: ["self", "access:services!service=grafana"] },
-            },
-          }
-        : {}),
+      ...(i.grafanaClient ? grafanaHubClientValues(i.grafanaClient) : {}),
       // The banner on every hub page; empty outside maintenance.
       templateVars: i.maintenance.enabled ? { announcement: i.maintenance.message } : {},
       // The platform's PostgreSQL (hub-database.ts) when given; otherwise a SQLite file on the hub's volume.

@@ -33,6 +33,7 @@ import { hubDatabase } from "./hub-database";
 import { hubValues, NOTEBOOK_SECRETS, NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
 import { ScheduledRuns } from "./scheduled-runs";
 import { withSpawnLatency } from "./spawn-latency";
+import { credentialSecrets, hubOAuthSecret } from "./secrets";
 import type { NotebookSettings } from "./settings";
 
 export { NOTEBOOK_SIZING_DEFAULTS, type NotebookSizing } from "./hub-values";
@@ -112,40 +113,9 @@ export class Notebooks extends pulumi.ComponentResource {
     );
     this.namespace = hubNs.metadata.name;
 
-    // Secrets each namespace's pods read their credentials from.
-    const credentials = (ns: k8s.core.v1.Namespace, prefix: string) => {
-      const secrets: k8s.core.v1.Secret[] = [
-        new k8s.core.v1.Secret(
-          `${prefix}-database`,
-          {
-            metadata: { name: NOTEBOOK_SECRETS.database.name, namespace: ns.metadata.name },
-            type: "Opaque",
-            stringData: { [NOTEBOOK_SECRETS.database.passwordKey]: args.databaseUser.password },
-          },
-          child,
-        ),
-      ];
-      if (store.identity.kind === "keys") {
-        const k = NOTEBOOK_SECRETS.objectStoreKeys;
-        secrets.push(
-          new k8s.core.v1.Secret(
-            `${prefix}-object-store`,
-            {
-              metadata: { name: k.name, namespace: ns.metadata.name },
-              type: "Opaque",
-              stringData: {
-                [k.accessKeyKey]: store.identity.accessKeyId,
-                [k.secretKeyKey]: store.identity.secretAccessKey,
-              },
-            },
-            child,
-          ),
-        );
-      }
-      return secrets;
-    };
-    const hubSecrets = credentials(hubNs, "notebook");
-    const jobsSecrets = credentials(jobsNs, "scheduled-runs");
+    // Secrets each namespace's pods read their credentials from (secrets.ts).
+    const hubSecrets = credentialSecrets(this, hubNs, "notebook", args.databaseUser.password, store);
+    const jobsSecrets = credentialSecrets(this, jobsNs, "scheduled-runs", args.databaseUser.password, store);
 
     const env: Record<string, EnvValue> = {
       ...databaseEnv(args.database, args.databaseUser.username, {
@@ -207,20 +177,7 @@ export class Notebooks extends pulumi.ComponentResource {
       child,
     );
 
-    const oauthSecret =
-      args.signIn.provider !== "local" && args.signIn.clientSecret
-        ? [
-            new k8s.core.v1.Secret(
-              "hub-oauth",
-              {
-                metadata: { name: NOTEBOOK_SECRETS.oauth.name, namespace: hubNs.metadata.name },
-                type: "Opaque",
-                stringData: { [NOTEBOOK_SECRETS.oauth.clientSecretKey]: args.signIn.clientSecret },
-              },
-              child,
-            ),
-          ]
-        : [];
+    const oauthSecret = hubOAuthSecret(this, hubNs, args.signIn);
 
     const hubDb = args.hubDatabase
       ? hubDatabase(this, {

@@ -1,8 +1,9 @@
 /**
  * Grafana sign-in through the hub: on sites with local accounts (no outside identity provider), JupyterHub
  * is the OAuth2 provider and Grafana's generic OAuth its client, so one account serves notebooks and
- * dashboards. The hub side is the service `grafana` (notebooks/hub-values.ts, GRAFANA_HUB_CLIENT_ID); this
- * file makes the shared client secret, the Secret Grafana reads it from, and Grafana's settings.
+ * dashboards. The hub side is the service `grafana` (notebooks/hub-grafana-client.ts,
+ * GRAFANA_HUB_CLIENT_ID); this file makes the shared client secret, the Secret Grafana reads it from, and
+ * Grafana's settings.
  *
  * Flow (what Grafana does, tested against a real hub in notebooks/hub/test_hub_journeys.py):
  *   browser -> https://hub.<domain>/hub/api/oauth2/authorize (the user signs in at the hub)
@@ -14,7 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GRAFANA_HUB_CLIENT_ID } from "../notebooks/hub-values";
+import { GRAFANA_HUB_CLIENT_ID } from "../notebooks/hub-grafana-client";
 import { NAMESPACES } from "../../shared/naming";
 import type { SignIn } from "../sign-in";
 

@@ -14,7 +14,7 @@ import {
 } from "../../../components/aws/catalogue";
 import type { ProgramRun } from "../offline";
 import { releaseRequests, type ComponentRequest } from "./chart-requests";
-import { workloadRequests } from "./edge-capacity";
+import { workloadRequests } from "./workload-requests";
 
 /** Share of a node's pods, memory and CPU the platform may fill: the rest absorbs rollouts and spikes. */
 export const SYSTEM_POOL_HEADROOM = 0.8;
