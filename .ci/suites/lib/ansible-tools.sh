@@ -17,7 +17,7 @@ ansible_tools() { # qemu-user, binfmt, debootstrap, openssl; ansible-pi's pip re
   "$REPO_ROOT/.venv/bin/pip" install -q --disable-pip-version-check -r ansible-pi/requirements.txt ||
     { failed=$((failed + 1)); finish; }
   export PATH="$REPO_ROOT/.venv/bin:$PATH"
-  echo "tools ready in $((SECONDS - t)) s: $(ansible --version | head -1), $(ansible-lint --version 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
+  echo "tools ready in $((SECONDS - t)) s: $(ansible --version | sed -n 1p), $(ansible-lint --version 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
 }
 
 # requirements.yml pins the collections; the pinned ansible pip package must bundle exactly those.
