@@ -69,6 +69,11 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
       // The EKS default root size; the system node only pulls the platform's images.
       diskGb: 20,
       dedicated: false,
+      // Prometheus and the hub's activity log keep EBS volumes, which stay in their zone: one group
+      // per zone (one node each), so a node the Auto Scaling group replaces (an upgrade, a failed host) comes
+      // back in the zone of the volumes its pods left. Across zones, the group would balance it elsewhere.
+      perZone: true,
+      zoneCount: system,
     },
     notebooks: {
       instanceTypes: a.notebookInstanceTypes,

@@ -11,8 +11,8 @@ const ADMINS = "arn:aws:iam::210987654320:role/platform-admins";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 
 function group(run: ProgramRun, pool: string) {
-  // Notebook groups are one per zone (cluster-notebooks-0, -1, ...): the first stands for them all here.
-  return one(run, NODE_GROUP, pool === "notebooks" ? "cluster-notebooks-0" : `cluster-${pool}`).inputs;
+  // System and notebook groups are one per zone (cluster-notebooks-0, -1, ...): the first stands for them all.
+  return one(run, NODE_GROUP, pool === "spark" ? "cluster-spark" : `cluster-${pool}-0`).inputs;
 }
 
 describe("aws cluster (dev)", () => {
@@ -178,7 +178,8 @@ describe("aws cluster (prod)", () => {
 
   it("prod has two system nodes, cluster deletion protection and volumes that outlive their claims", async () => {
     const run = await runStack("prod");
-    expect(group(run, "system").scalingConfig.minSize).to.equal(2);
+    const system = ofType(run, NODE_GROUP).filter((g) => g.inputs.labels["datavis.io/pool"] === "system");
+    expect(system.reduce((n, g) => n + g.inputs.scalingConfig.minSize, 0)).to.equal(2);
     expect(one(run, EKS).inputs.deletionProtection).to.equal(true);
     expect(
       one(run, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3-encrypted").inputs.reclaimPolicy,
@@ -226,6 +227,19 @@ describe("aws cluster (prod)", () => {
     for (const g of notebookGroups) expect(g.inputs.subnetIds, g.name).to.have.lengthOf(1);
     expect(new Set(notebookGroups.map((g) => g.inputs.subnetIds[0])).size).to.equal(privateSubnets.length);
   });
+
+  for (const stack of ["dev", "prod"])
+    it(`${stack}: a system node the Auto Scaling group replaces comes back in the zone of its pods' volumes`, async () => {
+      // Prometheus, Grafana and the hub's activity log keep zonal EBS volumes on the system pool. A group
+      // across several zones rebalances a replacement (an upgrade's new node, a failed host) into another
+      // zone, where those volumes cannot attach: each system group lives in one zone, one per system node.
+      const run = await runStack(stack);
+      const system = ofType(run, NODE_GROUP).filter((g) => g.inputs.labels["datavis.io/pool"] === "system");
+      const nodes = system.reduce((n, g) => n + g.inputs.scalingConfig.minSize, 0);
+      expect(system).to.have.lengthOf(nodes);
+      for (const g of system) expect(g.inputs.subnetIds, g.name).to.have.lengthOf(1);
+      expect(new Set(system.map((g) => g.inputs.subnetIds[0])).size).to.equal(nodes);
+    });
 
   it("the principal running pulumi up gets no access entry of ours (EKS makes the creator's, a second collides)", async () => {
     const run = await runStack("dev", {

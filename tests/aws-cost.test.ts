@@ -94,6 +94,18 @@ describe("aws cost estimate", () => {
     }
   });
 
+  it("ten active users' notebook nodes are paid once, not once per zone's node group", async () => {
+    const e = estimateOf(await runStack("dev"));
+    const p = loadPricing("us-east-1")!;
+    const groups = Object.keys(e.breakdown).filter((k) => k.startsWith("notebooks nodes (m7g.large, spot)"));
+    expect(groups).to.have.lengthOf(3);
+    const activeOnly = groups.reduce((t, k) => t + e.breakdown[k].active - e.breakdown[k].idle, 0);
+    // m7g.large: 8 GiB x 0.85 allocatable / 2 GiB per user = 3 users a node, so 4 nodes for 10 users,
+    // 160 working hours at the spot price, with their 50 GiB gp3 root volumes for those hours.
+    const hourly = p.ec2OnDemandPerHour["m7g.large"] * p.spotPriceFraction + (50 * p.ebs.gp3PerGbMonth) / 730;
+    expect(activeOnly).to.be.closeTo(4 * 160 * hourly, 0.05);
+  });
+
   it("prod costs more at idle than dev: Multi-AZ database and a NAT gateway per AZ", async () => {
     const dev = estimateOf(await runStack("dev"));
     const prod = estimateOf(await runStack("prod"));
@@ -106,7 +118,7 @@ describe("aws cost estimate", () => {
   it("an instance type missing from the pricing table is listed as unpriced, not guessed", async () => {
     const run = await runStack("dev");
     const resources = run.resources.map((r) =>
-      r.name === "cluster-system" && r.type === "aws:eks/nodeGroup:NodeGroup"
+      r.type === "aws:eks/nodeGroup:NodeGroup" && r.inputs.labels?.["datavis.io/pool"] === "system"
         ? { ...r, inputs: { ...r.inputs, instanceTypes: ["c7a.medium"] } }
         : r,
     );

@@ -35,6 +35,11 @@ export interface NodeGroupSpec {
    * pinned to its zone, and Cluster Autoscaler can only grow a group it knows lands in that zone.
    */
   perZone?: boolean;
+  /**
+   * With `perZone`: live in this many zones only (the first private subnets), for a pool whose own pods keep
+   * zonal volumes: a group of one zone replaces a node in that zone, where the volumes are. Default: all.
+   */
+  zoneCount?: number;
 }
 
 export interface EksClusterArgs {

@@ -26,7 +26,9 @@ export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsA
     const arch = instanceArch(spec.instanceTypes[0]);
     // One group per zone (`<pool>-0`, `<pool>-1`, ...) or one across every private subnet (`<pool>`).
     const placements = spec.perZone
-      ? a.privateSubnetIds.map((subnet, i) => ({ suffix: `-${i}`, subnets: [subnet] }))
+      ? a.privateSubnetIds
+          .slice(0, spec.zoneCount ?? a.privateSubnetIds.length)
+          .map((subnet, i) => ({ suffix: `-${i}`, subnets: [subnet] }))
       : [{ suffix: "", subnets: a.privateSubnetIds }];
     archs.add(arch === "arm64" ? "arm64" : "amd64");
     const template = new aws.ec2.LaunchTemplate(
@@ -76,10 +78,10 @@ export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsA
           amiType: arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
           capacityType: spec.capacityType,
           instanceTypes: spec.instanceTypes,
-          // A pool split by zone shares its maximum among its groups (the pool's maxSize stays the total).
+          // A pool split by zone shares its sizes among its groups (the pool's sizes stay the totals).
           scalingConfig: {
-            minSize: spec.minSize,
-            desiredSize: spec.desiredSize,
+            minSize: Math.ceil(spec.minSize / placements.length),
+            desiredSize: Math.ceil(spec.desiredSize / placements.length),
             maxSize: Math.max(1, Math.ceil(spec.maxSize / placements.length)),
           },
           updateConfig: { maxUnavailable: 1 },

@@ -9,6 +9,7 @@
  */
 import { eksAllocatable, instanceShape, podsPerNode } from "../../components/aws/catalogue";
 import { K3S_RESERVE } from "../../components/edge/nodes";
+import { mockResourceId, mockZones } from "../plan/mock-outputs";
 import type { Plan } from "./plan";
 
 export interface SimNode {
@@ -19,7 +20,13 @@ export interface SimNode {
   taints: { key: string; value?: string; effect: string }[];
   capacity: { cpuMilli: number; memoryMi: number; pods: number };
   allocatable: { cpuMilli: number; memoryMi: number; pods: number };
+  /** AWS: the node group it belongs to, and that group's zones (its subnets'). */
+  group?: string;
+  groupZones?: string[];
 }
+
+/** Label of the node's zone (set by the cloud provider on real nodes). */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 /** k3s's kubelet keeps the upstream default of 110 pods per node. */
 const K3S_MAX_PODS = 110;
@@ -77,7 +84,13 @@ function awsNodes(plan: Plan): SimNode[] {
   const groups = plan.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
   if (!groups.length)
     throw new Error(`plan ${plan.stack}: no aws:eks/nodeGroup:NodeGroup to shape nodes from`);
-  const zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+  // Each group lives in the zones of its subnets (the plan's subnet ids are its mock ids).
+  const { names, zoneIds } = mockZones("us-east-1");
+  const zoneOfSubnet = new Map(
+    plan.resources
+      .filter((r) => r.type === "aws:ec2/subnet:Subnet")
+      .map((r) => [mockResourceId(r.type, r.name), names[zoneIds.indexOf(r.inputs.availabilityZoneId)]]),
+  );
   // The VPC CNI's mode decides pods per node (prefix delegation: a /28 per address slot).
   const cluster = plan.resources.find((r) => r.type === "eks:index:Cluster");
   const prefixDelegation = cluster?.inputs?.vpcCniOptions?.enablePrefixDelegation === true;
@@ -95,6 +108,7 @@ function awsNodes(plan: Plan): SimNode[] {
     const pool = Object.values(labels)[0] ?? g.name;
     const alloc = eksAllocatable(shape, pods);
     const count = poolNodeCount(String(pool), i.scalingConfig ?? {});
+    const zones = groupZones(g.name, i.subnetIds ?? [], zoneOfSubnet);
     for (let k = 0; k < count; k++) {
       // One group per zone gives several groups of a pool: the group's own suffix keeps node names apart.
       const group = g.name.replace(/^cluster-/, "");
@@ -108,10 +122,8 @@ function awsNodes(plan: Plan): SimNode[] {
           "kubernetes.io/os": "linux",
           "kubernetes.io/hostname": name,
           "node.kubernetes.io/instance-type": type,
-          // A per-zone group (notebooks-<i>) lives in its one zone; the others spread.
-          "topology.kubernetes.io/zone": /-\d+$/.test(group)
-            ? zones[Number(/-(\d+)$/.exec(group)![1]) % zones.length]
-            : zones[k % zones.length],
+          // A per-zone group (notebooks-<i>) lives in its one zone; the others spread over theirs.
+          [ZONE_LABEL]: zones[k % zones.length],
           "eks.amazonaws.com/capacityType": String(i.capacityType ?? "ON_DEMAND"),
         },
         taints: (i.taints ?? []).map((t: any) => ({
@@ -124,10 +136,40 @@ function awsNodes(plan: Plan): SimNode[] {
         })),
         capacity: { cpuMilli: shape.vcpu * 1000, memoryMi: shape.memoryGi * 1024, pods },
         allocatable: { ...alloc, pods },
+        group: g.name,
+        groupZones: zones,
       });
     }
   }
   return nodes;
+}
+
+/** The zones of a node group's subnets, in their order. */
+export function groupZones(group: string, subnetIds: string[], zoneOfSubnet: Map<string, string>): string[] {
+  const zones = subnetIds.map((id) => zoneOfSubnet.get(id));
+  if (!zones.length || zones.some((z) => !z))
+    throw new Error(`node group ${group}: subnets ${subnetIds.join(", ")} are not subnets of the plan`);
+  return zones as string[];
+}
+
+/**
+ * The nodes after each group has replaced every one of its nodes, one at a time, as a managed node group
+ * upgrade does (a new node first, then the old one drained and gone): an Auto Scaling group launches the new
+ * instance in the zone of its own where it has the fewest (EC2 Auto Scaling's zone balancing), so a group
+ * over several zones moves nodes between them; a group of one zone keeps them there.
+ */
+export function afterReplacement(nodes: SimNode[]): SimNode[] {
+  const now = [...nodes];
+  for (const old of nodes) {
+    const zones = old.groupZones ?? [old.labels[ZONE_LABEL]];
+    const count = (z: string) =>
+      now.filter((n) => n.group === old.group && n.labels[ZONE_LABEL] === z).length;
+    const to = zones.reduce((best, z) => (count(z) < count(best) ? z : best), zones[0]);
+    const name = `${old.name}-r`;
+    now.push({ ...old, name, labels: { ...old.labels, "kubernetes.io/hostname": name, [ZONE_LABEL]: to } });
+    now.splice(now.indexOf(old), 1);
+  }
+  return now;
 }
 
 export function targetOf(plan: Plan): "edge" | "aws" {

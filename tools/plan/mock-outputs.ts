@@ -200,8 +200,16 @@ const byType: Record<string, Outputs> = {
   }),
 };
 
-/** Mock of resource registration: inputs echoed back (as a real provider does) plus computed outputs. */
-export function mockResource(args: MockResourceArgs, cfg: PlatformConfig): MockResourceResult {
+/** The zones the offline plan's region offers, by name and by zone ID (same order). */
+export function mockZones(region: string): { names: string[]; zoneIds: string[] } {
+  return {
+    names: [`${region}a`, `${region}b`, `${region}c`, `${region}d`],
+    zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6"],
+  };
+}
+
+/** The id the offline plan gives a resource (AWS networking ids look real: `subnet-<17 hex>`, ...). */
+export function mockResourceId(type: string, name: string, inputs?: Record<string, any>): string {
   const prefix: Record<string, string> = {
     "aws:ec2/vpc:Vpc": "vpc-",
     "aws:ec2/subnet:Subnet": "subnet-",
@@ -214,11 +222,16 @@ export function mockResource(args: MockResourceArgs, cfg: PlatformConfig): MockR
     "aws:ec2/flowLog:FlowLog": "fl-",
     "aws:ec2/networkInterface:NetworkInterface": "eni-",
   };
-  const id = prefix[args.type]
-    ? `${prefix[args.type]}${hex(args.name, 17)}`
-    : args.type.startsWith("kubernetes:")
-      ? `${args.inputs?.metadata?.namespace ?? "default"}/${args.inputs?.metadata?.name ?? args.name}`
-      : `${args.name}-${hex(args.name, 8)}`;
+  return prefix[type]
+    ? `${prefix[type]}${hex(name, 17)}`
+    : type.startsWith("kubernetes:")
+      ? `${inputs?.metadata?.namespace ?? "default"}/${inputs?.metadata?.name ?? name}`
+      : `${name}-${hex(name, 8)}`;
+}
+
+/** Mock of resource registration: inputs echoed back (as a real provider does) plus computed outputs. */
+export function mockResource(args: MockResourceArgs, cfg: PlatformConfig): MockResourceResult {
+  const id = mockResourceId(args.type, args.name, args.inputs);
   const computed = byType[args.type]?.(args, cfg, id) ?? {};
   return { id, state: { ...args.inputs, ...computed } };
 }
@@ -228,11 +241,7 @@ export function mockCall(args: MockCallArgs, cfg: PlatformConfig): Record<string
   const r = region(cfg);
   switch (args.token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return {
-        names: [`${r}a`, `${r}b`, `${r}c`, `${r}d`],
-        zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6"],
-        state: "available",
-      };
+      return { ...mockZones(r), state: "available" };
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return {
         accountId: MOCK_ACCOUNT,

@@ -48,7 +48,7 @@ export async function makePlan(args: PlanArgs): Promise<PlanResult> {
           {
             policy: "system-pool-capacity",
             level: "mandatory",
-            resource: "cluster-system",
+            resource: pool.nodeGroups.split(", ")[0],
             message:
               `the platform does not fit the system pool's minimum size: ${pool.summary}. Set ` +
               `systemNodeInstanceType to a larger type or raise the pool's size`,

@@ -68,7 +68,8 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   // Node groups: the system group runs around the clock; spot groups only for active users.
   const launchTemplates = new Map(of("aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.name, t]));
   const rootGb = (group: RecordedResource): number => {
-    const lt = [...launchTemplates.values()].find((t) => t.name === group.name);
+    // One template per pool: a group of a pool split by zone is named after it with `-<zone index>`.
+    const lt = launchTemplates.get(group.name) ?? launchTemplates.get(group.name.replace(/-\d+$/, ""));
     return Number(dig(lt?.inputs, "blockDeviceMappings", "0", "ebs", "volumeSize") ?? 20);
   };
   const nodeGroups = of("aws:eks/nodeGroup:NodeGroup");
@@ -80,10 +81,14 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     return { type, hourly, disk: rootGb(g) * price.ebs.gp3PerGbMonth };
   };
   const memoryOf = (t: string): number => price.ec2MemoryGi[t] ?? 8;
+  const poolOf = (g: RecordedResource): string => String(g.inputs.labels?.["datavis.io/pool"] ?? g.name);
+  // A pool split by zone is several groups: its active users' node hours are shared among them, not
+  // counted once per zone.
+  const groupsInPool = (pool: string): number => nodeGroups.filter((x) => poolOf(x) === pool).length;
   for (const g of nodeGroups) {
     const n = nodeMonth(g);
     if (!n) continue;
-    const pool = String(g.inputs.labels?.["datavis.io/pool"] ?? g.name);
+    const pool = poolOf(g);
     const idleCount = Number(g.inputs.scalingConfig?.desiredSize ?? 0);
     let activeNodeHours = idleCount * H;
     if (pool === "notebooks") {
@@ -91,9 +96,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
         1,
         Math.floor((memoryOf(n.type) * as.allocatableMemoryFraction) / as.notebookMemoryGiPerUser),
       );
-      activeNodeHours += Math.ceil(users / perNode) * activeHours;
+      activeNodeHours += (Math.ceil(users / perNode) * activeHours) / groupsInPool(pool);
     } else if (pool === "spark") {
-      activeNodeHours += users * as.sparkNodeHoursPerActiveUserMonth;
+      activeNodeHours += (users * as.sparkNodeHoursPerActiveUserMonth) / groupsInPool(pool);
     }
     const label = `${pool} nodes (${n.type}, ${g.inputs.capacityType === "SPOT" ? "spot" : "on-demand"})`;
     add(

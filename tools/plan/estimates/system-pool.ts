@@ -33,6 +33,8 @@ const DEDICATED = /datavis\.io\/pool["']?\s*[:=]\s*["']?(notebooks|spark)/;
 
 export interface SystemPoolFit {
   instanceType: string;
+  /** The pool's node groups, one per zone, comma-separated. */
+  nodeGroups: string;
   minNodes: number;
   /** Nodes of that type the platform needs with SYSTEM_POOL_HEADROOM. */
   nodesNeeded: number;
@@ -43,13 +45,14 @@ export interface SystemPoolFit {
 }
 
 export function systemPoolFit(run: ProgramRun): SystemPoolFit | undefined {
-  const group = run.resources.find(
+  // The pool may be one group per zone (stacks/aws.ts): its minimum is the sum of its groups'.
+  const groups = run.resources.filter(
     (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && r.inputs.labels?.["datavis.io/pool"] === "system",
   );
   const cluster = run.resources.find((r) => r.type === "eks:index:Cluster");
-  if (!group) return undefined;
-  const type = String(group.inputs.instanceTypes?.[0]);
-  const minNodes = Number(group.inputs.scalingConfig?.minSize ?? 1);
+  if (!groups.length) return undefined;
+  const type = String(groups[0].inputs.instanceTypes?.[0]);
+  const minNodes = groups.reduce((n, g) => n + Number(g.inputs.scalingConfig?.minSize ?? 1), 0);
   const shape = instanceShape(type);
   const pods = podsPerNode(type, cluster?.inputs?.vpcCniOptions?.enablePrefixDelegation === true);
   if (!shape || !pods) return undefined;
@@ -99,6 +102,7 @@ export function systemPoolFit(run: ProgramRun): SystemPoolFit | undefined {
   const fits = minNodes >= nodesNeeded;
   return {
     instanceType: type,
+    nodeGroups: groups.map((g) => g.name).join(", "),
     minNodes,
     nodesNeeded,
     fits,
