@@ -56,9 +56,12 @@ export function smallestNode(instanceTypes: string[]): NodeAllocatable {
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 const DEV_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"];
 
+/** System nodes, one per zone (the first private subnets' zones): the ingress pods run there. */
+const systemNodeCount = (cfg: PlatformConfig): number => (cfg.production ? 2 : 1);
+
 function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
   const a = cfg.aws!;
-  const system = cfg.production ? 2 : 1;
+  const system = systemNodeCount(cfg);
   return {
     system: {
       instanceTypes: [a.systemNodeInstanceType],
@@ -238,7 +241,16 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
   const system = { nodeSelector: { [POOL_LABEL]: "system" }, provider: cluster.provider, source: ONLINE };
   const lbController = new LoadBalancerController(
     "load-balancer-controller",
-    { ...issuer, ...system, clusterName: cluster.clusterName, vpcId: vpc.vpcId, region: a.region },
+    {
+      ...issuer,
+      ...system,
+      clusterName: cluster.clusterName,
+      vpcId: vpc.vpcId,
+      region: a.region,
+      // The NLB only in the zones of the system nodes, where Traefik runs (public and private subnets are
+      // made zone by zone in the same order).
+      ingressSubnetIds: vpc.publicSubnetIds.slice(0, systemNodeCount(cfg)),
+    },
     { ...opts, dependsOn: [cluster] },
   );
   // Optional: the endpoints' DNS records kept in an existing Route 53 zone (else made by hand, docs/aws.md).

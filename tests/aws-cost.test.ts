@@ -43,9 +43,9 @@ describe("aws cost estimate", () => {
     expect(nlb.idle).to.be.closeTo(0.0225 * 730, 0.05);
     // Active: LCUs for 10 users x 160 h x 0.1 GB/h (1 LCU = 1 GB/hour) at $0.006 per LCU-hour.
     expect(nlb.active - nlb.idle).to.be.closeTo(10 * 160 * 0.1 * 0.006, 0.02);
-    // dev has three zones: the NLB has a node, and a public address, in each zone's public subnet.
-    expect(line(e, "ingress load balancer's public IPv4 addresses (3").idle).to.be.closeTo(
-      3 * 0.005 * 730,
+    // dev's NLB is in the one zone of its system node (Traefik): one node, one public address.
+    expect(line(e, "ingress load balancer's public IPv4 addresses (1").idle).to.be.closeTo(
+      1 * 0.005 * 730,
       0.05,
     );
     expect(Object.keys(e.breakdown).filter((k) => /Classic Load Balancer/.test(k))).to.be.empty;

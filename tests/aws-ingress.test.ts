@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { makePlan, parseArgs, planText } from "../tools/plan/plan";
 import { releaseRequests } from "../tools/plan/estimates/chart-requests";
 import { systemPoolFit } from "../tools/plan/estimates/system-pool";
+import { mockResourceId } from "../tools/plan/mock-outputs";
 import { configError, one, planCli, releaseValues, releases, runStack, type ProgramRun } from "./harness";
 
 const ANN = "service.beta.kubernetes.io/aws-load-balancer-";
@@ -26,12 +27,52 @@ const list = (x: string | string[]): string[] => (Array.isArray(x) ? x : [x]);
 describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik", () => {
   it("Traefik's Service asks the controller for an internet-facing NLB with IP targets that keeps client IPs", async () => {
     const ann = releaseValues(await runStack("dev"), "traefik").service?.annotations;
-    expect(ann).to.deep.equal({
+    expect(ann).to.deep.include({
       [`${ANN}type`]: "external",
       [`${ANN}nlb-target-type`]: "ip",
       [`${ANN}scheme`]: "internet-facing",
       [`${ANN}target-group-attributes`]: "preserve_client_ip.enabled=true",
     });
+  });
+
+  for (const [stack, zones] of [
+    ["dev", 1],
+    ["prod", 2],
+  ] as const)
+    it(`${stack}: the NLB has a node (and a billed address) only in the ${zones} zone(s) of the system nodes, where Traefik runs`, async () => {
+      const run = await runStack(stack);
+      const zoneOf = new Map(
+        run.resources
+          .filter((r) => r.type === "aws:ec2/subnet:Subnet")
+          .map((r) => [
+            mockResourceId(r.type, r.name),
+            `${r.name.replace(/-\d+$/, "")} ${r.inputs.availabilityZoneId}`,
+          ]),
+      );
+      const systemZones = run.resources
+        .filter(
+          (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && r.inputs.labels["datavis.io/pool"] === "system",
+        )
+        .flatMap((g) => g.inputs.subnetIds.map((id: string) => zoneOf.get(id)!.split(" ")[1]));
+      const named = String(releaseValues(run, "traefik").service?.annotations[`${ANN}subnets`] ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((id) => zoneOf.get(id));
+      expect(named).to.have.members(systemZones.map((z) => `network-public ${z}`));
+      expect(named).to.have.lengthOf(zones);
+    });
+
+  it("prod's Traefik replicas are spread over the zones, so each zone of the NLB has a target when it can", async () => {
+    const v = releaseValues(await runStack("prod"), "traefik");
+    expect(v.deployment.replicas).to.be.greaterThan(1);
+    expect(v.topologySpreadConstraints).to.deep.equal([
+      {
+        labelSelector: { matchLabels: { "app.kubernetes.io/name": '{{ template "traefik.name" . }}' } },
+        maxSkew: 1,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "ScheduleAnyway",
+      },
+    ]);
   });
 
   it("Traefik's release waits for the controller, so the cloud provider never takes its Service", async () => {

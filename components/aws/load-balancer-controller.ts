@@ -33,6 +33,11 @@ export interface LoadBalancerControllerArgs {
   nodeSelector: Record<string, string>;
   /** Controller replicas (leader-elected: a second one takes over when the leader's node goes away). */
   replicas?: number;
+  /**
+   * Public subnets the ingress NLB lives in: one per zone that runs ingress pods. Unset: every public subnet
+   * the controller discovers (tag `kubernetes.io/role/elb`), a node and a billed IPv4 address in each.
+   */
+  ingressSubnetIds?: pulumi.Input<string>[];
   /** Where the chart comes from. */
   source: ArtifactSource;
 }
@@ -56,12 +61,24 @@ export const LOAD_BALANCER_CONTROLLER_DEFAULTS = {
  *   the user's address. The controller then allows the client CIDRs on the pods' security group (nlb.md,
  *   "When client IP preservation is enabled").
  */
-export function nlbServiceAnnotations(): Record<string, string> {
+export function nlbServiceAnnotations(
+  subnetIds?: pulumi.Input<string>[],
+): Record<string, pulumi.Input<string>> {
   return {
     "service.beta.kubernetes.io/aws-load-balancer-type": "external",
     "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
     "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
     "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+    // The zones the NLB has a node (and a public IPv4 address) in: those of the Traefik pods (stringList of
+    // subnet ids, annotations.md `aws-load-balancer-subnets`). With cross-zone load balancing off (the NLB
+    // default), a node in a zone without targets only sends its clients away; it is not made at all.
+    ...(subnetIds?.length
+      ? {
+          "service.beta.kubernetes.io/aws-load-balancer-subnets": pulumi
+            .all(subnetIds)
+            .apply((s) => s.join(",")),
+        }
+      : {}),
   };
 }
 
@@ -286,7 +303,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
       { parent: this, provider: args.provider },
     );
     this.ingressService = {
-      annotations: nlbServiceAnnotations(),
+      annotations: nlbServiceAnnotations(args.ingressSubnetIds),
       namespaceLabels: POD_READINESS_GATE_LABEL,
       dependsOn: [this.release],
     };

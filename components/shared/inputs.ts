@@ -42,7 +42,7 @@ export interface ClusterInput {
 /** How the ingress Service is exposed by the target's load-balancer controller. */
 export interface IngressServiceInput {
   /** Annotations of the Service that select and configure the load balancer. */
-  annotations: Record<string, string>;
+  annotations: Record<string, pulumi.Input<string>>;
   /** Labels of the ingress namespace (AWS: the controller's pod readiness gates). */
   namespaceLabels?: Record<string, string>;
   /** What must exist before the Service (its controller), so no other controller takes the Service. */

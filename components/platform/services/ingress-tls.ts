@@ -37,11 +37,26 @@ export function traefikValues(a: {
   acme: boolean;
   imageRegistry?: string;
   /** Annotations of Traefik's Service of type LoadBalancer (which load balancer the target makes). */
-  serviceAnnotations?: Record<string, string>;
+  serviceAnnotations?: Record<string, pulumi.Input<string>>;
 }): Record<string, unknown> {
   return {
     deployment: { replicas: a.replicas },
     podDisruptionBudget: a.replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false },
+    // Replicas in different zones where the nodes have zones (AWS: each zone of the NLB gets a target);
+    // a preference only, so nodes without a zone label (k3s) take them all. The chart passes the list
+    // through `tpl` (traefik/templates/_podtemplate.tpl), so the selector names the chart's own label.
+    ...(a.replicas > 1
+      ? {
+          topologySpreadConstraints: [
+            {
+              labelSelector: { matchLabels: { "app.kubernetes.io/name": '{{ template "traefik.name" . }}' } },
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: "ScheduleAnyway",
+            },
+          ],
+        }
+      : {}),
     ingressClass: { enabled: true, isDefaultClass: true, name: a.ingressClass },
     ports: {
       web: {

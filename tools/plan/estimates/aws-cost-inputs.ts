@@ -118,6 +118,8 @@ export function platformVolumesGi(resources: RecordedResource[]): number {
 export function ingressLoadBalancer(resources: RecordedResource[]): {
   kind: "nlb" | "clb";
   internetFacing: boolean;
+  /** Subnets the load balancer names (`aws-load-balancer-subnets`); unset: every public subnet. */
+  subnets?: number;
 } {
   const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
   const chart = (r: RecordedResource) => String(r.inputs.chart ?? "");
@@ -128,5 +130,10 @@ export function ingressLoadBalancer(resources: RecordedResource[]): {
   const nlb = controller && ["external", "nlb-ip"].includes(ann[`${p}type`]);
   // The controller's default scheme is internal (annotations.md); the cloud provider's, internet-facing.
   const internetFacing = nlb ? ann[`${p}scheme`] === "internet-facing" : ann[`${p}internal`] !== "true";
-  return { kind: nlb ? "nlb" : "clb", internetFacing };
+  const named = nlb ? ann[`${p}subnets`] : undefined;
+  return {
+    kind: nlb ? "nlb" : "clb",
+    internetFacing,
+    ...(named ? { subnets: named.split(",").filter((x) => x.trim()).length } : {}),
+  };
 }

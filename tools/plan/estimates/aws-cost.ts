@@ -172,11 +172,13 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
       "platform ingress",
       price.classicLoadBalancer.perHour * H,
     );
-  // Internet-facing: one node (and one billed public IPv4 address) in each zone's public subnet.
-  const publicSubnets = of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
+  // Internet-facing: one node (and one billed public IPv4 address) in each zone's public subnet it names,
+  // or in every public subnet when it names none.
+  const publicSubnets =
+    lb.subnets ?? of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
   if (lb.internetFacing && publicSubnets > 0)
     add(
-      `ingress load balancer's public IPv4 addresses (${publicSubnets}, one per zone)`,
+      `ingress load balancer's public IPv4 addresses (${publicSubnets}, one per zone it serves)`,
       "platform ingress",
       publicSubnets * price.publicIpv4PerHour * H,
     );
