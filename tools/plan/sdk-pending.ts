@@ -5,11 +5,8 @@
  * the garbage collector copies. Each change below keeps every continuation on the SDK's microtask turn,
  * so resources register in the same order and the plans stay byte-identical.
  */
-import * as fs from "fs";
 import * as path from "path";
-import Module = require("module");
-
-const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
+import { patchSdkSource, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -111,19 +108,11 @@ const LAZY_ALIASES = `        const aliasOpts = opts.aliases;
  * loads unchanged (same behaviour, only slower): tests/tools-runtime.test.ts checks the change applies.
  */
 function lazyAliasUrns(sdkDir: string): void {
-  const file = path.join(sdkDir, "resource.js");
-  if (moduleCache[file]) return;
-  const extensions = (Module as unknown as { _extensions: Record<string, (m: any, f: string) => void> })
-    ._extensions;
-  const js = extensions[".js"];
-  extensions[".js"] = function (module, filename) {
-    if (filename !== file) return js(module, filename);
-    extensions[".js"] = js;
-    const source = fs.readFileSync(filename, "utf8");
+  patchSdkSource(path.join(sdkDir, "resource.js"), (source, module) => {
     const lazy = source.includes(EAGER_ALIASES);
-    module._compile(lazy ? source.replace(EAGER_ALIASES, LAZY_ALIASES) : source, filename);
     module.exports.__offlineLazyAliases = lazy;
-  };
+    return lazy ? source.replace(EAGER_ALIASES, LAZY_ALIASES) : source;
+  });
 }
 
 /** The JavaScript value a lazy Struct stands for (see lazyStructs); offline.ts decodes it directly. */
@@ -208,6 +197,7 @@ function structFieldsAsGiven(): void {
 /** Before `require("@pulumi/pulumi")`: the changes made to the SDK's source as it loads. */
 export function beforeSdk(sdkDir: string): void {
   lazyAliasUrns(sdkDir);
+  plainSerialization(sdkDir);
 }
 
 /** After it: the changes made to the loaded SDK's modules. */

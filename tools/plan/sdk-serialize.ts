@@ -1,0 +1,147 @@
+/**
+ * Plain input data serialized in one pass, on the SDK's microtask turns (item 5 of sdk-load.ts).
+ *
+ * `serializeProperty` (runtime/rpc.js, pinned @pulumi/pulumi 3.270.0, lines 330-545) is an async function
+ * that walks a resource's inputs one value at a time: every object, array element and leaf is its own
+ * async call, awaited in turn, with a context string built for it. Under a large program every resource
+ * serializes at once, interleaved turn by turn (1000 tenants: 36,000 resources), so each of those frames
+ * lives across many of the other resources' turns: at 1000 tenants most of them outlive a young-generation
+ * collection and are copied and promoted, which is what made the garbage collector's share grow with the
+ * class list (the SDK's serialization was 27 times more promoted bytes at 1000 tenants than at 100, for
+ * 9.7 times the resources).
+ *
+ * A value made only of plain objects, arrays and primitives (what components pass for labels, specs and
+ * Helm values) has no Output, Promise, resource or asset in it: its serialized form is a copy, and how many
+ * turns the SDK takes for it depends only on its shape. Here it is copied at once and handed back after
+ * exactly that many turns, one turn at a time (one continuation per turn, as the SDK's own chain), so
+ * every other continuation keeps its place and resources register in the same order; anything else goes
+ * through the SDK's code, which calls this one for each value inside it.
+ *
+ * Turns, from the SDK's code: a primitive, undefined or a function resolves at once (an async function
+ * that returns without awaiting); each value an array or object awaits costs one turn after it resolves;
+ * an object adds one more, for serializeProperty's `return await serializeAllKeys(...)`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Module = require("module");
+
+const NOT_PLAIN = Symbol("not plain data");
+
+/** Turns the SDK's serialization of the value last passed to `plainCopy` takes. */
+let turns = 0;
+
+/** The SDK's serialized form of `v` if `v` is plain data (adding its turns to `turns`), else NOT_PLAIN. */
+function plainCopy(v: unknown): unknown {
+  switch (typeof v) {
+    case "undefined":
+    case "boolean":
+    case "number":
+    case "string":
+      return v;
+    case "function":
+      // serializeProperty drops functions.
+      return undefined;
+    case "object":
+      break;
+    default:
+      // bigint, symbol: left to the SDK.
+      return NOT_PLAIN;
+  }
+  if (v === null) return null;
+  const proto = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype) return NOT_PLAIN;
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const e = plainCopy(v[i]);
+      if (e === NOT_PLAIN) return NOT_PLAIN;
+      turns++;
+      // Arrays keep their length: undefined elements become null, as in JSON.
+      out.push(e === undefined ? null : e);
+    }
+    return out;
+  }
+  // Class instances (Output, resources, assets, the unknown sentinel, Promise) are the SDK's to handle.
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const keys = Object.keys(v);
+  const out: Record<string, unknown> = {};
+  turns++;
+  for (const k of keys) {
+    // `{ __pulumiOutput: true, ... }` and the like are what the SDK's isInstance checks recognize.
+    if (k.startsWith("__pulumi")) return NOT_PLAIN;
+    const e = plainCopy((v as Record<string, unknown>)[k]);
+    if (e === NOT_PLAIN) return NOT_PLAIN;
+    turns++;
+    // Objects drop undefined values, as in JSON.
+    if (e !== undefined) out[k] = e;
+  }
+  return out;
+}
+
+const RESOLVED = Promise.resolve();
+
+/** Resolves with `value` after `n` microtask turns, one continuation per turn. */
+async function after<T>(value: T, n: number): Promise<T> {
+  while (n-- > 0) await RESOLVED;
+  return value;
+}
+
+/** The promise the SDK's serializeProperty would return for `prop`, or undefined if `prop` is not plain data. */
+export function serializePlain(prop: unknown): Promise<unknown> | undefined {
+  turns = 0;
+  const copy = plainCopy(prop);
+  if (copy === NOT_PLAIN) return undefined;
+  return after(copy, turns);
+}
+
+/** The head of serializeProperty in the pinned SDK's runtime/rpc.js. */
+const SDK_HEAD = "async function serializeProperty(ctx, prop, dependentResources, opts) {\n";
+/** The same function under another name, behind one that serializes plain data first. Every caller, the
+ * SDK's own recursion included, reaches the new one. */
+const OFFLINE_HEAD =
+  "function serializeProperty(ctx, prop, dependentResources, opts) {\n" +
+  "    const plain = module.offlineSerializePlain(prop);\n" +
+  "    return plain !== undefined ? plain : serializePropertyInSdk(ctx, prop, dependentResources, opts);\n" +
+  "}\n" +
+  "async function serializePropertyInSdk(ctx, prop, dependentResources, opts) {\n";
+
+/**
+ * Loads runtime/rpc.js with serializeProperty behind `serializePlain`. If the SDK's source differs from the
+ * pinned one, rpc.js loads unchanged (same behaviour, only slower): tests/tools-runtime.test.ts checks
+ * that the change applies.
+ */
+export function plainSerialization(sdkDir: string): void {
+  const file = path.join(sdkDir, "runtime", "rpc.js");
+  patchSdkSource(file, (source, module) => {
+    const applies = source.split(SDK_HEAD).length === 2;
+    module.offlineSerializePlain = serializePlain;
+    module.exports.__offlinePlainSerialization = applies;
+    return applies ? source.replace(SDK_HEAD, OFFLINE_HEAD) : source;
+  });
+}
+
+type Transform = (source: string, module: NodeModule & Record<string, any>) => string;
+const transforms = new Map<string, Transform>();
+const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
+
+/**
+ * Compiles the SDK file `file` from `transform(its source)` when it is first loaded. One hook on Node's
+ * `.js` loader serves every file so changed, and removes itself once all of them are loaded.
+ */
+export function patchSdkSource(file: string, transform: Transform): void {
+  if (moduleCache[file]) return; // already loaded as it is
+  const extensions = (Module as unknown as { _extensions: Record<string, (m: any, f: string) => void> })
+    ._extensions;
+  if (transforms.size === 0) {
+    const js = extensions[".js"];
+    extensions[".js"] = function (module, filename) {
+      const change = transforms.get(filename);
+      if (!change) return js(module, filename);
+      transforms.delete(filename);
+      if (transforms.size === 0) extensions[".js"] = js;
+      const source = fs.readFileSync(filename, "utf8");
+      (module as { _compile(code: string, f: string): void })._compile(change(source, module), filename);
+    };
+  }
+  transforms.set(file, transform);
+}
