@@ -6,6 +6,7 @@
  * so resources register in the same order and the plans stay byte-identical.
  */
 import * as path from "path";
+import { lazyOutputProperties } from "./sdk-outputs";
 import { patchSdkSource, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
@@ -14,69 +15,6 @@ function cheapResponseStrings(): void {
   // template literal runs jspb's Message.toString (the whole response, inputs and outputs, joined into one
   // string) before log.debug sees that no engine listens and drops it.
   resproto.RegisterResourceResponse.prototype.toString = () => "RegisterResourceResponse";
-}
-
-type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
-
-/**
- * `transferProperties` (runtime/rpc.js), with each output property's Output made when it is first read or
- * when the engine's answer resolves it, whichever comes first, instead of in the resource's constructor.
- * Between the two, which under a large program is the whole time every resource waits for the ones before
- * it (the Tenants component constructs every tenant's resources before the first registers), an unread
- * property holds two closures instead of an Output over four promises: the largest part of what a
- * pending resource keeps alive, and what made the garbage collector's share grow with the class list.
- *
- * Timing is the SDK's: an Output is made over pending promises that are resolved in the same order and
- * on the same microtask turn as the SDK's, so every continuation and every registration keeps its place.
- * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
- * debuggablePromise, which ignores them here, so they are not built.
- */
-function lazyOutputProperties(): void {
-  const rpc = require("@pulumi/pulumi/runtime/rpc") as {
-    transferProperties(onto: object, label: string, props: Record<string, unknown>): object;
-  };
-  const { Output } = require("@pulumi/pulumi/output") as { Output: new (...a: unknown[]) => unknown };
-  const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(e: unknown): boolean };
-  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
-    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
-  };
-  const own = Object.prototype.hasOwnProperty;
-  rpc.transferProperties = function (onto: any, label: string, props: Record<string, unknown>): object {
-    const resolvers: Record<string, Resolver> = {};
-    for (const k of Object.keys(props)) {
-      // Skip "id" and "urn", which the SDK handles itself.
-      if (k === "id" || k === "urn") continue;
-      if (own.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
-      let settle: Resolver | undefined;
-      const define = (value: unknown): void => {
-        Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
-      };
-      const materialize = (): unknown => {
-        // The four promises in the SDK's order: value, isKnown, isSecret, dependencies.
-        const ends: [(v: unknown) => void, (e: unknown) => void][] = [];
-        const promises = [0, 1, 2, 3].map(() =>
-          debuggable.debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
-        );
-        const out = new Output(onto, ...promises);
-        define(out);
-        settle = (v, isKnown, isSecret, deps = [], err) => {
-          if (err) {
-            if (isGrpcError(err)) return;
-            for (const [, reject] of ends) reject(err);
-          } else {
-            [v, isKnown, isSecret, deps].forEach((x, i) => ends[i][0](x));
-          }
-        };
-        return out;
-      };
-      Object.defineProperty(onto, k, { get: materialize, set: define, enumerable: true, configurable: true });
-      resolvers[k] = (...args) => {
-        if (!settle) materialize();
-        settle!(...args);
-      };
-    }
-    return resolvers;
-  };
 }
 
 /** The Resource constructor's alias loop in @pulumi/pulumi 3.270.0's resource.js (lines 260-265). */
