@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import { lazyOutputProperties } from "./sdk-outputs";
-import { patchSdkSource, plainSerialization } from "./sdk-serialize";
+import { cheapEmptyDependencies, patchSdkSource, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -142,6 +142,7 @@ export function beforeSdk(sdkDir: string): void {
 export function afterSdk(sdkDir: string): void {
   cheapResponseStrings();
   lazyOutputProperties();
+  cheapEmptyDependencies();
   lazyStructs(sdkDir);
   structFieldsAsGiven();
 }
