@@ -80,10 +80,19 @@ function plainCopy(v: unknown): unknown {
 
 const RESOLVED = Promise.resolve();
 
-/** Resolves with `value` after `n` microtask turns, one continuation per turn. */
-async function after<T>(value: T, n: number): Promise<T> {
-  while (n-- > 0) await RESOLVED;
-  return value;
+/**
+ * Resolves with `value` after `n` microtask turns, one continuation per turn: each step queues the next
+ * on an already-resolved promise, as the SDK's chain of awaits does. (A loop of `await`s would do the
+ * same with about twice the allocation per turn.)
+ */
+export function after<T>(value: T, n: number): Promise<T> {
+  return new Promise((resolve) => {
+    const step = (): void => {
+      if (n-- > 0) void RESOLVED.then(step);
+      else resolve(value);
+    };
+    step();
+  });
 }
 
 /** The promise the SDK's serializeProperty would return for `prop`, or undefined if `prop` is not plain data. */
