@@ -62,8 +62,16 @@ export function sortedCopy(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedCopy);
   if (v === null || typeof v !== "object") return v;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+  for (const k of sortedKeys(v)) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
   return out;
+}
+
+/** `Object.keys(o).sort()`, without sorting (and its scratch copy) when the keys are in order already, as
+ * most objects' keys are (a Kubernetes object's apiVersion, kind, metadata, spec). */
+export function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
 }
 
 /**
