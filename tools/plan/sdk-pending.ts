@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import { lazyOutputProperties } from "./sdk-outputs";
-import { cheapEmptyDependencies, patchSdkSource, plainSerialization } from "./sdk-serialize";
+import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -144,6 +144,7 @@ function structFieldsAsGiven(): void {
 export function beforeSdk(sdkDir: string): void {
   lazyAliasUrns(sdkDir);
   plainSerialization(sdkDir);
+  plainAliases(sdkDir);
 }
 
 /** After it: the changes made to the loaded SDK's modules. */

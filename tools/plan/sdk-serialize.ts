@@ -151,6 +151,54 @@ export function plainSerialization(sdkDir: string): void {
   });
 }
 
+/** Turns `output(v).promise()` takes for a value with no Output or Promise in it (output.js: an Output over
+ * resolved promises, then `lifted` and getPromisedValue); tests/tools-runtime.test.ts checks it. */
+export const OUTPUT_PROMISE_TURNS = 8;
+
+/** A copy of `v` as output.js's outputRec makes it, if `v` is a primitive or an object whose values all
+ * are (an alias: `{ type }`, `{ name, parent }`); else NOT_PLAIN. */
+function flatCopy(v: unknown): unknown {
+  if (v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol")) return v;
+  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const e = (v as Record<string, unknown>)[k];
+    if (k.startsWith("__pulumi") || (e !== null && (typeof e === "object" || typeof e === "function")))
+      return NOT_PLAIN;
+    // outputRec keeps keys whose value is undefined.
+    out[k] = e;
+  }
+  return out;
+}
+
+/**
+ * `output(v).promise()` for the aliases prepareResource and mapAliasesForRequest resolve (runtime/resource.js
+ * lines 356-359 and 849): most resources of the Kubernetes provider carry one or two aliases (`{ type }` of
+ * an older API group), and each became an Output over five promises only to be awaited once. A primitive
+ * or flat alias is copied and handed back after the same turns; anything else goes through output().
+ */
+export function outputPromise(v: unknown): Promise<unknown> {
+  const copy = flatCopy(v);
+  if (copy !== NOT_PLAIN) return after(copy, OUTPUT_PROMISE_TURNS);
+  const { output } = require("@pulumi/pulumi/output") as {
+    output(x: unknown): { promise(): Promise<unknown> };
+  };
+  return output(v).promise();
+}
+
+/** The alias resolutions in the pinned SDK's runtime/resource.js. */
+const ALIAS_OUTPUTS = /await output_1\.output\((alias|a\.name|a\.type|a\.stack|a\.project)\)\.promise\(\)/g;
+
+/** Loads runtime/resource.js with those five resolutions through `outputPromise`, if all five are found. */
+export function plainAliases(sdkDir: string): void {
+  patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
+    const applies = (source.match(ALIAS_OUTPUTS) ?? []).length === 5;
+    module.offlineOutputPromise = outputPromise;
+    module.exports.__offlinePlainAliases = applies;
+    return applies ? source.replace(ALIAS_OUTPUTS, "await module.offlineOutputPromise($1)") : source;
+  });
+}
+
 type Transform = (source: string, module: NodeModule & Record<string, any>) => string;
 const transforms = new Map<string, Transform>();
 const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
