@@ -89,16 +89,18 @@ export function lazyOutputProperties(): void {
       Promise.resolve(deps),
     );
     const resources = new Set([onto]);
+    const known = isKnown && !output.containsUnknowns(v);
     const lifted = Promise.resolve({
       allResources: union(new Set(deps), resources),
       value: v,
-      isKnown: isKnown && !output.containsUnknowns(v),
+      isKnown: known,
       isSecret,
     });
     out.resources = () => resources;
     out.allResources = () => lifted.then((l) => l.allResources);
-    out.isKnown = lifted.then((l) => l.isKnown);
-    out.isSecret = lifted.then((l) => l.isSecret);
+    // Promises the SDK's Output made at construction, settled long since: settled here too.
+    out.isKnown = Promise.resolve(known);
+    out.isSecret = Promise.resolve(isSecret);
     out.promise = (withUnknowns?: boolean) =>
       Output.getPromisedValue(
         lifted.then((l) => l.value),
