@@ -46,9 +46,10 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
   it("the shortcuts apply to the pinned SDK", () => {
     const { offline } = both(
       'console.log(require("@pulumi/pulumi/runtime/rpc").__offlinePlainSerialization, ' +
-        'require("@pulumi/pulumi/runtime/resource").__offlinePlainAliases)',
+        'require("@pulumi/pulumi/runtime/resource").__offlinePlainAliases, ' +
+        'require("@pulumi/pulumi/runtime/resource").__offlineLazyIds)',
     );
-    expect(offline).to.equal("true true");
+    expect(offline).to.equal("true true true");
   });
 
   it("serializeProperty gives the SDK's value on the SDK's turn, for plain data and data with Outputs in it", () => {
@@ -129,6 +130,9 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
         res.secret.isSecret.then(note("isSecret"));
         res.secret.apply(note("secret"));
         res.out.allResources().then((s) => note("resources")([...s].map((r) => r.__name)));
+        res.id.apply(note("id"));
+        res.id.isKnown.then(note("idKnown"));
+        res.id.allResources().then((s) => note("idResources")([...s].map((r) => r.__name)));
         report(60);
       }, 50);`);
     expect(JSON.parse(offline).map((r: unknown[]) => r[0])).to.have.members([
@@ -139,6 +143,9 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
       "isSecret",
       "secret",
       "resources",
+      "id",
+      "idKnown",
+      "idResources",
     ]);
     expect(offline).to.equal(sdk);
   });

@@ -22,6 +22,9 @@
  * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
  * debuggablePromise, which ignores them here, so they are not built.
  */
+import * as path from "path";
+import { patchSdkSource } from "./sdk-serialize";
+
 type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
 
 /** Turns after which the SDK's Output over just-resolved promises has settled: measured 9 with the
@@ -58,56 +61,172 @@ function noteAnswer(): number {
   return turn;
 }
 
+interface Sdk {
+  Output: (new (...a: unknown[]) => any) & {
+    getPromisedValue(p: Promise<unknown>, withUnknowns?: boolean): Promise<unknown>;
+  };
+  containsUnknowns(v: unknown): boolean;
+  union<T>(a: Set<T>, b: Set<T>): Set<T>;
+  isGrpcError(e: unknown): boolean;
+  debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+}
+let loaded: Sdk | undefined;
+
+/** The SDK's functions used here, read once @pulumi/pulumi has loaded (debuggablePromise at each call:
+ * sdk-load.ts replaces it after loading). */
+function sdk(): Sdk {
+  if (!loaded) {
+    const output = require("@pulumi/pulumi/output");
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+    loaded = {
+      Output: output.Output,
+      containsUnknowns: output.containsUnknowns,
+      union: require("@pulumi/pulumi/utils").union,
+      isGrpcError: require("@pulumi/pulumi/errors").isGrpcError,
+      debuggablePromise: (p, ctx) => debuggable.debuggablePromise(p, ctx),
+    };
+  }
+  return loaded;
+}
+
+/** output.js's copyResources: the resources an Output's `allResources` promise resolves to, as a Set. */
+const copyResources = (r: unknown): Set<unknown> => new Set(Array.isArray(r) || r instanceof Set ? r : [r]);
+
+/**
+ * The SDK's Output over (v, isKnown, isSecret, allResources) once its chains have settled: the fields
+ * OutputImpl's constructor sets (output.js lines 72-97), each over a resolved `lifted`, which is what
+ * they are over in the SDK's Output by then.
+ */
+function settledOutput(onto: object, v: unknown, isKnown: boolean, isSecret: boolean, all: unknown) {
+  const { Output, containsUnknowns, union } = sdk();
+  const out = new Output(
+    onto,
+    Promise.resolve(v),
+    Promise.resolve(isKnown),
+    Promise.resolve(isSecret),
+    Promise.resolve(all),
+  );
+  const resources = new Set([onto]);
+  const known = isKnown && !containsUnknowns(v);
+  const lifted = Promise.resolve({
+    allResources: union(copyResources(all), resources),
+    value: v,
+    isKnown: known,
+    isSecret,
+  });
+  out.resources = () => resources;
+  out.allResources = () => lifted.then((l) => l.allResources);
+  // Promises the SDK's Output made at construction, settled long since: settled here too.
+  out.isKnown = Promise.resolve(known);
+  out.isSecret = Promise.resolve(isSecret);
+  out.promise = (withUnknowns?: boolean) =>
+    Output.getPromisedValue(
+      lifted.then((l) => l.value),
+      withUnknowns,
+    );
+  return out;
+}
+
+const define = (onto: object, k: string, value: unknown): void => {
+  Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
+};
+
+/**
+ * After the answer, `onto[k]` is made when read: the SDK's Output in its settled state, or within
+ * SETTLED_AFTER turns of the answer, the SDK's Output (`materialize`) resolved at the read (`resolve`).
+ */
+function answered(
+  onto: object,
+  k: string,
+  materialize: () => unknown,
+  resolve: () => void,
+  settled: () => unknown,
+) {
+  const answeredAt = noteAnswer();
+  const read = (): unknown => {
+    if (turn - answeredAt < SETTLED_AFTER) {
+      offlineOutputStats.earlyReads++;
+      const out = materialize();
+      resolve();
+      return out;
+    }
+    offlineOutputStats.lateReads++;
+    const out = settled();
+    define(onto, k, out);
+    return out;
+  };
+  Object.defineProperty(onto, k, {
+    get: read,
+    set: (v) => define(onto, k, v),
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * A custom resource's `id`, made when first read, as output properties are (prepareResource in
+ * runtime/resource.js, lines 694-722, makes it at once: an Output over two pending promises that only
+ * providers' ids and resource references ever read). Returns the SDK's `resolveID`.
+ */
+export function lazyId(
+  res: object,
+  type: string | undefined,
+): (v: unknown, isKnown: boolean, err?: Error) => void {
+  let settle: ((v: unknown, isKnown: boolean, err?: Error) => void) | undefined;
+  const materialize = (): unknown => {
+    const { Output, isGrpcError, debuggablePromise } = sdk();
+    const value: ((x: unknown) => void)[] = [];
+    const known: ((x: unknown) => void)[] = [];
+    const out = new Output(
+      res,
+      debuggablePromise(new Promise((resolve, reject) => value.push(resolve, reject)), "resolveID"),
+      debuggablePromise(new Promise((resolve, reject) => known.push(resolve, reject)), "resolveIDIsKnown"),
+      Promise.resolve(false),
+      Promise.resolve(res),
+    );
+    define(res, "id", out);
+    settle = (v, isKnown, err) => {
+      if (err) {
+        if (isGrpcError(err)) return;
+        value[1](err);
+        known[1](err);
+      } else {
+        value[0](v);
+        known[0](isKnown);
+      }
+    };
+    return out;
+  };
+  // A provider's id is read by every resource that uses the provider, often within turns of its answer,
+  // and readResource (no type given) reads the id it looks up: both made at once, as the SDK does.
+  if (typeof type !== "string" || type.startsWith("pulumi:providers:")) materialize();
+  else
+    Object.defineProperty(res, "id", {
+      get: materialize,
+      set: (v) => define(res, "id", v),
+      enumerable: true,
+      configurable: true,
+    });
+  return (v, isKnown, err) => {
+    if (settle || err) {
+      if (!settle) materialize();
+      return settle!(v, isKnown, err);
+    }
+    answered(
+      res,
+      "id",
+      materialize,
+      () => settle!(v, isKnown),
+      () => settledOutput(res, v, isKnown, false, res),
+    );
+  };
+}
+
 export function lazyOutputProperties(): void {
   const rpc = require("@pulumi/pulumi/runtime/rpc") as {
     transferProperties(onto: object, label: string, props: Record<string, unknown>): object;
   };
-  const output = require("@pulumi/pulumi/output") as {
-    Output: (new (...a: unknown[]) => any) & {
-      getPromisedValue(p: Promise<unknown>, withUnknowns?: boolean): Promise<unknown>;
-    };
-    containsUnknowns(v: unknown): boolean;
-  };
-  const { Output } = output;
-  const { union } = require("@pulumi/pulumi/utils") as { union<T>(a: Set<T>, b: Set<T>): Set<T> };
-  const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(e: unknown): boolean };
-  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
-    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
-  };
-
-  /**
-   * The SDK's Output for a property resolved with (v, isKnown, isSecret, deps) once its chains have
-   * settled: the fields OutputImpl's constructor sets (output.js lines 72-97), each over a resolved
-   * `lifted`, which is what they are over in the SDK's Output by then.
-   */
-  const settledOutput = (onto: object, v: unknown, isKnown: boolean, isSecret: boolean, deps: unknown[]) => {
-    const out = new Output(
-      onto,
-      Promise.resolve(v),
-      Promise.resolve(isKnown),
-      Promise.resolve(isSecret),
-      Promise.resolve(deps),
-    );
-    const resources = new Set([onto]);
-    const known = isKnown && !output.containsUnknowns(v);
-    const lifted = Promise.resolve({
-      allResources: union(new Set(deps), resources),
-      value: v,
-      isKnown: known,
-      isSecret,
-    });
-    out.resources = () => resources;
-    out.allResources = () => lifted.then((l) => l.allResources);
-    // Promises the SDK's Output made at construction, settled long since: settled here too.
-    out.isKnown = Promise.resolve(known);
-    out.isSecret = Promise.resolve(isSecret);
-    out.promise = (withUnknowns?: boolean) =>
-      Output.getPromisedValue(
-        lifted.then((l) => l.value),
-        withUnknowns,
-      );
-    return out;
-  };
+  const { Output, isGrpcError, debuggablePromise } = sdk();
 
   const own = Object.prototype.hasOwnProperty;
   rpc.transferProperties = function (onto: any, label: string, props: Record<string, unknown>): object {
@@ -124,7 +243,7 @@ export function lazyOutputProperties(): void {
         // The four promises in the SDK's order: value, isKnown, isSecret, dependencies.
         const ends: [(v: unknown) => void, (e: unknown) => void][] = [];
         const promises = [0, 1, 2, 3].map(() =>
-          debuggable.debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
+          debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
         );
         const out = new Output(onto, ...promises);
         define(out);
@@ -145,22 +264,43 @@ export function lazyOutputProperties(): void {
           if (!settle) materialize();
           return settle!(v, isKnown, isSecret, deps, err);
         }
-        const answeredAt = noteAnswer();
-        const read = (): unknown => {
-          if (turn - answeredAt < SETTLED_AFTER) {
-            offlineOutputStats.earlyReads++;
-            const out = materialize();
-            settle!(v, isKnown, isSecret, deps);
-            return out;
-          }
-          offlineOutputStats.lateReads++;
-          const out = settledOutput(onto, v, isKnown, isSecret, deps);
-          define(out);
-          return out;
-        };
-        Object.defineProperty(onto, k, { get: read, set: define, enumerable: true, configurable: true });
+        answered(
+          onto,
+          k,
+          materialize,
+          () => settle!(v, isKnown, isSecret, deps),
+          () => settledOutput(onto, v, isKnown, isSecret, deps),
+        );
       };
     }
     return resolvers;
   };
+}
+
+/** Where prepareResource makes `res.id` and `resolveID` in the pinned SDK's runtime/resource.js. */
+const ID_BLOCK_START = "    let resolveID;\n    if (custom) {\n";
+const ID_BLOCK_END = '    // Now "transfer" all input properties';
+
+/**
+ * Loads runtime/resource.js with prepareResource's `res.id` made by `lazyId`, if the block that makes it
+ * is the pinned SDK's (one Output over a value and an isKnown promise, and resolveID settling both);
+ * otherwise unchanged. tests/tools-sdk-turns.test.ts checks that it applies.
+ */
+export function lazyIds(sdkDir: string): void {
+  patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
+    const start = source.indexOf(ID_BLOCK_START);
+    const end = source.indexOf(ID_BLOCK_END, start);
+    const block = start >= 0 && end > start ? source.slice(start, end) : "";
+    const applies =
+      source.split(ID_BLOCK_START).length === 2 &&
+      block.includes("res.id = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
+      block.includes("Promise.resolve(false), Promise.resolve(res));") &&
+      block.includes("resolveID = (v, isKnown, err) => {") &&
+      block.includes("resolveValue(v);\n                resolveIsKnown(isKnown);");
+    module.offlineLazyId = lazyId;
+    module.exports.__offlineLazyIds = applies;
+    if (!applies) return source;
+    const lazy = `${ID_BLOCK_START}        resolveID = module.offlineLazyId(res, type);\n    }\n`;
+    return source.slice(0, start) + lazy + source.slice(end);
+  });
 }

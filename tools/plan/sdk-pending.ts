@@ -6,7 +6,7 @@
  * so resources register in the same order and the plans stay byte-identical.
  */
 import * as path from "path";
-import { lazyOutputProperties } from "./sdk-outputs";
+import { lazyIds, lazyOutputProperties } from "./sdk-outputs";
 import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
@@ -145,6 +145,7 @@ export function beforeSdk(sdkDir: string): void {
   lazyAliasUrns(sdkDir);
   plainSerialization(sdkDir);
   plainAliases(sdkDir);
+  lazyIds(sdkDir);
 }
 
 /** After it: the changes made to the loaded SDK's modules. */

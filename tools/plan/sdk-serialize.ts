@@ -204,8 +204,9 @@ const transforms = new Map<string, Transform>();
 const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
 
 /**
- * Compiles the SDK file `file` from `transform(its source)` when it is first loaded. One hook on Node's
- * `.js` loader serves every file so changed, and removes itself once all of them are loaded.
+ * Compiles the SDK file `file` from `transform(its source)` when it is first loaded (several transforms of
+ * one file apply in turn). One hook on Node's `.js` loader serves every file so changed, and removes
+ * itself once all of them are loaded.
  */
 export function patchSdkSource(file: string, transform: Transform): void {
   if (moduleCache[file]) return; // already loaded as it is
@@ -222,5 +223,6 @@ export function patchSdkSource(file: string, transform: Transform): void {
       (module as { _compile(code: string, f: string): void })._compile(change(source, module), filename);
     };
   }
-  transforms.set(file, transform);
+  const before = transforms.get(file);
+  transforms.set(file, before ? (source, module) => transform(before(source, module), module) : transform);
 }
