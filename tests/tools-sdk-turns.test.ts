@@ -103,12 +103,14 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
         mk("c", { spec: { a: [1, 2, 3], b: { c: { d: {} } } } }, { aliases: [{ type: "test:old:Thing", parent: pulumi.rootStackResource }] });
         mk("d", { from: b.out.apply((v) => v + "!") }, { dependsOn: [a] });
         mk("e", {}, { aliases: [{ type: pulumi.output("test:older:Thing") }] });
+        mk("f", { urnOfA: a.urn }, { parent: a });
       });
       report(600);`);
     expect(JSON.parse(offline).map((r: unknown[]) => (r[2] as unknown[])[0])).to.deep.equal([
       "a",
       "c",
       "e",
+      "f",
       "b",
       "d",
     ]);

@@ -163,28 +163,30 @@ function answered(
   });
 }
 
+type Settle = (v: unknown, isKnown: boolean, err?: Error) => void;
+
 /**
- * A custom resource's `id`, made when first read, as output properties are (prepareResource in
- * runtime/resource.js, lines 694-722, makes it at once: an Output over two pending promises that only
- * providers' ids and resource references ever read). Returns the SDK's `resolveID`.
+ * `res[key]` as prepareResource makes `res.urn` and `res.id` (runtime/resource.js, lines 662-722): an Output
+ * over a pending value and isKnown, not a secret, with `res` as its resource, and what settles both (a
+ * gRPC error leaves them pending). Here the Output is made when `res[key]` is first read (`materialize`).
  */
-export function lazyId(
+function pendingResourceOutput(
   res: object,
-  type: string | undefined,
-): (v: unknown, isKnown: boolean, err?: Error) => void {
-  let settle: ((v: unknown, isKnown: boolean, err?: Error) => void) | undefined;
+  key: string,
+): { materialize(): unknown; settle(): Settle | undefined } {
+  let settle: Settle | undefined;
   const materialize = (): unknown => {
     const { Output, isGrpcError, debuggablePromise } = sdk();
     const value: ((x: unknown) => void)[] = [];
     const known: ((x: unknown) => void)[] = [];
     const out = new Output(
       res,
-      debuggablePromise(new Promise((resolve, reject) => value.push(resolve, reject)), "resolveID"),
-      debuggablePromise(new Promise((resolve, reject) => known.push(resolve, reject)), "resolveIDIsKnown"),
+      debuggablePromise(new Promise((resolve, reject) => value.push(resolve, reject)), key),
+      debuggablePromise(new Promise((resolve, reject) => known.push(resolve, reject)), key),
       Promise.resolve(false),
       Promise.resolve(res),
     );
-    define(res, "id", out);
+    define(res, key, out);
     settle = (v, isKnown, err) => {
       if (err) {
         if (isGrpcError(err)) return;
@@ -197,28 +199,51 @@ export function lazyId(
     };
     return out;
   };
+  Object.defineProperty(res, key, {
+    get: materialize,
+    set: (v) => define(res, key, v),
+    enumerable: true,
+    configurable: true,
+  });
+  return { materialize, settle: () => settle };
+}
+
+/**
+ * A custom resource's `id`, made when first read, as output properties are: only providers' ids and
+ * resource references read it. Returns the SDK's `resolveID`.
+ */
+export function lazyId(res: object, type: string | undefined): Settle {
+  const id = pendingResourceOutput(res, "id");
   // A provider's id is read by every resource that uses the provider, often within turns of its answer,
   // and readResource (no type given) reads the id it looks up: both made at once, as the SDK does.
-  if (typeof type !== "string" || type.startsWith("pulumi:providers:")) materialize();
-  else
-    Object.defineProperty(res, "id", {
-      get: materialize,
-      set: (v) => define(res, "id", v),
-      enumerable: true,
-      configurable: true,
-    });
+  if (typeof type !== "string" || type.startsWith("pulumi:providers:")) id.materialize();
   return (v, isKnown, err) => {
+    const settle = id.settle();
     if (settle || err) {
-      if (!settle) materialize();
-      return settle!(v, isKnown, err);
+      if (!settle) id.materialize();
+      return id.settle()!(v, isKnown, err);
     }
     answered(
       res,
       "id",
-      materialize,
-      () => settle!(v, isKnown),
+      id.materialize,
+      () => id.settle()!(v, isKnown),
       () => settledOutput(res, v, isKnown, false, res),
     );
+  };
+}
+
+/**
+ * A resource's `urn`, made when first read or at the answer, whichever comes first: children, dependents
+ * and resource references read it, some within turns of the answer, so the answer makes it as the SDK
+ * would (no resource waits on it any differently); until then a pending resource holds no Output for
+ * it. Returns the SDK's `resolveURN`.
+ */
+export function lazyUrn(res: object): (v: unknown, err?: Error) => void {
+  const urn = pendingResourceOutput(res, "urn");
+  return (v, err) => {
+    if (!urn.settle()) urn.materialize();
+    urn.settle()!(v, true, err);
   };
 }
 
@@ -277,30 +302,51 @@ export function lazyOutputProperties(): void {
   };
 }
 
+/** Where prepareResource makes `res.urn` and `resolveURN` in the pinned SDK's runtime/resource.js. */
+const URN_BLOCK_START = "    let resolveURN;\n    {\n";
+const URN_BLOCK_END = "    // If a custom resource, make room for the ID property.\n";
 /** Where prepareResource makes `res.id` and `resolveID` in the pinned SDK's runtime/resource.js. */
 const ID_BLOCK_START = "    let resolveID;\n    if (custom) {\n";
 const ID_BLOCK_END = '    // Now "transfer" all input properties';
 
 /**
- * Loads runtime/resource.js with prepareResource's `res.id` made by `lazyId`, if the block that makes it
- * is the pinned SDK's (one Output over a value and an isKnown promise, and resolveID settling both);
- * otherwise unchanged. tests/tools-sdk-turns.test.ts checks that it applies.
+ * Loads runtime/resource.js with prepareResource's `res.urn` and `res.id` made by `lazyUrn` and `lazyId`,
+ * if the blocks that make them are the pinned SDK's (one Output over a value and an isKnown promise, and
+ * a resolver settling both); otherwise unchanged. tests/tools-sdk-turns.test.ts checks that it applies.
  */
 export function lazyIds(sdkDir: string): void {
   patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
-    const start = source.indexOf(ID_BLOCK_START);
-    const end = source.indexOf(ID_BLOCK_END, start);
-    const block = start >= 0 && end > start ? source.slice(start, end) : "";
+    const urnAt = block(source, URN_BLOCK_START, URN_BLOCK_END);
+    const idAt = block(source, ID_BLOCK_START, ID_BLOCK_END);
+    const urnBlock = urnAt ? source.slice(...urnAt) : "";
+    const idBlock = idAt ? source.slice(...idAt) : "";
     const applies =
-      source.split(ID_BLOCK_START).length === 2 &&
-      block.includes("res.id = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
-      block.includes("Promise.resolve(false), Promise.resolve(res));") &&
-      block.includes("resolveID = (v, isKnown, err) => {") &&
-      block.includes("resolveValue(v);\n                resolveIsKnown(isKnown);");
+      urnBlock.includes("res.urn = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
+      urnBlock.includes("/*isSecret:*/ Promise.resolve(false), Promise.resolve(res));") &&
+      urnBlock.includes("resolveURN = (v, err) => {") &&
+      urnBlock.includes("resolveValue(v);\n                resolveIsKnown(true);") &&
+      idBlock.includes("res.id = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
+      idBlock.includes("Promise.resolve(false), Promise.resolve(res));") &&
+      idBlock.includes("resolveID = (v, isKnown, err) => {") &&
+      idBlock.includes("resolveValue(v);\n                resolveIsKnown(isKnown);");
     module.offlineLazyId = lazyId;
+    module.offlineLazyUrn = lazyUrn;
     module.exports.__offlineLazyIds = applies;
     if (!applies) return source;
-    const lazy = `${ID_BLOCK_START}        resolveID = module.offlineLazyId(res, type);\n    }\n`;
-    return source.slice(0, start) + lazy + source.slice(end);
+    return (
+      source.slice(0, urnAt![0]) +
+      "    const resolveURN = module.offlineLazyUrn(res);\n" +
+      source.slice(urnAt![1], idAt![0]) +
+      `${ID_BLOCK_START}        resolveID = module.offlineLazyId(res, type);\n    }\n` +
+      source.slice(idAt![1])
+    );
   });
+}
+
+/** [start, end) of the one text from `start` up to `end` in `source`, if `start` occurs once. */
+function block(source: string, start: string, end: string): [number, number] | undefined {
+  const from = source.indexOf(start);
+  if (from < 0 || source.indexOf(start, from + 1) >= 0) return undefined;
+  const to = source.indexOf(end, from);
+  return to > from ? [from, to] : undefined;
 }
