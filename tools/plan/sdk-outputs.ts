@@ -22,9 +22,6 @@
  * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
  * debuggablePromise, which ignores them here, so they are not built.
  */
-import * as path from "path";
-import { patchSdkSource } from "./sdk-serialize";
-
 type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
 
 /** Turns after which the SDK's Output over just-resolved promises has settled: measured 9 with the
@@ -300,53 +297,4 @@ export function lazyOutputProperties(): void {
     }
     return resolvers;
   };
-}
-
-/** Where prepareResource makes `res.urn` and `resolveURN` in the pinned SDK's runtime/resource.js. */
-const URN_BLOCK_START = "    let resolveURN;\n    {\n";
-const URN_BLOCK_END = "    // If a custom resource, make room for the ID property.\n";
-/** Where prepareResource makes `res.id` and `resolveID` in the pinned SDK's runtime/resource.js. */
-const ID_BLOCK_START = "    let resolveID;\n    if (custom) {\n";
-const ID_BLOCK_END = '    // Now "transfer" all input properties';
-
-/**
- * Loads runtime/resource.js with prepareResource's `res.urn` and `res.id` made by `lazyUrn` and `lazyId`,
- * if the blocks that make them are the pinned SDK's (one Output over a value and an isKnown promise, and
- * a resolver settling both); otherwise unchanged. tests/tools-sdk-turns.test.ts checks that it applies.
- */
-export function lazyIds(sdkDir: string): void {
-  patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
-    const urnAt = block(source, URN_BLOCK_START, URN_BLOCK_END);
-    const idAt = block(source, ID_BLOCK_START, ID_BLOCK_END);
-    const urnBlock = urnAt ? source.slice(...urnAt) : "";
-    const idBlock = idAt ? source.slice(...idAt) : "";
-    const applies =
-      urnBlock.includes("res.urn = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
-      urnBlock.includes("/*isSecret:*/ Promise.resolve(false), Promise.resolve(res));") &&
-      urnBlock.includes("resolveURN = (v, err) => {") &&
-      urnBlock.includes("resolveValue(v);\n                resolveIsKnown(true);") &&
-      idBlock.includes("res.id = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
-      idBlock.includes("Promise.resolve(false), Promise.resolve(res));") &&
-      idBlock.includes("resolveID = (v, isKnown, err) => {") &&
-      idBlock.includes("resolveValue(v);\n                resolveIsKnown(isKnown);");
-    module.offlineLazyId = lazyId;
-    module.offlineLazyUrn = lazyUrn;
-    module.exports.__offlineLazyIds = applies;
-    if (!applies) return source;
-    return (
-      source.slice(0, urnAt![0]) +
-      "    const resolveURN = module.offlineLazyUrn(res);\n" +
-      source.slice(urnAt![1], idAt![0]) +
-      `${ID_BLOCK_START}        resolveID = module.offlineLazyId(res, type);\n    }\n` +
-      source.slice(idAt![1])
-    );
-  });
-}
-
-/** [start, end) of the one text from `start` up to `end` in `source`, if `start` occurs once. */
-function block(source: string, start: string, end: string): [number, number] | undefined {
-  const from = source.indexOf(start);
-  if (from < 0 || source.indexOf(start, from + 1) >= 0) return undefined;
-  const to = source.indexOf(end, from);
-  return to > from ? [from, to] : undefined;
 }
