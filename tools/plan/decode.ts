@@ -4,7 +4,7 @@
  * their URN), from the protobuf Struct the SDK serialized them into, or from the value behind a lazy
  * Struct (sdk-pending.ts).
  */
-import { sortedCopy, STRUCT_JS } from "./sdk-pending";
+import { sortedCopy, sortedKeys, STRUCT_JS } from "./sdk-pending";
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
@@ -132,7 +132,7 @@ function decodeJsObject(o: Record<string, unknown>): Decoded {
   }
   const value: Record<string, any> = {};
   const display: Record<string, any> = {};
-  for (const k of Object.keys(o).sort()) {
+  for (const k of sortedKeys(o)) {
     const [a, b] = decodeJs(o[k]);
     value[k] = a;
     display[k] = b;

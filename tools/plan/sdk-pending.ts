@@ -5,11 +5,9 @@
  * the garbage collector copies. Each change below keeps every continuation on the SDK's microtask turn,
  * so resources register in the same order and the plans stay byte-identical.
  */
-import * as fs from "fs";
 import * as path from "path";
-import Module = require("module");
-
-const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
+import { lazyId, lazyOutputProperties, lazyUrn } from "./sdk-outputs";
+import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -17,69 +15,6 @@ function cheapResponseStrings(): void {
   // template literal runs jspb's Message.toString (the whole response, inputs and outputs, joined into one
   // string) before log.debug sees that no engine listens and drops it.
   resproto.RegisterResourceResponse.prototype.toString = () => "RegisterResourceResponse";
-}
-
-type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
-
-/**
- * `transferProperties` (runtime/rpc.js), with each output property's Output made when it is first read or
- * when the engine's answer resolves it, whichever comes first, instead of in the resource's constructor.
- * Between the two, which under a large program is the whole time every resource waits for the ones before
- * it (the Tenants component constructs every tenant's resources before the first registers), an unread
- * property holds two closures instead of an Output over four promises: the largest part of what a
- * pending resource keeps alive, and what made the garbage collector's share grow with the class list.
- *
- * Timing is the SDK's: an Output is made over pending promises that are resolved in the same order and
- * on the same microtask turn as the SDK's, so every continuation and every registration keeps its place.
- * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
- * debuggablePromise, which ignores them here, so they are not built.
- */
-function lazyOutputProperties(): void {
-  const rpc = require("@pulumi/pulumi/runtime/rpc") as {
-    transferProperties(onto: object, label: string, props: Record<string, unknown>): object;
-  };
-  const { Output } = require("@pulumi/pulumi/output") as { Output: new (...a: unknown[]) => unknown };
-  const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(e: unknown): boolean };
-  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
-    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
-  };
-  const own = Object.prototype.hasOwnProperty;
-  rpc.transferProperties = function (onto: any, label: string, props: Record<string, unknown>): object {
-    const resolvers: Record<string, Resolver> = {};
-    for (const k of Object.keys(props)) {
-      // Skip "id" and "urn", which the SDK handles itself.
-      if (k === "id" || k === "urn") continue;
-      if (own.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
-      let settle: Resolver | undefined;
-      const define = (value: unknown): void => {
-        Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
-      };
-      const materialize = (): unknown => {
-        // The four promises in the SDK's order: value, isKnown, isSecret, dependencies.
-        const ends: [(v: unknown) => void, (e: unknown) => void][] = [];
-        const promises = [0, 1, 2, 3].map(() =>
-          debuggable.debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
-        );
-        const out = new Output(onto, ...promises);
-        define(out);
-        settle = (v, isKnown, isSecret, deps = [], err) => {
-          if (err) {
-            if (isGrpcError(err)) return;
-            for (const [, reject] of ends) reject(err);
-          } else {
-            [v, isKnown, isSecret, deps].forEach((x, i) => ends[i][0](x));
-          }
-        };
-        return out;
-      };
-      Object.defineProperty(onto, k, { get: materialize, set: define, enumerable: true, configurable: true });
-      resolvers[k] = (...args) => {
-        if (!settle) materialize();
-        settle!(...args);
-      };
-    }
-    return resolvers;
-  };
 }
 
 /** The Resource constructor's alias loop in @pulumi/pulumi 3.270.0's resource.js (lines 260-265). */
@@ -111,19 +46,11 @@ const LAZY_ALIASES = `        const aliasOpts = opts.aliases;
  * loads unchanged (same behaviour, only slower): tests/tools-runtime.test.ts checks the change applies.
  */
 function lazyAliasUrns(sdkDir: string): void {
-  const file = path.join(sdkDir, "resource.js");
-  if (moduleCache[file]) return;
-  const extensions = (Module as unknown as { _extensions: Record<string, (m: any, f: string) => void> })
-    ._extensions;
-  const js = extensions[".js"];
-  extensions[".js"] = function (module, filename) {
-    if (filename !== file) return js(module, filename);
-    extensions[".js"] = js;
-    const source = fs.readFileSync(filename, "utf8");
+  patchSdkSource(path.join(sdkDir, "resource.js"), (source, module) => {
     const lazy = source.includes(EAGER_ALIASES);
-    module._compile(lazy ? source.replace(EAGER_ALIASES, LAZY_ALIASES) : source, filename);
     module.exports.__offlineLazyAliases = lazy;
-  };
+    return lazy ? source.replace(EAGER_ALIASES, LAZY_ALIASES) : source;
+  });
 }
 
 /** The JavaScript value a lazy Struct stands for (see lazyStructs); offline.ts decodes it directly. */
@@ -135,8 +62,16 @@ export function sortedCopy(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedCopy);
   if (v === null || typeof v !== "object") return v;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+  for (const k of sortedKeys(v)) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
   return out;
+}
+
+/** `Object.keys(o).sort()`, without sorting (and its scratch copy) when the keys are in order already, as
+ * most objects' keys are (a Kubernetes object's apiVersion, kind, metadata, spec). */
+export function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
 }
 
 /**
@@ -205,15 +140,69 @@ function structFieldsAsGiven(): void {
   }
 }
 
+/** Where prepareResource makes `res.urn` and `resolveURN` in the pinned SDK's runtime/resource.js. */
+const URN_BLOCK_START = "    let resolveURN;\n    {\n";
+const URN_BLOCK_END = "    // If a custom resource, make room for the ID property.\n";
+/** Where prepareResource makes `res.id` and `resolveID` in the pinned SDK's runtime/resource.js. */
+const ID_BLOCK_START = "    let resolveID;\n    if (custom) {\n";
+const ID_BLOCK_END = '    // Now "transfer" all input properties';
+
+/**
+ * Loads runtime/resource.js with prepareResource's `res.urn` and `res.id` made by `lazyUrn` and `lazyId`,
+ * if the blocks that make them are the pinned SDK's (one Output over a value and an isKnown promise, and
+ * a resolver settling both); otherwise unchanged. tests/tools-sdk-turns.test.ts checks that it applies
+ * (sdk-outputs.ts: lazyUrn, lazyId).
+ */
+export function lazyIds(sdkDir: string): void {
+  patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
+    const urnAt = block(source, URN_BLOCK_START, URN_BLOCK_END);
+    const idAt = block(source, ID_BLOCK_START, ID_BLOCK_END);
+    const urnBlock = urnAt ? source.slice(...urnAt) : "";
+    const idBlock = idAt ? source.slice(...idAt) : "";
+    const applies =
+      urnBlock.includes("res.urn = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
+      urnBlock.includes("/*isSecret:*/ Promise.resolve(false), Promise.resolve(res));") &&
+      urnBlock.includes("resolveURN = (v, err) => {") &&
+      urnBlock.includes("resolveValue(v);\n                resolveIsKnown(true);") &&
+      idBlock.includes("res.id = new output_1.Output(res, debuggable_1.debuggablePromise(") &&
+      idBlock.includes("Promise.resolve(false), Promise.resolve(res));") &&
+      idBlock.includes("resolveID = (v, isKnown, err) => {") &&
+      idBlock.includes("resolveValue(v);\n                resolveIsKnown(isKnown);");
+    module.offlineLazyId = lazyId;
+    module.offlineLazyUrn = lazyUrn;
+    module.exports.__offlineLazyIds = applies;
+    if (!applies) return source;
+    return (
+      source.slice(0, urnAt![0]) +
+      "    const resolveURN = module.offlineLazyUrn(res);\n" +
+      source.slice(urnAt![1], idAt![0]) +
+      `${ID_BLOCK_START}        resolveID = module.offlineLazyId(res, type);\n    }\n` +
+      source.slice(idAt![1])
+    );
+  });
+}
+
+/** [start, end) of the one text from `start` up to `end` in `source`, if `start` occurs once. */
+function block(source: string, start: string, end: string): [number, number] | undefined {
+  const from = source.indexOf(start);
+  if (from < 0 || source.indexOf(start, from + 1) >= 0) return undefined;
+  const to = source.indexOf(end, from);
+  return to > from ? [from, to] : undefined;
+}
+
 /** Before `require("@pulumi/pulumi")`: the changes made to the SDK's source as it loads. */
 export function beforeSdk(sdkDir: string): void {
   lazyAliasUrns(sdkDir);
+  plainSerialization(sdkDir);
+  plainAliases(sdkDir);
+  lazyIds(sdkDir);
 }
 
 /** After it: the changes made to the loaded SDK's modules. */
 export function afterSdk(sdkDir: string): void {
   cheapResponseStrings();
   lazyOutputProperties();
+  cheapEmptyDependencies();
   lazyStructs(sdkDir);
   structFieldsAsGiven();
 }

@@ -1,0 +1,154 @@
+/**
+ * The offline runtime's shortcuts through the Pulumi SDK (tools/plan/sdk-serialize.ts, sdk-outputs.ts) hand
+ * back the SDK's values on the SDK's microtask turns, in the same order: each script below runs once
+ * under the SDK as it ships and once under the offline runtime, recording every result with the turn it
+ * arrived on, and the two records must be equal. The order in which resources register (and so every
+ * plan) depends on those turns.
+ */
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Counts microtask turns: one step per turn, for `turns` turns, then prints what `seen` holds. */
+const TURNS = `
+  const seen = [];
+  let turn = 0;
+  const note = (label) => (v) => seen.push([label, turn, v]);
+  const report = (turns) => (async () => {
+    while (turn < turns) { await null; turn++; }
+    console.log(JSON.stringify(seen, (k, v) => (v === undefined ? "<undefined>" : v instanceof Set ? [...v] : v)));
+  })();
+`;
+
+/** Runs `code` under the SDK as it ships and under the offline runtime; returns both outputs. */
+function both(code: string): { sdk: string; offline: string } {
+  const run = (prelude: string) => {
+    const r = spawnSync(
+      process.execPath,
+      ["-r", "./tools/register.js", "-e", `${prelude}\n${TURNS}\n${code}`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    return r.stdout.trim();
+  };
+  return {
+    sdk: run('require("@pulumi/pulumi");'),
+    offline: run('require("./tools/plan/offline.ts");'),
+  };
+}
+
+describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the SDK's turns", () => {
+  it("the shortcuts apply to the pinned SDK", () => {
+    const { offline } = both(
+      'console.log(require("@pulumi/pulumi/runtime/rpc").__offlinePlainSerialization, ' +
+        'require("@pulumi/pulumi/runtime/resource").__offlinePlainAliases, ' +
+        'require("@pulumi/pulumi/runtime/resource").__offlineLazyIds)',
+    );
+    expect(offline).to.equal("true true true");
+  });
+
+  it("serializeProperty gives the SDK's value on the SDK's turn, for plain data and data with Outputs in it", () => {
+    const { sdk, offline } = both(`
+      const rpc = require("@pulumi/pulumi/runtime/rpc");
+      const pulumi = require("@pulumi/pulumi");
+      const cases = [
+        1, "s", true, undefined, null, () => 1, [], {}, [undefined, 2], [1, [2, {}], "x"],
+        { a: 1, b: { c: [1, 2, { d: undefined }], e: () => 0 }, f: [], g: null },
+        { labels: { "app.kubernetes.io/name": "x" }, spec: { ports: [{ port: 80, protocol: "TCP" }] } },
+        { name: "n", namespace: pulumi.output("ns"), labels: { a: "b" } },
+        { p: Promise.resolve({ b: [1, { c: 2 }] }), q: [pulumi.secret("s"), { x: [1] }] },
+        Object.assign(Object.create(null), { bare: { y: 1 } }),
+      ];
+      cases.forEach((c, i) => rpc.serializeProperty("ctx", c, new Set(), {}).then(note(i)));
+      report(300);`);
+    expect(JSON.parse(offline)).to.have.length(15);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("a property that depends on no resource gets its empty set of URNs on the SDK's turn", () => {
+    const { sdk, offline } = both(`
+      const dep = require("@pulumi/pulumi/runtime/dependsOn");
+      dep.getAllTransitivelyReferencedResourceURNs(new Set(), new Set()).then(note("empty"));
+      report(40);`);
+    expect(offline).to.equal(sdk);
+    expect(JSON.parse(offline)).to.deep.equal([["empty", 5, []]]);
+  });
+});
+
+/** Sets up the SDK's mock runtime and records each registration: name, aliases, inputs, on which turn. */
+const MOCKS = `
+  const pulumi = require("@pulumi/pulumi");
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+  const register = MockMonitor.prototype.registerResource;
+  MockMonitor.prototype.registerResource = function (req, cb) {
+    const aliases = req.getAliasesList().map((a) => a.toObject());
+    note("register")([req.getName(), aliases, req.getObject().toJavaScript()]);
+    return register.call(this, req, cb);
+  };
+  const mocks = { newResource: (a) => ({ id: a.name + "-id", state: { ...a.inputs, out: a.name + "-out" } }), call: () => ({}) };
+`;
+
+describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as under the SDK", () => {
+  it("resources with aliases and inputs of every shape register in the SDK's order, with the SDK's aliases", () => {
+    const { sdk, offline } = both(`${MOCKS}
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const mk = (name, props, opts) => new pulumi.CustomResource("test:index:Thing", name, { ...props, out: undefined }, opts);
+        const a = mk("a", { size: 3, tags: { x: "y" } }, { aliases: [{ type: "test:old:Thing" }] });
+        const b = mk("b", { ref: a.out, deep: { list: [1, { k: a.id }] } }, { aliases: [{ name: "old-b" }, "urn:pulumi:s::p::test:index:Thing::b0"] });
+        mk("c", { spec: { a: [1, 2, 3], b: { c: { d: {} } } } }, { aliases: [{ type: "test:old:Thing", parent: pulumi.rootStackResource }] });
+        mk("d", { from: b.out.apply((v) => v + "!") }, { dependsOn: [a] });
+        mk("e", {}, { aliases: [{ type: pulumi.output("test:older:Thing") }] });
+        mk("f", { urnOfA: a.urn }, { parent: a });
+      });
+      report(600);`);
+    expect(JSON.parse(offline).map((r: unknown[]) => (r[2] as unknown[])[0])).to.deep.equal([
+      "a",
+      "c",
+      "e",
+      "f",
+      "b",
+      "d",
+    ]);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("an output property read only after its answer gives the SDK's values, and continuations on it run on the SDK's turn", () => {
+    const { sdk, offline } = both(`${MOCKS}
+      let res;
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        res = new pulumi.CustomResource("test:index:Thing", "late", { size: 3, out: undefined, secret: pulumi.secret("s") });
+      });
+      // Long after the answer (a macrotask later): every chain of the SDK's Outputs has settled by then.
+      setTimeout(() => {
+        turn = 0;
+        res.out.apply((v) => v + "?").apply(note("apply"));
+        res.size.promise().then(note("size"));
+        res.out.isKnown.then(note("isKnown"));
+        res.secret.isSecret.then(note("isSecret"));
+        res.secret.apply(note("secret"));
+        res.out.allResources().then((s) => note("resources")([...s].map((r) => r.__name)));
+        res.id.apply(note("id"));
+        res.id.isKnown.then(note("idKnown"));
+        res.id.allResources().then((s) => note("idResources")([...s].map((r) => r.__name)));
+        report(60);
+      }, 50);`);
+    expect(JSON.parse(offline).map((r: unknown[]) => r[0])).to.have.members([
+      "register",
+      "apply",
+      "size",
+      "isKnown",
+      "isSecret",
+      "secret",
+      "resources",
+      "id",
+      "idKnown",
+      "idResources",
+    ]);
+    expect(offline).to.equal(sdk);
+  });
+});
