@@ -151,4 +151,22 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
     ]);
     expect(offline).to.equal(sdk);
   });
+
+  it("no output of the dev, prod or edge program is first read within the turns the offline runtime shortens", () => {
+    // Such a read would get its Output a few turns later than the SDK's (sdk-outputs.ts): none may happen
+    // in the shipped stacks, so their plans register in the SDK's order.
+    const code = `
+      const { runOffline } = require("./tools/plan/offline");
+      const { offlineOutputStats } = require("./tools/plan/sdk-outputs");
+      (async () => {
+        for (const stack of ["dev", "prod", "edge"]) await runOffline({ stack });
+        console.log(JSON.stringify(offlineOutputStats));
+      })();`;
+    const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", code], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout.trim().split("\n").pop()!).earlyReads).to.equal(0);
+  });
 });
