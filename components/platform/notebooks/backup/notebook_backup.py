@@ -145,7 +145,6 @@ def server_nodes(ns):
     return nodes
 
 
-
 # --- steps --------------------------------------------------------------------------------------------------
 def home_volumes(ns):
     return kube("GET", f"/api/v1/namespaces/{ns}/persistentvolumeclaims?labelSelector={HOME_LABEL.replace('=', '%3D')}")
@@ -230,7 +229,6 @@ def restore(user, day, s3=None, bucket=None):
     created = kube("POST", f"/apis/batch/v1/namespaces/{ns}/jobs", job)
     print(f"notebook-backup: restore job {ns}/{created['metadata']['name']} puts {day} back into ~/restored-{day}/ of {user}")
     return ns, created
-
 
 
 def main(argv):
