@@ -5,7 +5,11 @@
  * identities themselves are proven on a real SeaweedFS and under moto's IAM in tests/tenancy/.
  */
 import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { ofType, runStack, type ProgramRun } from "./harness";
+import { mountConfigMap } from "./lib/configmap-volume";
 import { type Authorizer, serviceAccount } from "./lib/rbac";
 import { authorizer } from "./lib/plan-rbac";
 
@@ -82,6 +86,44 @@ for (const stack of ["dev", "edge"] as const) {
           (r) => r.inputs.metadata?.namespace === ns && r.inputs.metadata?.name === "notebook-backup-script",
         );
         expect(script?.inputs.data?.["notebook_backup.py"], ns).to.contain("def put_back_urls");
+      }
+    });
+
+    it("every backup pod runs the script from its namespace's ConfigMap, with the module it imports beside it", () => {
+      const cron = ofType(run, "kubernetes:batch/v1:CronJob").find((c) => c.name === "notebook-backup")!;
+      const controller = cron.inputs.spec.jobTemplate.spec.template.spec;
+      const env = Object.fromEntries(
+        controller.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]),
+      );
+      const pods = [
+        { ns: "jupyterhub", what: "controller", spec: controller },
+        { ns: "jupyterhub", what: "copier", spec: JSON.parse(env.BACKUP_POD_TEMPLATE) },
+        ...[mine, other].map((ns) => ({
+          ns,
+          what: "copier",
+          spec: JSON.parse(env.BACKUP_TENANT_POD_TEMPLATE),
+        })),
+      ];
+      for (const { ns, what, spec } of pods) {
+        const [python, script] = spec.containers[0].command;
+        const mount = spec.containers[0].volumeMounts.find((m: { mountPath: string }) =>
+          script.startsWith(`${m.mountPath}/`),
+        );
+        // A subPath mount would bring the one file and never the module next to it.
+        expect(mount?.subPath, `${ns} ${what}`).to.equal(undefined);
+        const volume = spec.volumes.find((v: { name: string }) => v.name === mount.name).configMap;
+        const configMap = ofType(run, "kubernetes:core/v1:ConfigMap").find(
+          (r) => r.inputs.metadata?.namespace === ns && r.inputs.metadata?.name === volume.name,
+        );
+        const dir = mountConfigMap(configMap!.inputs.data, volume.items);
+        // No arguments: the script prints its usage, which it reaches only once its imports have loaded.
+        const r = spawnSync(python, [path.join(dir, path.relative(mount.mountPath, script))], {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH },
+        });
+        fs.rmSync(dir, { recursive: true, force: true });
+        expect(r.stderr, `${ns} ${what}`).to.contain("notebook_backup.py put-back-urls USER DATE");
+        expect(r.stderr, `${ns} ${what}`).to.not.contain("Traceback");
       }
     });
 

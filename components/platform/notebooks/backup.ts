@@ -49,7 +49,16 @@ export const BACKUP_DEFAULTS = {
   prefix: "backups",
 };
 
-export const BACKUP_SCRIPT = fs.readFileSync(path.join(__dirname, "backup", "notebook_backup.py"), "utf8");
+/**
+ * The script's ConfigMap data: notebook_backup.py and backup_store.py, which it imports from its own folder
+ * (the whole ConfigMap is mounted at /opt/backup, no `items`, so every key lands there).
+ */
+export const BACKUP_SCRIPT_DATA: Record<string, string> = Object.fromEntries(
+  ["notebook_backup.py", "backup_store.py"].map((f) => [
+    f,
+    fs.readFileSync(path.join(__dirname, "backup", f), "utf8"),
+  ]),
+);
 
 const RESTRICTED = {
   runAsNonRoot: true,
@@ -103,9 +112,7 @@ export class NotebookBackup extends pulumi.ComponentResource {
       `${name}-script`,
       {
         metadata: { name: "notebook-backup-script", namespace: ns },
-        data: {
-          "notebook_backup.py": BACKUP_SCRIPT,
-        },
+        data: { ...BACKUP_SCRIPT_DATA },
       },
       { parent: this },
     );
@@ -193,7 +200,7 @@ export class NotebookBackup extends pulumi.ComponentResource {
           namespace: tns,
           controller: { namespace: ns, serviceAccount: sa },
           objectStore: args.objectStore,
-          scriptData: { "notebook_backup.py": BACKUP_SCRIPT },
+          scriptData: { ...BACKUP_SCRIPT_DATA },
           scriptConfigMap: "notebook-backup-script",
         },
         this,
