@@ -10,6 +10,7 @@ type Cost = {
   breakdown: Record<string, { idle: number; active: number }>;
   floorComparison: {
     ratio: number;
+    required: { parts: Record<string, number>; total: number; verdict: string };
     verdict: string;
     parts: Record<string, { floor: number; stack: number; difference: number }>;
     notInTheFloor: Record<string, number>;
@@ -88,6 +89,27 @@ describe("aws cost against the naive floor", () => {
     // Saved: the gateway (32.85) less the instance and its disk (3.71), and t3.large less t4g.large.
     const saved = 0.045 * H - (0.0042 * H + 8 * price.ebs.gp3PerGbMonth) + (0.0832 - 0.0672) * H;
     expect(before.idle - e.idle).to.be.closeTo(saved, 0.05);
+  });
+
+  it("dev: what the platform cannot idle without (control plane, NLB and one address, system node, database instance) is printed, and is already above the floor", () => {
+    const e = estimateOf("dev");
+    const idle = (prefix: string) => lines(e, prefix).reduce((t, [, l]) => t + l.idle, 0);
+    const [[addresses, ipv4]] = lines(e, "ingress load balancer's public IPv4 addresses");
+    const count = Number(/\((\d+)/.exec(addresses)![1]);
+    const r = e.floorComparison.required;
+    expect(r.parts).to.deep.equal({
+      eksControlPlane: 73,
+      ingressWithOneAddress:
+        Math.round((idle("ingress Network Load Balancer") + ipv4.idle / count) * 100) / 100,
+      systemNodes: Math.round(idle("system nodes") * 100) / 100,
+      databaseInstance: Math.round(idle("RDS PostgreSQL") * 100) / 100,
+    });
+    expect(r.total).to.be.closeTo(
+      Object.values(r.parts).reduce((t, x) => t + x, 0),
+      0.011,
+    );
+    expect(r.total).to.be.greaterThan(e.floor);
+    expect(r.verdict).to.contain(`already above the floor ${e.floor.toFixed(2)}`);
   });
 
   it("the text plan prints the floor, the ratio and where the difference comes from", () => {

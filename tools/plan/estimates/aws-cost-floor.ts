@@ -119,6 +119,36 @@ function floorPart(l: Line): string | undefined {
 }
 
 /**
+ * What the stack cannot idle below without giving up a capability, priced from its own lines: the control
+ * plane, the ingress load balancer with one public address (the least a public endpoint needs), the system
+ * nodes the platform's requests need (estimates/system-pool.ts sizes them) and the database instance
+ * (storage aside). When that alone is above the floor, no setting of the rest brings the stack under it.
+ */
+function requiredPart(lines: Line[], floor: number): Record<string, unknown> {
+  const idleOf = (test: (l: Line) => boolean): number => lines.filter(test).reduce((t, l) => t + l.idle, 0);
+  const addresses = lines.find((l) => /^ingress load balancer's public IPv4 addresses/.test(l.item));
+  const count = Number(/\((\d+)/.exec(addresses?.item ?? "")?.[1] ?? 1);
+  const parts = {
+    eksControlPlane: round(idleOf((l) => l.item === "EKS control plane")),
+    ingressWithOneAddress: round(
+      idleOf((l) => /^ingress (Network|Classic) Load Balancer/.test(l.item)) +
+        (addresses ? addresses.idle / count : 0),
+    ),
+    systemNodes: round(idleOf((l) => /^system nodes/.test(l.item))),
+    databaseInstance: round(idleOf((l) => /^RDS PostgreSQL/.test(l.item))),
+  };
+  const total = round(Object.values(parts).reduce((t, x) => t + x, 0));
+  return {
+    parts,
+    total,
+    verdict:
+      total > floor
+        ? `the control plane, a public load balancer with one address, the system nodes and the database instance cost ${total.toFixed(2)}, already above the floor ${floor.toFixed(2)}`
+        : `the control plane, a public load balancer with one address, the system nodes and the database instance cost ${total.toFixed(2)}, ${(floor - total).toFixed(2)} below the floor ${floor.toFixed(2)}`,
+  };
+}
+
+/**
  * The idle bill against the floor, part by part: what the stack pays for the floor's control plane, NAT,
  * database and system node, and what it pays for that the floor leaves out (the ingress load balancer and
  * its addresses, keys, logs, volumes, placeholder nodes). The verdict names the biggest differences.
@@ -159,6 +189,7 @@ export function compareWithFloor(
     .map(([k, v]) => `${k} ${v.difference > 0 ? "+" : ""}${v.difference.toFixed(2)}`);
   return {
     ratio: round(idle / floor),
+    required: requiredPart(lines, floor),
     assumptions: {
       floor: "EKS control plane + one NAT gateway + db.t4g.micro single-AZ + one on-demand t3.medium, 730 h",
       natInstance: "on-demand instance + its root gp3 volume + its Elastic IP; no per-GB processing charge",
