@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { makePlan, parseArgs, planText } from "../tools/plan/plan";
 import { releaseRequests } from "../tools/plan/estimates/chart-requests";
 import { systemPoolFit } from "../tools/plan/estimates/system-pool";
-import { mockResourceId } from "../tools/plan/mock-outputs";
+import { subnetsById } from "../tools/plan/mock-outputs";
 import { configError, one, planCli, releaseValues, releases, runStack, type ProgramRun } from "./harness";
 
 const ANN = "service.beta.kubernetes.io/aws-load-balancer-";
@@ -41,24 +41,19 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
   ] as const)
     it(`${stack}: the NLB has a node (and a billed address) only in the ${zones} zone(s) of the system nodes, where Traefik runs`, async () => {
       const run = await runStack(stack);
-      const zoneOf = new Map(
-        run.resources
-          .filter((r) => r.type === "aws:ec2/subnet:Subnet")
-          .map((r) => [
-            mockResourceId(r.type, r.name),
-            `${r.name.replace(/-\d+$/, "")} ${r.inputs.availabilityZoneId}`,
-          ]),
-      );
+      const subnets = subnetsById(run.resources);
       const systemZones = run.resources
         .filter(
           (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && r.inputs.labels["datavis.io/pool"] === "system",
         )
-        .flatMap((g) => g.inputs.subnetIds.map((id: string) => zoneOf.get(id)!.split(" ")[1]));
+        .flatMap((g) => g.inputs.subnetIds.map((id: string) => subnets.get(id)!.inputs.availabilityZoneId));
       const named = String(releaseValues(run, "traefik").service?.annotations[`${ANN}subnets`] ?? "")
         .split(",")
         .filter(Boolean)
-        .map((id) => zoneOf.get(id));
-      expect(named).to.have.members(systemZones.map((z) => `network-public ${z}`));
+        .map((id) => subnets.get(id));
+      expect(
+        named.map((s) => `${s?.name.replace(/-\d+$/, "")} ${s?.inputs.availabilityZoneId}`),
+      ).to.have.members(systemZones.map((z) => `network-public ${z}`));
       expect(named).to.have.lengthOf(zones);
     });
 

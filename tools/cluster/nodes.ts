@@ -9,7 +9,7 @@
  */
 import { eksAllocatable, instanceShape, podsPerNode } from "../../components/aws/catalogue";
 import { K3S_RESERVE } from "../../components/edge/nodes";
-import { mockResourceId, mockZones } from "../plan/mock-outputs";
+import { mockZones, subnetsById } from "../plan/mock-outputs";
 import type { Plan } from "./plan";
 
 export interface SimNode {
@@ -87,9 +87,10 @@ function awsNodes(plan: Plan): SimNode[] {
   // Each group lives in the zones of its subnets (the plan's subnet ids are its mock ids).
   const { names, zoneIds } = mockZones("us-east-1");
   const zoneOfSubnet = new Map(
-    plan.resources
-      .filter((r) => r.type === "aws:ec2/subnet:Subnet")
-      .map((r) => [mockResourceId(r.type, r.name), names[zoneIds.indexOf(r.inputs.availabilityZoneId)]]),
+    [...subnetsById(plan.resources)].map(([id, r]) => [
+      id,
+      names[zoneIds.indexOf(r.inputs.availabilityZoneId)],
+    ]),
   );
   // The VPC CNI's mode decides pods per node (prefix delegation: a /28 per address slot).
   const cluster = plan.resources.find((r) => r.type === "eks:index:Cluster");
@@ -145,7 +146,7 @@ function awsNodes(plan: Plan): SimNode[] {
 }
 
 /** The zones of a node group's subnets, in their order. */
-export function groupZones(group: string, subnetIds: string[], zoneOfSubnet: Map<string, string>): string[] {
+function groupZones(group: string, subnetIds: string[], zoneOfSubnet: Map<string, string>): string[] {
   const zones = subnetIds.map((id) => zoneOfSubnet.get(id));
   if (!zones.length || zones.some((z) => !z))
     throw new Error(`node group ${group}: subnets ${subnetIds.join(", ")} are not subnets of the plan`);

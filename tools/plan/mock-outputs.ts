@@ -208,6 +208,15 @@ export function mockZones(region: string): { names: string[]; zoneIds: string[] 
   };
 }
 
+/** The plan's subnets by the id the offline plan gave each (what node groups and annotations name). */
+export function subnetsById<R extends { type: string; name: string }>(resources: R[]): Map<string, R> {
+  return new Map(
+    resources
+      .filter((r) => r.type === "aws:ec2/subnet:Subnet")
+      .map((r) => [mockResourceId(r.type, r.name), r]),
+  );
+}
+
 /** The id the offline plan gives a resource (AWS networking ids look real: `subnet-<17 hex>`, ...). */
 export function mockResourceId(type: string, name: string, inputs?: Record<string, any>): string {
   const prefix: Record<string, string> = {

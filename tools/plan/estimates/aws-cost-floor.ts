@@ -124,15 +124,14 @@ function floorPart(l: Line): string | undefined {
  * nodes the platform's requests need (estimates/system-pool.ts sizes them) and the database instance
  * (storage aside). When that alone is above the floor, no setting of the rest brings the stack under it.
  */
-function requiredPart(lines: Line[], floor: number): Record<string, unknown> {
+function requiredPart(lines: Line[], floor: number, oneAddress: number): Record<string, unknown> {
   const idleOf = (test: (l: Line) => boolean): number => lines.filter(test).reduce((t, l) => t + l.idle, 0);
-  const addresses = lines.find((l) => /^ingress load balancer's public IPv4 addresses/.test(l.item));
-  const count = Number(/\((\d+)/.exec(addresses?.item ?? "")?.[1] ?? 1);
+  const internetFacing = lines.some((l) => /^ingress load balancer's public IPv4 addresses/.test(l.item));
   const parts = {
     eksControlPlane: round(idleOf((l) => l.item === "EKS control plane")),
     ingressWithOneAddress: round(
       idleOf((l) => /^ingress (Network|Classic) Load Balancer/.test(l.item)) +
-        (addresses ? addresses.idle / count : 0),
+        (internetFacing ? oneAddress : 0),
     ),
     systemNodes: round(idleOf((l) => /^system nodes/.test(l.item))),
     databaseInstance: round(idleOf((l) => /^RDS PostgreSQL/.test(l.item))),
@@ -158,6 +157,8 @@ export function compareWithFloor(
   floorParts: Record<string, number>,
   idle: number,
   floor: number,
+  /** Month of one public IPv4 address (the least a public load balancer has). */
+  oneAddress: number,
 ): Record<string, unknown> {
   const parts: Record<string, { floor: number; stack: number }> = {
     eksControlPlane: { floor: floorParts.eksControlPlane ?? 0, stack: 0 },
@@ -189,7 +190,7 @@ export function compareWithFloor(
     .map(([k, v]) => `${k} ${v.difference > 0 ? "+" : ""}${v.difference.toFixed(2)}`);
   return {
     ratio: round(idle / floor),
-    required: requiredPart(lines, floor),
+    required: requiredPart(lines, floor, oneAddress),
     assumptions: {
       floor: "EKS control plane + one NAT gateway + db.t4g.micro single-AZ + one on-demand t3.medium, 730 h",
       natInstance: "on-demand instance + its root gp3 volume + its Elastic IP; no per-GB processing charge",

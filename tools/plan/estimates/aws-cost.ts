@@ -223,7 +223,7 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     floorParts,
     idleToFloor: round(idle / floor),
     idleWithoutUsersToFloor: round(idleWithoutUsers / floor),
-    floorComparison: compareWithFloor(lines, floorParts, idle, floor),
+    floorComparison: compareWithFloor(lines, floorParts, idle, floor, price.publicIpv4PerHour * H),
     breakdown: Object.fromEntries(
       lines.map((l) => [`${l.item} [${l.resource}]`, { idle: l.idle, active: l.active }]),
     ),
