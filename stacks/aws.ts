@@ -56,6 +56,12 @@ export function smallestNode(instanceTypes: string[]): NodeAllocatable {
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 const DEV_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"];
 
+/**
+ * Pod slots of a system node. The platform runs about 30 pods there (the plan's `systemPool` counts them);
+ * the VPC CNI's 110 would set aside 11 MiB of kube-reserved memory for each of 70 slots never used.
+ */
+const SYSTEM_NODE_MAX_PODS = 40;
+
 /** System nodes, one per zone (the first private subnets' zones): the ingress pods run there. */
 const systemNodeCount = (cfg: PlatformConfig): number => (cfg.production ? 2 : 1);
 
@@ -77,6 +83,7 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
       // back in the zone of the volumes its pods left. Across zones, the group would balance it elsewhere.
       perZone: true,
       zoneCount: system,
+      maxPods: SYSTEM_NODE_MAX_PODS,
     },
     notebooks: {
       instanceTypes: a.notebookInstanceTypes,
@@ -250,6 +257,9 @@ export async function awsStack(cfg: PlatformConfig): Promise<StackOutputs> {
       // The NLB only in the zones of the system nodes, where Traefik runs (public and private subnets are
       // made zone by zone in the same order).
       ingressSubnetIds: vpc.publicSubnetIds.slice(0, systemNodeCount(cfg)),
+      // One per system node: a second replica on dev's only node would survive no node loss, only take
+      // 128 MiB of it (the NLB keeps serving while a lone controller restarts).
+      replicas: systemNodeCount(cfg),
     },
     { ...opts, dependsOn: [cluster] },
   );

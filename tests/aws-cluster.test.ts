@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/versions";
+import { systemPoolFit } from "../tools/plan/estimates/system-pool";
 import { ofType, one, releaseValues, runStack, type ProgramRun } from "./harness";
 
 /** Same overrides as aws-network.test.ts, so the harness evaluates this variant once. */
@@ -201,6 +202,26 @@ describe("aws cluster (prod)", () => {
     expect(eks.useDefaultVpcCni).to.equal(false);
     expect(eks.vpcCniOptions).to.include({ enableNetworkPolicy: true, enablePrefixDelegation: true });
   });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: a system node keeps kube-reserved memory for the 40 pods it may run, not for the CNI's 110`, async () => {
+      const run = await runStack(stack);
+      const template = (pool: string) =>
+        one(run, "aws:ec2/launchTemplate:LaunchTemplate", `cluster-${pool}`).inputs;
+      // The system pool's launch template hands nodeadm a NodeConfig whose maxPodsExpression sets both.
+      const userData = Buffer.from(String(template("system").userData ?? ""), "base64").toString("utf8");
+      expect(userData).to.match(/Content-Type: application\/node\.eks\.aws/);
+      expect(userData).to.match(/kind: NodeConfig[\s\S]*maxPodsExpression: "40"/);
+      // Notebook and Spark nodes keep the CNI's 110 slots (many small user pods).
+      expect(template("notebooks").userData).to.equal(undefined);
+      expect(template("spark").userData).to.equal(undefined);
+      // What the plan counts the platform against: 8 GiB or 16 GiB minus 11 MiB x 40 + 255 MiB and eviction.
+      const fit = systemPoolFit(run)!;
+      expect(fit.perNode.pods).to.equal(40);
+      expect(fit.perNode.memoryMi).to.equal(stack === "dev" ? 8192 - 695 - 100 : 16384 - 695 - 100);
+      expect(fit.fits).to.equal(true);
+    });
+  }
 
   it("the cluster stays in standard support and every add-on (CoreDNS included) is managed and held at a version", async () => {
     const run = await runStack("dev");

@@ -139,13 +139,24 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
     const got = releaseRequests(String(r.inputs.chart), r.inputs.values, { release: "lbc", nodeCount: 1 });
     expect(got.unknown).to.be.empty;
     expect(got.requests).to.deep.equal([
-      { component: "lbc/controller", pods: 2, cpuMilli: 100, memoryMi: 256, kind: "steady" },
+      { component: "lbc/controller", pods: 1, cpuMilli: 50, memoryMi: 128, kind: "steady" },
     ]);
     const fit = systemPoolFit(run)!;
-    // 26 before the controller (1 x t3.large, dev): its two replicas are in the count.
-    expect(fit.platform.pods).to.equal(28);
+    // 26 before the controller (1 x t3.large, dev): its replica is in the count.
+    expect(fit.platform.pods).to.equal(27);
     expect(fit.fits).to.equal(true);
   });
+
+  for (const [stack, nodes] of [
+    ["dev", 1],
+    ["prod", 2],
+  ] as const) {
+    it(`${stack}: one load balancer controller per system node (${nodes}), not a second one on dev's only node`, async () => {
+      const run = await runStack(stack);
+      expect(releaseValues(run, "aws-load-balancer-controller").replicaCount).to.equal(nodes);
+      expect(systemPoolFit(run)!.minNodes).to.equal(nodes);
+    });
+  }
 
   it("the stack outputs the load balancer's host name, and the plan lists it among the outputs", async () => {
     const run = await runStack("dev");

@@ -18,6 +18,40 @@ export interface NodeGroupsArgs {
   nodeGroups: Record<PoolName, NodeGroupSpec>;
 }
 
+/**
+ * Launch-template user data for a pool with fewer pod slots: a nodeadm NodeConfig (MIME part
+ * `application/node.eks.aws`, which a managed node group merges with its own; nodeadm doc/examples.md
+ * "Merging multiple configuration objects") whose `maxPodsExpression` sets the kubelet's max pods and, with
+ * it, the kube-reserved memory (nodeadm internal/kubelet/config.go `withDefaultReservedResources`: kubeReserved
+ * memory = 11 x maxPods + 255 MiB from the expression's result; doc/api.md `maxPodsExpression`).
+ */
+export function maxPodsUserData(maxPods: number): string {
+  return [
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="DATAVIS"',
+    "",
+    "--DATAVIS",
+    "Content-Type: application/node.eks.aws",
+    "",
+    "---",
+    "apiVersion: node.eks.aws/v1alpha1",
+    "kind: NodeConfig",
+    "spec:",
+    "  kubelet:",
+    `    maxPodsExpression: "${maxPods}"`,
+    "",
+    "--DATAVIS--",
+    "",
+  ].join("\n");
+}
+
+/** The max pods a launch template's (base64) user data sets with `maxPodsUserData`, if any. */
+export function userDataMaxPods(userDataBase64: unknown): number | undefined {
+  if (typeof userDataBase64 !== "string") return undefined;
+  const m = /maxPodsExpression: "(\d+)"/.exec(Buffer.from(userDataBase64, "base64").toString("utf8"));
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Registers the pools' node groups as children of `parent`; returns the architectures they run. */
 export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsArgs): Set<"amd64" | "arm64"> {
   const p = { parent };
@@ -56,6 +90,7 @@ export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsA
           { resourceType: "volume", tags: { Name: `${a.clusterName}-${pool}` } },
         ],
         updateDefaultVersion: true,
+        ...(spec.maxPods ? { userData: Buffer.from(maxPodsUserData(spec.maxPods)).toString("base64") } : {}),
       },
       p,
     );

@@ -56,9 +56,9 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "text",
     schema: instanceType(EC2_FAMILIES),
     appliesTo: "aws",
-    // The platform requests about 3.4 GiB in dev and 7.7 GiB in prod (the plan's systemPool estimate): a
+    // The platform requests about 3.3 GiB in dev and 7.7 GiB in prod (the plan's systemPool estimate): a
     // t4g.large holds dev's with headroom, two t3.xlarge prod's (a t3.medium or t4g.medium keeps only
-    // 2.5 GiB for pods once the AMI reserves memory for 110 pod slots). dev runs Graviton (arm64, about 20%
+    // 3.2 GiB for pods even with the system nodes' 40 pod slots). dev runs Graviton (arm64, about 20%
     // cheaper than t3): every image of the system pool is published for arm64 (rules.ts checks it).
     default: (v) => (prod(v) ? "t3.xlarge" : "t4g.large"),
     doc: {

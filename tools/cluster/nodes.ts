@@ -7,8 +7,9 @@
  *    sets them, pods capacity from the VPC CNI limit, allocatable after EKS's kube-reserved.
  * Nodes carry the kwok annotation, so kwok keeps them Ready and runs the pods bound to them.
  */
-import { eksAllocatable, instanceShape, podsPerNode } from "../../components/aws/catalogue";
+import { eksAllocatable, instanceShape } from "../../components/aws/catalogue";
 import { K3S_RESERVE } from "../../components/edge/nodes";
+import { groupPodSlots } from "../plan/estimates/node-pods";
 import { mockZones, subnetsById } from "../plan/mock-outputs";
 import type { Plan } from "./plan";
 
@@ -100,7 +101,7 @@ function awsNodes(plan: Plan): SimNode[] {
     const i = g.inputs;
     const type = String(i.instanceTypes?.[0]);
     const shape = instanceShape(type);
-    const pods = podsPerNode(type, prefixDelegation);
+    const pods = groupPodSlots(plan.resources, g, prefixDelegation);
     if (!shape || !pods)
       throw new Error(
         `node group ${g.name}: instance type ${type} is not in components/aws/catalogue.ts; add its family and ENI limits`,

@@ -3,7 +3,8 @@
  * Auto Scaling group, the notebook nodes user placeholders keep up), and the idle bill set against the
  * naive floor part by part, so the plan says where every dollar above (or below) the floor comes from.
  */
-import { eksAllocatable, instanceShape, podsPerNode } from "../../../components/aws/catalogue";
+import { eksAllocatable, instanceShape } from "../../../components/aws/catalogue";
+import { groupPodSlots } from "./node-pods";
 import { memoryQuantityBytes } from "../../../components/platform/services/sizing";
 import type { RecordedResource } from "../offline";
 
@@ -85,7 +86,7 @@ export function placeholderNodeLines(
   if (!replicas || !group) return [];
   const type = String(group.inputs.instanceTypes?.[0] ?? "");
   const shape = instanceShape(type);
-  const pods = podsPerNode(type, prefixDelegation);
+  const pods = groupPodSlots(of("aws:ec2/launchTemplate:LaunchTemplate"), group, prefixDelegation);
   const od = price.ec2OnDemandPerHour[type];
   if (!shape || !pods || od === undefined) return [];
   const perNode = Math.max(

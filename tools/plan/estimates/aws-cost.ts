@@ -10,6 +10,7 @@
 import type { ProgramRun, RecordedResource } from "../offline";
 import { dig, ingressLoadBalancer, loadPricing, platformVolumesGi } from "./aws-cost-inputs";
 import { autoScalingGroupLines, compareWithFloor, placeholderNodeLines } from "./aws-cost-floor";
+import { groupLaunchTemplate } from "./node-pods";
 
 export { loadPricing, type Pricing } from "./aws-cost-inputs";
 
@@ -66,10 +67,8 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     add(l.item, l.resource, l.idle, l.active);
 
   // Node groups: the system group runs around the clock; spot groups only for active users.
-  const launchTemplates = new Map(of("aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.name, t]));
   const rootGb = (group: RecordedResource): number => {
-    // One template per pool: a group of a pool split by zone is named after it with `-<zone index>`.
-    const lt = launchTemplates.get(group.name) ?? launchTemplates.get(group.name.replace(/-\d+$/, ""));
+    const lt = groupLaunchTemplate(of("aws:ec2/launchTemplate:LaunchTemplate"), group);
     return Number(dig(lt?.inputs, "blockDeviceMappings", "0", "ebs", "volumeSize") ?? 20);
   };
   const nodeGroups = of("aws:eks/nodeGroup:NodeGroup");

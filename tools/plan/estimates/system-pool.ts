@@ -6,14 +6,10 @@
  * kube-reserved). The first `pulumi up` must not depend on the autoscaler adding a system node inside the
  * atomic Helm timeouts, so the minimum size itself must hold the platform with headroom.
  */
-import {
-  EKS_ADDON_PODS,
-  eksAllocatable,
-  instanceShape,
-  podsPerNode,
-} from "../../../components/aws/catalogue";
+import { EKS_ADDON_PODS, eksAllocatable, instanceShape } from "../../../components/aws/catalogue";
 import type { ProgramRun } from "../offline";
 import { releaseRequests, type ComponentRequest } from "./chart-requests";
+import { groupPodSlots } from "./node-pods";
 import { workloadRequests } from "./workload-requests";
 
 /** Share of a node's pods, memory and CPU the platform may fill: the rest absorbs rollouts and spikes. */
@@ -54,7 +50,11 @@ export function systemPoolFit(run: ProgramRun): SystemPoolFit | undefined {
   const type = String(groups[0].inputs.instanceTypes?.[0]);
   const minNodes = groups.reduce((n, g) => n + Number(g.inputs.scalingConfig?.minSize ?? 1), 0);
   const shape = instanceShape(type);
-  const pods = podsPerNode(type, cluster?.inputs?.vpcCniOptions?.enablePrefixDelegation === true);
+  const pods = groupPodSlots(
+    run.resources,
+    groups[0],
+    cluster?.inputs?.vpcCniOptions?.enablePrefixDelegation === true,
+  );
   if (!shape || !pods) return undefined;
   const alloc = eksAllocatable(shape, pods);
 
