@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Buckets } from "../components/aws/buckets";
-import { eksAllocatable, instanceShape, podsPerNode } from "../components/aws/catalogue";
+import { eksAllocatable, instanceShape, podsPerNode, sameShapeTypes } from "../components/aws/catalogue";
 import { notebookSizingFor, type NodeAllocatable } from "../components/platform/notebooks/profile-fit";
 import { EksCluster, NodeGroupSpec, POOL_LABEL, PoolName } from "../components/aws/eks";
 import { IrsaRole, WORKLOAD_SERVICE_ACCOUNTS, bucketPrefixPolicy } from "../components/aws/identity";
@@ -70,8 +70,13 @@ function nodeGroups(cfg: PlatformConfig): Record<PoolName, NodeGroupSpec> {
   const system = systemNodeCount(cfg);
   return {
     system: {
-      instanceTypes: [a.systemNodeInstanceType],
-      capacityType: "ON_DEMAND",
+      // Spot (dev): any type of the configured one's shape and architecture, so a reclaimed node is
+      // replaced from whichever pool has capacity; the estimate prices the first.
+      instanceTypes:
+        a.systemNodeCapacity === "spot"
+          ? sameShapeTypes(a.systemNodeInstanceType)
+          : [a.systemNodeInstanceType],
+      capacityType: a.systemNodeCapacity === "spot" ? "SPOT" : "ON_DEMAND",
       minSize: system,
       desiredSize: system,
       maxSize: system + 2,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { KUBERNETES_VERSION, CHARTS, IMAGES } from "../components/versions";
 import { systemPoolFit } from "../tools/plan/estimates/system-pool";
-import { ofType, one, releaseValues, runStack, type ProgramRun } from "./harness";
+import { configError, ofType, one, releaseValues, runStack, type ProgramRun } from "./harness";
 
 /** Same overrides as aws-network.test.ts, so the harness evaluates this variant once. */
 const SMALL_PRIVATE = { azCount: "2", apiAllowedCidrs: "[]" };
@@ -55,10 +55,9 @@ describe("aws cluster (dev)", () => {
     expect(eks.skipDefaultNodeGroup).to.equal(true);
   });
 
-  it("the system group is on-demand and always up; notebook and Spark groups are spot, start at 0 and are tainted", async () => {
+  it("the system group is always up; notebook and Spark groups are spot, start at 0 and are tainted", async () => {
     const run = await runStack("dev");
     const system = group(run, "system");
-    expect(system.capacityType).to.equal("ON_DEMAND");
     expect(system.scalingConfig.minSize).to.equal(1);
     expect(system.taints ?? []).to.be.empty;
     for (const pool of ["notebooks", "spark"]) {
@@ -74,6 +73,22 @@ describe("aws cluster (dev)", () => {
       expect(g.labels["datavis.io/pool"]).to.equal(pool);
       expect(g.taints).to.deep.equal([{ key: "datavis.io/pool", value: pool, effect: "NO_SCHEDULE" }]);
     }
+  });
+
+  it("dev's system node is spot, drawn from every type of its shape and architecture (systemNodeCapacity)", async () => {
+    const system = group(await runStack("dev"), "system");
+    expect(system.capacityType).to.equal("SPOT");
+    // t4g.large's shape (2 vCPUs, 8 GiB, arm64): a reclaimed node comes back from whichever pool has room.
+    expect(system.instanceTypes).to.deep.equal(["t4g.large", "m6g.large", "m7g.large"]);
+    const onDemand = group(await runStack("dev", { systemNodeCapacity: "onDemand" }), "system");
+    expect(onDemand.capacityType).to.equal("ON_DEMAND");
+    expect(onDemand.instanceTypes).to.deep.equal(["t4g.large"]);
+  });
+
+  it("prod refuses a spot system node, naming the key and why", async () => {
+    const e = await configError("prod", { systemNodeCapacity: "spot" });
+    expect(e.key).to.equal("datavis:systemNodeCapacity");
+    expect(e.message).to.match(/hub, Prometheus and CoreDNS down.*prod uses onDemand/);
   });
 
   it("Cluster Autoscaler can build a notebook or Spark node from zero: the ASGs carry label and taint templates", async () => {
@@ -181,6 +196,7 @@ describe("aws cluster (prod)", () => {
     const run = await runStack("prod");
     const system = ofType(run, NODE_GROUP).filter((g) => g.inputs.labels["datavis.io/pool"] === "system");
     expect(system.reduce((n, g) => n + g.inputs.scalingConfig.minSize, 0)).to.equal(2);
+    expect(system.map((g) => g.inputs.capacityType)).to.deep.equal(["ON_DEMAND", "ON_DEMAND"]);
     expect(one(run, EKS).inputs.deletionProtection).to.equal(true);
     expect(
       one(run, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3-encrypted").inputs.reclaimPolicy,

@@ -22,13 +22,14 @@ const H = price.hoursPerMonth;
 
 /** The estimate `npm run plan -- --stack <stack> --json` prints (computed from what the program registered). */
 const printed = new Map<string, Cost>();
-function estimateOf(stack: string): Cost {
-  if (!printed.has(stack)) {
-    const r = planCli(["--stack", stack, "--json"]);
+function estimateOf(stack: string, config: string[] = []): Cost {
+  const key = [stack, ...config].join(" ");
+  if (!printed.has(key)) {
+    const r = planCli(["--stack", stack, "--json", ...config.flatMap((c) => ["--config", c])]);
     expect(r.status, r.stderr).to.equal(0);
-    printed.set(stack, JSON.parse(r.stdout).estimates as Cost);
+    printed.set(key, JSON.parse(r.stdout).estimates as Cost);
   }
-  return printed.get(stack)!;
+  return printed.get(key)!;
 }
 
 const lines = (e: Cost, prefix: string) => Object.entries(e.breakdown).filter(([k]) => k.startsWith(prefix));
@@ -47,8 +48,8 @@ describe("aws cost against the naive floor", () => {
     expect(e.floorComparison.parts.nat.stack).to.be.lessThan(e.floorComparison.parts.nat.floor);
   });
 
-  it("the notebook node that dev's user placeholder keeps up is priced (spot, at the pool's first type)", () => {
-    const e = estimateOf("dev");
+  it("the notebook node that a user placeholder keeps up is priced (spot, at the pool's first type)", () => {
+    const e = estimateOf("dev", ["notebookPlaceholders=1"]);
     const [[key, line]] = lines(e, "notebook nodes kept up by 1 user placeholder(s) (1 x m7g.large, spot");
     expect(key).to.contain("50 GiB gp3");
     expect(line.idle).to.be.closeTo(
@@ -86,31 +87,62 @@ describe("aws cost against the naive floor", () => {
     ]);
     expect(r.status, r.stderr).to.equal(0);
     const before = JSON.parse(r.stdout).estimates as Cost;
-    // Saved: the gateway (32.85) less the instance and its disk (3.71), and t3.large less t4g.large.
-    const saved = 0.045 * H - (0.0042 * H + 8 * price.ebs.gp3PerGbMonth) + (0.0832 - 0.0672) * H;
+    // Saved: the gateway (32.85) less the instance and its disk (3.71), and t3.large less t4g.large (both
+    // spot, dev's systemNodeCapacity).
+    const saved =
+      0.045 * H -
+      (0.0042 * H + 8 * price.ebs.gp3PerGbMonth) +
+      (0.0832 - 0.0672) * H * price.spotPriceFraction;
     expect(before.idle - e.idle).to.be.closeTo(saved, 0.05);
   });
 
-  it("dev: what the platform cannot idle without (control plane, NLB and one address, system node, database instance) is printed, and is already above the floor", () => {
-    const e = estimateOf("dev");
-    const idle = (prefix: string) => lines(e, prefix).reduce((t, [, l]) => t + l.idle, 0);
-    const [[addresses, ipv4]] = lines(e, "ingress load balancer's public IPv4 addresses");
-    const count = Number(/\((\d+)/.exec(addresses)![1]);
-    const r = e.floorComparison.required;
-    expect(r.parts).to.deep.equal({
-      eksControlPlane: 73,
-      ingressWithOneAddress:
-        Math.round((idle("ingress Network Load Balancer") + ipv4.idle / count) * 100) / 100,
-      systemNodes: Math.round(idle("system nodes") * 100) / 100,
-      databaseInstance: Math.round(idle("RDS PostgreSQL") * 100) / 100,
-    });
-    expect(r.total).to.be.closeTo(
-      Object.values(r.parts).reduce((t, x) => t + x, 0),
-      0.011,
-    );
-    expect(r.total).to.be.greaterThan(e.floor);
-    expect(r.verdict).to.contain(`already above the floor ${e.floor.toFixed(2)}`);
+  it("dev's spot system node costs the spot fraction of the on-demand one it replaces, around the clock", () => {
+    const spot = estimateOf("dev");
+    const onDemand = estimateOf("dev", ["systemNodeCapacity=onDemand"]);
+    expect(onDemand.idle - spot.idle).to.be.closeTo(0.0672 * H * (1 - price.spotPriceFraction), 0.05);
+    expect(lines(spot, "system nodes (t4g.large, spot)")).to.have.lengthOf(1);
+    expect(lines(onDemand, "system nodes (t4g.large, on-demand)")).to.have.lengthOf(1);
   });
+
+  it("dev idles at or below the naive floor without users' storage, and says by how much with it", () => {
+    const e = estimateOf("dev");
+    const users = Object.entries(e.breakdown).find(([k]) => k.startsWith("user storage"))![1].idle;
+    expect((e.idle - users) / e.floor).to.be.at.most(1);
+    expect(e.floorComparison.verdict).to.match(
+      /^idle \d+\.\d\d is \d+\.\d\d (above|below) the floor 147\.90/,
+    );
+  });
+
+  for (const [capacity, where] of [
+    ["spot", "below"],
+    ["onDemand", "above"],
+  ] as const) {
+    it(`dev (systemNodeCapacity ${capacity}): what the platform cannot idle without (control plane, NLB and one address, system node, database instance) is printed, ${where} the floor`, () => {
+      const e = estimateOf("dev", capacity === "spot" ? [] : [`systemNodeCapacity=${capacity}`]);
+      const idle = (prefix: string) => lines(e, prefix).reduce((t, [, l]) => t + l.idle, 0);
+      const [[addresses, ipv4]] = lines(e, "ingress load balancer's public IPv4 addresses");
+      const count = Number(/\((\d+)/.exec(addresses)![1]);
+      const r = e.floorComparison.required;
+      expect(r.parts).to.deep.equal({
+        eksControlPlane: 73,
+        ingressWithOneAddress:
+          Math.round((idle("ingress Network Load Balancer") + ipv4.idle / count) * 100) / 100,
+        systemNodes: Math.round(idle("system nodes") * 100) / 100,
+        databaseInstance: Math.round(idle("RDS PostgreSQL") * 100) / 100,
+      });
+      expect(r.total).to.be.closeTo(
+        Object.values(r.parts).reduce((t, x) => t + x, 0),
+        0.011,
+      );
+      if (where === "above") {
+        expect(r.total).to.be.greaterThan(e.floor);
+        expect(r.verdict).to.contain(`already above the floor ${e.floor.toFixed(2)}`);
+      } else {
+        expect(r.total).to.be.lessThan(e.floor);
+        expect(r.verdict).to.contain(`below the floor ${e.floor.toFixed(2)}`);
+      }
+    });
+  }
 
   it("the text plan prints the floor, the ratio and where the difference comes from", () => {
     const r = planCli(["--stack", "dev"]);

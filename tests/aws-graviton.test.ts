@@ -24,7 +24,8 @@ describe("aws Graviton pools", () => {
   it("dev's system and notebook pools are Graviton and boot the arm64 EKS AMI", async () => {
     const run = await runStack("dev");
     const [system] = groups(run, "system");
-    expect(system.inputs.instanceTypes).to.deep.equal(["t4g.large"]);
+    // Spot in dev: t4g.large first (the one priced), then the Graviton types of its shape.
+    expect(system.inputs.instanceTypes).to.deep.equal(["t4g.large", "m6g.large", "m7g.large"]);
     expect(system.inputs.amiType).to.equal("AL2023_ARM_64_STANDARD");
     for (const g of groups(run, "notebooks")) {
       expect(g.inputs.instanceTypes, g.name).to.deep.equal(["m7g.large", "m6g.large"]);

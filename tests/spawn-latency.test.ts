@@ -4,13 +4,20 @@ import { chartValuesErrors } from "./lib/chart-values";
 import { planToday, spawnLatencySummary, versionGateForPlan } from "../tools/versions/plan-gate";
 
 describe("spawn latency: image pre-puller and user placeholders", () => {
-  it("dev (AWS, notebook nodes scale from 0): continuous pre-puller on, one small placeholder that users preempt", async () => {
-    const v = releaseValues(await runStack("dev"), "jupyterhub");
+  it("AWS (notebook nodes scale from 0): continuous pre-puller on, a small placeholder that users preempt", async () => {
+    const v = releaseValues(await runStack("dev", { notebookPlaceholders: "1" }), "jupyterhub");
     expect(v.prePuller.continuous.enabled).to.equal(true);
     expect(v.prePuller.hook.enabled).to.equal(false);
     expect(v.scheduling.userPlaceholder).to.deep.include({ enabled: true, replicas: 1 });
     expect(v.scheduling.userPlaceholder.resources.requests).to.deep.equal({ cpu: "0.25", memory: "1G" });
     expect(v.scheduling.podPriority.enabled).to.equal(true);
+  });
+
+  it("dev keeps no notebook node warm by default: its first server of the day waits for a node to boot", async () => {
+    const run = await runStack("dev");
+    const v = releaseValues(run, "jupyterhub");
+    expect(v.scheduling.userPlaceholder.enabled).to.equal(false);
+    expect(v.prePuller.continuous.enabled).to.equal(true);
   });
 
   it("placeholders follow the notebook pool: same node selector and tolerations as user servers", async () => {
@@ -71,6 +78,11 @@ describe("spawn latency: image pre-puller and user placeholders", () => {
 
   it("the plan shows the settings for dev and for edge", async () => {
     expect(spawnLatencySummary(await runStack("dev"))).to.deep.equal({
+      imagePrePuller: "continuous (daemonset on every notebook node)",
+      userPlaceholders: "off",
+      podPriority: "off",
+    });
+    expect(spawnLatencySummary(await runStack("dev", { notebookPlaceholders: "1" }))).to.deep.equal({
       imagePrePuller: "continuous (daemonset on every notebook node)",
       userPlaceholders: "1 x 0.25 CPU, 1G (evicted by real users, keep nodes warm)",
       podPriority: "on",

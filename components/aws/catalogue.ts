@@ -234,3 +234,25 @@ export const EKS_ADDON_PODS = {
     { name: "ebs-csi-controller", replicas: 2, cpuMilli: 60, memoryMi: 240 },
   ],
 };
+
+/**
+ * Types of the same shape as `instanceType` (architecture, vCPUs, memory), itself first, then the others in
+ * EC2_FAMILIES order (at most `max`): a spot group that may draw from several pools of capacity is
+ * interrupted less often and refilled sooner than one limited to a single type (EC2 user guide, "Spot
+ * Instance best practices": be flexible about instance types).
+ */
+export function sameShapeTypes(instanceType: string, max = 3): string[] {
+  const shape = instanceShape(instanceType);
+  if (!shape) return [instanceType];
+  const others = EC2_FAMILIES.flatMap((f) => INSTANCE_SIZES.map((z) => `${f}.${z}`)).filter((t) => {
+    const s = instanceShape(t);
+    return (
+      t !== instanceType &&
+      s !== undefined &&
+      s.vcpu === shape.vcpu &&
+      s.memoryGi === shape.memoryGi &&
+      instanceArch(t) === instanceArch(instanceType)
+    );
+  });
+  return [instanceType, ...others].slice(0, max);
+}

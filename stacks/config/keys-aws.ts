@@ -10,6 +10,7 @@ const prod = (v: Values) => v.environment === "prod";
 
 export const NAT_GATEWAYS = oneOf(["single", "perAz"]);
 export const NAT_MODES = oneOf(["gateway", "instance"]);
+export const SYSTEM_NODE_CAPACITY = oneOf(["onDemand", "spot"]);
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 
 export const AWS_KEYS: KeyDef[] = [
@@ -63,7 +64,28 @@ export const AWS_KEYS: KeyDef[] = [
     default: (v) => (prod(v) ? "t3.xlarge" : "t4g.large"),
     doc: {
       default: "t4g.large (prod: t3.xlarge)",
-      description: "on-demand system node group; a Graviton type (t4g, m7g) runs arm64",
+      description:
+        "system node group (`systemNodeCapacity`: spot or on-demand); a Graviton type (t4g, m7g) runs arm64",
+    },
+  }),
+  key({
+    key: "systemNodeCapacity",
+    kind: "enum",
+    schema: SYSTEM_NODE_CAPACITY,
+    // Spot takes about 60% off the system node, the largest part of dev's idle bill the platform can
+    // choose; the price is an interruption now and then (docs/aws.md, "Spot system node"): not for prod.
+    schemaIn: (v) =>
+      prod(v)
+        ? SYSTEM_NODE_CAPACITY.refine((m) => m === "onDemand", {
+            error:
+              '"spot" can take the hub, Prometheus and CoreDNS down for minutes when AWS reclaims the node: prod uses onDemand',
+          })
+        : SYSTEM_NODE_CAPACITY,
+    appliesTo: "aws",
+    default: (v) => (prod(v) ? "onDemand" : "spot"),
+    doc: {
+      default: "spot (prod: onDemand)",
+      description: "`spot`: the system nodes from spot capacity, every type of that shape (dev); `onDemand`",
     },
   }),
   key({
@@ -232,9 +254,11 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "int",
     schema: int(0, 100),
     appliesTo: "aws",
-    default: (v) => (prod(v) ? 2 : 1),
+    // A placeholder keeps a notebook node up around the clock (about $28 a month in dev): worth it where
+    // users wait on the first server of the day (prod); in dev that first server waits for a node to boot.
+    default: (v) => (prod(v) ? 2 : 0),
     doc: {
-      default: "1 (prod: 2)",
+      default: "0 (prod: 2)",
       description: "placeholder pods keeping room for this many servers warm (cost: see docs); 0 = off",
     },
   }),

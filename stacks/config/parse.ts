@@ -212,6 +212,7 @@ function build(v: Values, stack: string): PlatformConfig {
       apiAllowedCidrs: v.apiAllowedCidrs,
       clusterAdminArns: v.clusterAdminArns,
       systemNodeInstanceType: v.systemNodeInstanceType,
+      systemNodeCapacity: v.systemNodeCapacity,
       notebookInstanceTypes: v.notebookInstanceTypes,
       sparkInstanceTypes: v.sparkInstanceTypes,
       notebookMaxNodes: v.notebookMaxNodes,

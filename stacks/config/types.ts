@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { NAT_GATEWAYS, NAT_MODES } from "./keys-aws";
+import type { NAT_GATEWAYS, NAT_MODES, SYSTEM_NODE_CAPACITY } from "./keys-aws";
 import type { EdgeNodeModel } from "./keys-edge";
 import type { AUTH_PROVIDER, ENVIRONMENT, TARGET, TENANT } from "./keys-platform";
 import type { SignIn } from "../../components/platform/sign-in";
@@ -50,6 +50,8 @@ export interface AwsConfig {
   /** IAM principal ARNs given cluster-admin through EKS access entries. */
   clusterAdminArns: string[];
   systemNodeInstanceType: string;
+  /** `spot`: the system nodes from spot capacity (dev's default), else on-demand. */
+  systemNodeCapacity: z.infer<typeof SYSTEM_NODE_CAPACITY>;
   notebookInstanceTypes: string[];
   sparkInstanceTypes: string[];
   notebookMaxNodes: number;
