@@ -59,3 +59,15 @@ stop_loopback_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bindir/pg_ctl" -D "$1/data" -m immediate stop >/dev/null 2>&1
   else "$bindir/pg_ctl" -D "$1/data" -m immediate stop >/dev/null 2>&1; fi
 }
+
+# record_mocha NAME LOGFILE RC [NOTE]: mocha's counts from LOGFILE (a run that exited non-zero without a
+# failing test counts one failure), printed as "NAME: P passed, F failed (NOTE)" and recorded; returns 0
+# only if RC was 0.
+record_mocha() {
+  local p f
+  read -r p f <<< "$(mocha_counts "$2")"
+  if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  echo "$1: $p passed, $f failed${4:+ ($4)}"
+  record "$1" "$p" "$f"
+  [ "$3" -eq 0 ]
+}

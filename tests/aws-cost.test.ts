@@ -38,7 +38,7 @@ describe("aws cost estimate", () => {
   });
 
   it("the ingress load balancer is priced as what is made (one NLB of the AWS Load Balancer Controller, no Classic LB) with its public IPv4s", async () => {
-    const e = estimateOf(await runStack("dev"));
+    const e = estimateOf(await runStack("dev", { ingressMode: "loadBalancer" }));
     const nlb = line(e, "ingress Network Load Balancer");
     expect(nlb.idle).to.be.closeTo(0.0225 * 730, 0.05);
     // Active: LCUs for 10 users x 160 h x 0.1 GB/h (1 LCU = 1 GB/hour) at $0.006 per LCU-hour.

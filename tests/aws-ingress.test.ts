@@ -7,6 +7,8 @@ import { configError, one, planCli, releaseValues, releases, runStack, type Prog
 
 const ANN = "service.beta.kubernetes.io/aws-load-balancer-";
 const ZONE = "Z0123456789ABCDEFGHIJ";
+/** dev's default ingress is the NAT instance (aws-nat-ingress.test.ts); these tests are about the NLB. */
+const NLB = { ingressMode: "loadBalancer" };
 
 interface Statement {
   Sid?: string;
@@ -26,7 +28,7 @@ const list = (x: string | string[]): string[] => (Array.isArray(x) ? x : [x]);
 
 describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik", () => {
   it("Traefik's Service asks the controller for an internet-facing NLB with IP targets that keeps client IPs", async () => {
-    const ann = releaseValues(await runStack("dev"), "traefik").service?.annotations;
+    const ann = releaseValues(await runStack("dev", NLB), "traefik").service?.annotations;
     expect(ann).to.deep.include({
       [`${ANN}type`]: "external",
       [`${ANN}nlb-target-type`]: "ip",
@@ -40,7 +42,7 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
     ["prod", 2],
   ] as const)
     it(`${stack}: the NLB has a node (and a billed address) only in the ${zones} zone(s) of the system nodes, where Traefik runs`, async () => {
-      const run = await runStack(stack);
+      const run = await runStack(stack, stack === "dev" ? NLB : {});
       const subnets = subnetsById(run.resources);
       const systemZones = run.resources
         .filter(
@@ -71,14 +73,14 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
   });
 
   it("Traefik's release waits for the controller, so the cloud provider never takes its Service", async () => {
-    const run = await runStack("dev");
+    const run = await runStack("dev", NLB);
     const controller = releases(run).get("aws-load-balancer-controller");
     expect(controller, "controller release").to.exist;
     expect(releases(run).get("traefik")!.dependencies).to.include(controller!.urn);
   });
 
   it("the controller runs on the system pool in kube-system, under its own IRSA service account", async () => {
-    const run = await runStack("dev");
+    const run = await runStack("dev", NLB);
     const r = releases(run).get("aws-load-balancer-controller")!;
     expect(r.inputs.namespace).to.equal("kube-system");
     expect(r.inputs.version).to.equal("3.5.0");
@@ -97,7 +99,7 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
   });
 
   it("the controller's role writes only to load balancers and security groups tagged for this cluster, or its VPC", async () => {
-    const run = await runStack("dev");
+    const run = await runStack("dev", NLB);
     const statements = rolePolicy(run, "load-balancer-controller");
     const write = (a: string) =>
       /^(ec2|elasticloadbalancing):/.test(a) && !/^(ec2|elasticloadbalancing):(Describe|Get)/.test(a);
@@ -134,7 +136,7 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
   });
 
   it("the controller's pods are counted against the system pool", async () => {
-    const run = await runStack("dev");
+    const run = await runStack("dev", NLB);
     const r = releases(run).get("aws-load-balancer-controller")!;
     const got = releaseRequests(String(r.inputs.chart), r.inputs.values, { release: "lbc", nodeCount: 1 });
     expect(got.unknown).to.be.empty;
@@ -152,16 +154,18 @@ describe("aws ingress: the AWS Load Balancer Controller makes an NLB for Traefik
     ["prod", 2],
   ] as const) {
     it(`${stack}: one load balancer controller per system node (${nodes}), not a second one on dev's only node`, async () => {
-      const run = await runStack(stack);
+      const run = await runStack(stack, stack === "dev" ? NLB : {});
       expect(releaseValues(run, "aws-load-balancer-controller").replicaCount).to.equal(nodes);
       expect(systemPoolFit(run)!.minNodes).to.equal(nodes);
     });
   }
 
   it("the stack outputs the load balancer's host name, and the plan lists it among the outputs", async () => {
-    const run = await runStack("dev");
+    const run = await runStack("dev", NLB);
     expect(run.outputs.ingressHostname).to.match(/\.elb\.amazonaws\.com$/);
-    const text = planText(await makePlan(parseArgs(["--stack", "dev"])));
+    const text = planText(
+      await makePlan(parseArgs(["--stack", "dev", "--config", "ingressMode=loadBalancer"])),
+    );
     expect(text).to.match(/Stack outputs .*ingressHostname/);
   });
 

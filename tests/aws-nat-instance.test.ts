@@ -74,8 +74,10 @@ describe("aws NAT instance (natMode: instance, dev's default)", () => {
   });
 
   it("its security group admits only the VPC range and may send anywhere", async () => {
-    const { of } = natParts(await runStack("dev"));
-    const sg = of("aws:ec2/securityGroup:SecurityGroup");
+    const { under } = natParts(await runStack("dev"));
+    const sg = under.find(
+      (r) => r.name === "network-nat" && r.type === "aws:ec2/securityGroup:SecurityGroup",
+    )!;
     expect(sg.inputs.ingress.map((i: any) => i.cidrBlocks)).to.deep.equal([["10.0.0.0/16"]]);
     expect(sg.inputs.egress.map((i: any) => [i.protocol, i.cidrBlocks])).to.deep.equal([
       ["-1", ["0.0.0.0/0"]],

@@ -36,9 +36,4 @@ section "cluster: suite"
 log="$CI_RESULTS/.cluster.log"
 suite_start=$SECONDS
 node -r ./tools/register.js tools/cluster/run.ts --no-build 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-read -r p f <<< "$(mocha_counts "$log")"
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "cluster: $p passed, $f failed (suite $((SECONDS - suite_start)) s, total $((SECONDS - start)) s)"
-record cluster "$p" "$f"
-[ "$rc" -eq 0 ]
+record_mocha cluster "$log" "${PIPESTATUS[0]}" "suite $((SECONDS - suite_start)) s, total $((SECONDS - start)) s"

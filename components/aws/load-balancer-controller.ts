@@ -303,6 +303,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
       { parent: this, provider: args.provider },
     );
     this.ingressService = {
+      kind: "loadBalancer",
       annotations: nlbServiceAnnotations(args.ingressSubnetIds),
       namespaceLabels: POD_READINESS_GATE_LABEL,
       dependsOn: [this.release],

@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceArch } from "./catalogue";
+import { natUserData, type NatIngress } from "./nat-scripts";
 
 export interface NatInstanceArgs {
   vpcId: pulumi.Input<string>;
@@ -22,6 +23,11 @@ export interface NatInstanceArgs {
   instanceType: string;
   /** Name prefix of the AWS resources (tags). */
   namePrefix: string;
+  /**
+   * Also carry the cluster's ingress (`ingressMode: natInstance`): its Elastic IP takes the ports and
+   * forwards them to a system node. Unset: a NAT and nothing else.
+   */
+  ingress?: NatIngress;
 }
 
 export const NAT_INSTANCE_DEFAULTS = {
@@ -42,35 +48,12 @@ export function al2023AmiParameter(instanceType: string): string {
   return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`;
 }
 
-/**
- * Boot script: forward IPv4, masquerade what the VPC sends out of the primary interface, forward only
- * traffic from the VPC and the replies to it. iptables-services keeps the rules across reboots; its default
- * rule set rejects forwarding, so the FORWARD chain is replaced after it starts (the sequence of the VPC
- * user guide's "Create a NAT AMI" for Amazon Linux 2023).
- */
-export function natUserData(vpcCidr: string): string {
-  return [
-    "#!/bin/bash",
-    "set -euo pipefail",
-    "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-datavis-nat.conf",
-    "sysctl --system",
-    "dnf install -y iptables-services",
-    "systemctl enable --now iptables",
-    "iface=$(ip -o route show default | awk '{print $5; exit}')",
-    `iptables -t nat -A POSTROUTING -o "$iface" -s ${vpcCidr} -j MASQUERADE`,
-    "iptables -F FORWARD",
-    `iptables -A FORWARD -s ${vpcCidr} -j ACCEPT`,
-    `iptables -A FORWARD -d ${vpcCidr} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
-    "iptables -A FORWARD -j DROP",
-    "iptables-save > /etc/sysconfig/iptables",
-    "",
-  ].join("\n");
-}
-
 export class NatInstance extends pulumi.ComponentResource {
   /** The fixed ENI the private route tables send 0.0.0.0/0 to. */
   readonly networkInterfaceId: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string>;
+  /** With `ingress`: the group of the ingress ports, which the system nodes admit those ports from. */
+  readonly ingressSecurityGroupId?: pulumi.Output<string>;
 
   constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:NatInstance", name, {}, opts);
@@ -105,13 +88,33 @@ export class NatInstance extends pulumi.ComponentResource {
       },
       p,
     );
+    // With ingress: the ports open to the internet, in a group of their own tagged as a load balancer's
+    // (the policy pack admits TCP 80/443 from anywhere on such groups only).
+    const ingressSg = args.ingress
+      ? new aws.ec2.SecurityGroup(
+          `${name}-ingress`,
+          {
+            vpcId: args.vpcId,
+            description: "NAT instance as the ingress: the ports it forwards to the cluster",
+            ingress: args.ingress.ports.map((port) => ({
+              description: `ingress ${port}`,
+              protocol: "tcp",
+              fromPort: port,
+              toPort: port,
+              cidrBlocks: ["0.0.0.0/0"],
+            })),
+            tags: { Name: `${args.namePrefix}-nat-ingress`, "datavis:role": "load-balancer" },
+          },
+          p,
+        )
+      : undefined;
     // The ENI outlives every instance: created here, attached by the launch template, never deleted with
     // an instance. Source/destination check off: it sends and receives other hosts' packets.
     const eni = new aws.ec2.NetworkInterface(
       name,
       {
         subnetId: args.subnetId,
-        securityGroups: [sg.id],
+        securityGroups: ingressSg ? [sg.id, ingressSg.id] : [sg.id],
         sourceDestCheck: false,
         description: "NAT instance primary interface (fixed across instance replacement)",
         tags: tagged("nat"),
@@ -139,6 +142,19 @@ export class NatInstance extends pulumi.ComponentResource {
       { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
       p,
     );
+    // With ingress: the target script finds the system nodes (DescribeInstances has no resource scope).
+    if (args.ingress)
+      new aws.iam.RolePolicy(
+        `${name}-ingress`,
+        {
+          role: role.name,
+          policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }],
+          }),
+        },
+        p,
+      );
     const profile = new aws.iam.InstanceProfile(name, { role: role.name }, p);
 
     // Resolved when `pulumi up` runs: a newer AMI shows in the preview as a new launch template version,
@@ -166,7 +182,7 @@ export class NatInstance extends pulumi.ComponentResource {
             },
           },
         ],
-        userData: Buffer.from(natUserData(args.vpcCidr)).toString("base64"),
+        userData: Buffer.from(natUserData(args.vpcCidr, args.ingress)).toString("base64"),
         tagSpecifications: [
           { resourceType: "instance", tags: tagged("nat") },
           { resourceType: "volume", tags: tagged("nat") },
@@ -195,6 +211,11 @@ export class NatInstance extends pulumi.ComponentResource {
 
     this.networkInterfaceId = eni.id;
     this.publicIp = eip.publicIp;
-    this.registerOutputs({ networkInterfaceId: this.networkInterfaceId, publicIp: this.publicIp });
+    this.ingressSecurityGroupId = ingressSg?.id;
+    this.registerOutputs({
+      networkInterfaceId: this.networkInterfaceId,
+      publicIp: this.publicIp,
+      ingressSecurityGroupId: this.ingressSecurityGroupId,
+    });
   }
 }

@@ -52,6 +52,11 @@ export function userDataMaxPods(userDataBase64: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Tags of a pool's instances (its launch template's): what the NAT instance finds the system nodes by. */
+export function nodeInstanceTags(clusterName: string, pool: PoolName): Record<string, string> {
+  return { Name: `${clusterName}-${pool}`, [POOL_LABEL]: pool };
+}
+
 /** Registers the pools' node groups as children of `parent`; returns the architectures they run. */
 export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsArgs): Set<"amd64" | "arm64"> {
   const p = { parent };
@@ -86,7 +91,7 @@ export function nodeGroups(parent: pulumi.Resource, name: string, a: NodeGroupsA
           },
         ],
         tagSpecifications: [
-          { resourceType: "instance", tags: { Name: `${a.clusterName}-${pool}`, [POOL_LABEL]: pool } },
+          { resourceType: "instance", tags: nodeInstanceTags(a.clusterName, pool) },
           { resourceType: "volume", tags: { Name: `${a.clusterName}-${pool}` } },
         ],
         updateDefaultVersion: true,

@@ -10,6 +10,7 @@ import { EKS_UNSUPPORTED_ZONE_IDS } from "./catalogue";
 import { planSubnets } from "./cidr";
 import { vpcFlowLogs } from "./flow-logs";
 import { NAT_INSTANCE_DEFAULTS, NatInstance } from "./nat-instance";
+import type { NatIngress } from "./nat-scripts";
 
 export interface VpcArgs {
   /** VPC range, /16 to /20 (checked by planSubnets). */
@@ -25,6 +26,8 @@ export interface VpcArgs {
   natMode?: "gateway" | "instance";
   /** EC2 type of the NAT instance (`natMode: instance`). */
   natInstanceType?: string;
+  /** With `natMode: instance`: let the NAT instance carry the cluster's ingress too (nat-scripts.ts). */
+  natIngress?: NatIngress;
   /** Days VPC flow logs stay in CloudWatch. */
   flowLogRetentionDays: number;
   /** Cluster name, for the subnet tags EKS and its load balancers look for. */
@@ -46,6 +49,10 @@ export class Vpc extends pulumi.ComponentResource {
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly databaseSubnetIds: pulumi.Output<string>[];
   readonly natGatewayCount: number;
+  /** With `natIngress`: the NAT instance's Elastic IP, where the ingress is reached. */
+  readonly ingressAddress?: pulumi.Output<string>;
+  /** With `natIngress`: the group of the forwarded ports, which the system nodes admit them from. */
+  readonly ingressSecurityGroupId?: pulumi.Output<string>;
 
   constructor(name: string, args: VpcArgs, opts?: pulumi.ComponentResourceOptions) {
     super("datavis:aws:Vpc", name, {}, opts);
@@ -141,10 +148,15 @@ export class Vpc extends pulumi.ComponentResource {
               subnetId: publicSubnets[0].id,
               instanceType: args.natInstanceType ?? NAT_INSTANCE_DEFAULTS.instanceType,
               namePrefix: name,
+              ingress: args.natIngress,
             },
             { parent: this, dependsOn: [igw] },
           )
         : undefined;
+    if (natInstance && args.natIngress) {
+      this.ingressAddress = natInstance.publicIp;
+      this.ingressSecurityGroupId = natInstance.ingressSecurityGroupId;
+    }
     this.natGatewayCount = natInstance ? 0 : args.natGateways === "perAz" ? args.azCount : 1;
     const nats = Array.from({ length: this.natGatewayCount }, (_, i) => {
       const eip = new aws.ec2.Eip(

@@ -33,21 +33,34 @@ export interface ClusterInput {
    */
   artifacts: ArtifactSource;
   /**
-   * The ingress controller's Service where the target brings its own load-balancer controller (AWS: the
-   * AWS Load Balancer Controller's NLB). Unset: the chart's plain Service of type LoadBalancer (k3s ServiceLB).
+   * How the target brings traffic to the ingress controller: its own load-balancer controller's Service
+   * (AWS: the AWS Load Balancer Controller's NLB), or a forwarder in front of the nodes' host ports (AWS dev:
+   * the NAT instance). Unset: the chart's plain Service of type LoadBalancer (k3s ServiceLB).
    */
   ingressService?: IngressServiceInput;
 }
 
-/** How the ingress Service is exposed by the target's load-balancer controller. */
-export interface IngressServiceInput {
-  /** Annotations of the Service that select and configure the load balancer. */
-  annotations: Record<string, pulumi.Input<string>>;
-  /** Labels of the ingress namespace (AWS: the controller's pod readiness gates). */
-  namespaceLabels?: Record<string, string>;
-  /** What must exist before the Service (its controller), so no other controller takes the Service. */
-  dependsOn: pulumi.Resource[];
-}
+/** How the ingress is exposed by the target. */
+export type IngressServiceInput =
+  | {
+      /** A Service of type LoadBalancer that the target's controller turns into a load balancer. */
+      kind: "loadBalancer";
+      /** Annotations of the Service that select and configure the load balancer. */
+      annotations: Record<string, pulumi.Input<string>>;
+      /** Labels of the ingress namespace (AWS: the controller's pod readiness gates). */
+      namespaceLabels?: Record<string, string>;
+      /** What must exist before the Service (its controller), so no other controller takes the Service. */
+      dependsOn: pulumi.Resource[];
+    }
+  | {
+      /**
+       * The target forwards the ingress ports to the same ports of the nodes the controller may run on:
+       * the controller runs on each of them with host ports, its Service stays inside the cluster.
+       */
+      kind: "hostPorts";
+      /** The public address the target forwards from; Ingress status carries it (ExternalDNS reads it). */
+      address: pulumi.Input<string>;
+    };
 
 export interface DatabaseInput {
   /** Host name the cluster's pods reach PostgreSQL at. */

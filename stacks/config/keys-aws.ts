@@ -8,9 +8,16 @@ import { instanceType, instanceTypeList, int, key, list, oneOf, text, type KeyDe
 
 const prod = (v: Values) => v.environment === "prod";
 
+/** An enum schema that accepts only `allowed` where `when(v)` holds, refusing the rest with `why`. */
+const onlyWhere =
+  <S extends z.ZodType>(schema: S, when: (v: Values) => boolean, allowed: string, why: string) =>
+  (v: Values): z.ZodType =>
+    when(v) ? schema.refine((m) => m === allowed, { error: why }) : schema;
+
 export const NAT_GATEWAYS = oneOf(["single", "perAz"]);
 export const NAT_MODES = oneOf(["gateway", "instance"]);
 export const SYSTEM_NODE_CAPACITY = oneOf(["onDemand", "spot"]);
+export const INGRESS_MODES = oneOf(["loadBalancer", "natInstance"]);
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 
 export const AWS_KEYS: KeyDef[] = [
@@ -74,13 +81,12 @@ export const AWS_KEYS: KeyDef[] = [
     schema: SYSTEM_NODE_CAPACITY,
     // Spot takes about 60% off the system node, the largest part of dev's idle bill the platform can
     // choose; the price is an interruption now and then (docs/aws.md, "Spot system node"): not for prod.
-    schemaIn: (v) =>
-      prod(v)
-        ? SYSTEM_NODE_CAPACITY.refine((m) => m === "onDemand", {
-            error:
-              '"spot" can take the hub, Prometheus and CoreDNS down for minutes when AWS reclaims the node: prod uses onDemand',
-          })
-        : SYSTEM_NODE_CAPACITY,
+    schemaIn: onlyWhere(
+      SYSTEM_NODE_CAPACITY,
+      prod,
+      "onDemand",
+      '"spot" can take the hub, Prometheus and CoreDNS down for minutes when AWS reclaims the node: prod uses onDemand',
+    ),
     appliesTo: "aws",
     default: (v) => (prod(v) ? "onDemand" : "spot"),
     doc: {
@@ -118,13 +124,12 @@ export const AWS_KEYS: KeyDef[] = [
     kind: "enum",
     schema: NAT_MODES,
     // One NAT instance is one zone and minutes of outage on replacement (docs/aws.md): not for production.
-    schemaIn: (v) =>
-      prod(v)
-        ? NAT_MODES.refine((m) => m === "gateway", {
-            error:
-              '"instance" is one NAT instance in one zone, down for minutes when it is replaced: prod uses gateway',
-          })
-        : NAT_MODES,
+    schemaIn: onlyWhere(
+      NAT_MODES,
+      prod,
+      "gateway",
+      '"instance" is one NAT instance in one zone, down for minutes when it is replaced: prod uses gateway',
+    ),
     appliesTo: "aws",
     default: (v) => (prod(v) ? "gateway" : "instance"),
     doc: {
@@ -140,6 +145,26 @@ export const AWS_KEYS: KeyDef[] = [
     // The smallest Graviton type: NAT of a dev cluster's image pulls fits its burst budget.
     default: "t4g.nano",
     doc: { default: "t4g.nano", description: "type of the NAT instance (natMode instance)" },
+  }),
+  key({
+    key: "ingressMode",
+    kind: "enum",
+    schema: INGRESS_MODES,
+    // The NAT instance already has a public address: forwarding 80/443 from it to the system node spares
+    // dev the NLB and its address ($20.08 a month) and the load balancer controller (docs/aws.md).
+    schemaIn: onlyWhere(
+      INGRESS_MODES,
+      (v) => v.natMode !== "instance",
+      "loadBalancer",
+      '"natInstance" needs natMode instance (the NAT instance carries the ingress): set datavis:natMode instance, or use loadBalancer',
+    ),
+    appliesTo: "aws",
+    default: (v) => (v.natMode === "instance" ? "natInstance" : "loadBalancer"),
+    doc: {
+      default: "natInstance with natMode instance (dev), else loadBalancer",
+      description:
+        "`loadBalancer`: an NLB (AWS Load Balancer Controller); `natInstance`: the NAT instance forwards 80/443",
+    },
   }),
   key({
     key: "clusterAdminArns",

@@ -209,6 +209,7 @@ function build(v: Values, stack: string): PlatformConfig {
       natGateways: v.natGateways,
       natMode: v.natMode,
       natInstanceType: v.natInstanceType,
+      ingressMode: v.ingressMode,
       apiAllowedCidrs: v.apiAllowedCidrs,
       clusterAdminArns: v.clusterAdminArns,
       systemNodeInstanceType: v.systemNodeInstanceType,

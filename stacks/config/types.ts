@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { NAT_GATEWAYS, NAT_MODES, SYSTEM_NODE_CAPACITY } from "./keys-aws";
+import type { INGRESS_MODES, NAT_GATEWAYS, NAT_MODES, SYSTEM_NODE_CAPACITY } from "./keys-aws";
 import type { EdgeNodeModel } from "./keys-edge";
 import type { AUTH_PROVIDER, ENVIRONMENT, TARGET, TENANT } from "./keys-platform";
 import type { SignIn } from "../../components/platform/sign-in";
@@ -45,6 +45,8 @@ export interface AwsConfig {
   natMode: z.infer<typeof NAT_MODES>;
   /** EC2 type of the NAT instance. */
   natInstanceType: string;
+  /** `natInstance`: the NAT instance forwards 80/443 to the system nodes; `loadBalancer`: an NLB. */
+  ingressMode: z.infer<typeof INGRESS_MODES>;
   /** CIDRs that may reach the public EKS API endpoint; empty means private endpoint only. */
   apiAllowedCidrs: string[];
   /** IAM principal ARNs given cluster-admin through EKS access entries. */

@@ -164,6 +164,12 @@ const byType: Record<string, Outputs> = {
     latestVersion: 1,
     defaultVersion: 1,
   }),
+  // An Elastic IP's address, from the documentation range (TEST-NET-2): a NAT instance that carries the
+  // ingress hands it to Traefik's values, which the policies render during the plan.
+  "aws:ec2/eip:Eip": (a) => ({
+    publicIp: `198.51.100.${(parseInt(hex(a.name, 2), 16) % 254) + 1}`,
+    allocationId: mockResourceId("aws:ec2/eip:Eip", a.name),
+  }),
   "aws:eks/addon:Addon": (a, cfg) => ({
     arn: arn(cfg, "eks", `addon/${a.inputs.clusterName}/${a.inputs.addonName}/${hex(a.name, 8)}`),
   }),

@@ -9,6 +9,7 @@ import { releaseArgs, type ArtifactSource } from "../../shared/artifacts";
 import type { IngressServiceInput, TlsIssuerInput } from "../../shared/inputs";
 import { NAMESPACES } from "../../shared/naming";
 import { SIZES, type SizeProfile } from "./sizing";
+import { traefikValues } from "./traefik-values";
 
 export interface IngressTlsArgs {
   /** Where the ClusterIssuer gets certificates from: ACME (HTTP-01 through the ingress) or a private CA. */
@@ -27,49 +28,6 @@ export interface IngressTlsArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** The target's load-balancer controller for Traefik's Service; unset: the chart's plain Service. */
   service?: IngressServiceInput;
-}
-
-/** Traefik values: HTTP redirected to HTTPS at the entrypoint, metrics scraped, sized and replicated. */
-export function traefikValues(a: {
-  ingressClass: string;
-  profile: SizeProfile;
-  replicas: number;
-  acme: boolean;
-  imageRegistry?: string;
-  /** Annotations of Traefik's Service of type LoadBalancer (which load balancer the target makes). */
-  serviceAnnotations?: Record<string, pulumi.Input<string>>;
-}): Record<string, unknown> {
-  return {
-    deployment: { replicas: a.replicas },
-    podDisruptionBudget: a.replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false },
-    // Replicas in different zones where the nodes have zones (AWS: each zone of the NLB gets a target);
-    // a preference only, so nodes without a zone label (k3s) take them all. The chart passes the list
-    // through `tpl` (traefik/templates/_podtemplate.tpl), so the selector names the chart's own label.
-    ...(a.replicas > 1
-      ? {
-          topologySpreadConstraints: [
-            {
-              labelSelector: { matchLabels: { "app.kubernetes.io/name": '{{ template "traefik.name" . }}' } },
-              maxSkew: 1,
-              topologyKey: "topology.kubernetes.io/zone",
-              whenUnsatisfiable: "ScheduleAnyway",
-            },
-          ],
-        }
-      : {}),
-    ingressClass: { enabled: true, isDefaultClass: true, name: a.ingressClass },
-    ports: {
-      web: {
-        // Cert-manager's HTTP-01 solver routes must answer on port 80 despite the redirect.
-        allowACMEByPass: a.acme,
-        http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
-      },
-    },
-    metrics: { prometheus: { serviceMonitor: { enabled: true } } },
-    resources: SIZES[a.profile].traefik,
-    ...(a.imageRegistry ? { image: { registry: a.imageRegistry } } : {}),
-    ...(a.serviceAnnotations ? { service: { annotations: a.serviceAnnotations } } : {}),
-  };
 }
 
 /** cert-manager values: CRDs installed and kept, replicated in production, every container sized. */
@@ -108,7 +66,7 @@ export class IngressTls extends pulumi.ComponentResource {
   readonly ready: pulumi.Resource[];
   /**
    * Host name (or IP) of the load balancer in front of Traefik, read from its Service once the target's
-   * controller made it; only where the target brings that controller (`service`).
+   * controller made it, or the forwarder's address (`hostPorts`); only where the target brings one.
    */
   readonly loadBalancerAddress?: pulumi.Output<string>;
 
@@ -119,7 +77,9 @@ export class IngressTls extends pulumi.ComponentResource {
     const ready: pulumi.Resource[] = [];
 
     if (args.installIngress) {
-      const labels = args.service?.namespaceLabels;
+      const lb = args.service?.kind === "loadBalancer" ? args.service : undefined;
+      const hostPorts = args.service?.kind === "hostPorts" ? args.service : undefined;
+      const labels = lb?.namespaceLabels;
       const ns = new k8s.core.v1.Namespace(
         "traefik",
         { metadata: { name: NAMESPACES.ingress, ...(labels ? { labels } : {}) } },
@@ -139,16 +99,18 @@ export class IngressTls extends pulumi.ComponentResource {
                 replicas: args.replicas,
                 acme: args.tls.kind === "acme",
                 imageRegistry: registry,
-                serviceAnnotations: args.service?.annotations,
+                serviceAnnotations: lb?.annotations,
+                hostPortsAddress: hostPorts?.address,
               }),
             },
             args.source,
           ),
         },
-        { parent: this, dependsOn: [...(args.dependsOn ?? []), ...(args.service?.dependsOn ?? [])] },
+        { parent: this, dependsOn: [...(args.dependsOn ?? []), ...(lb?.dependsOn ?? [])] },
       );
       ready.push(traefik);
-      if (args.service) {
+      if (hostPorts) this.loadBalancerAddress = pulumi.output(hostPorts.address);
+      if (lb) {
         // The chart names its Service after the release (traefik/traefik-helm-chart@v41.3.0:
         // traefik/templates/_service.tpl lines 1-11, _helpers.tpl lines 74-85). Helm's wait (atomic;
         // helm/helm pkg/kube/ready.go, ReadyChecker.serviceReady) holds the release until a Service of

@@ -138,13 +138,18 @@ function requiredPart(lines: Line[], floor: number, oneAddress: number): Record<
     databaseInstance: round(idleOf((l) => /^RDS PostgreSQL/.test(l.item))),
   };
   const total = round(Object.values(parts).reduce((t, x) => t + x, 0));
+  // ingressMode natInstance: no load balancer; the NAT instance's address (in the NAT part) takes it.
+  const ingress = lines.some((l) => /^ingress (Network|Classic) Load Balancer/.test(l.item))
+    ? "a public load balancer with one address"
+    : "the ingress (the NAT instance forwards it: no load balancer)";
+  const what = `the control plane, ${ingress}, the system nodes and the database instance cost ${total.toFixed(2)}`;
   return {
     parts,
     total,
     verdict:
       total > floor
-        ? `the control plane, a public load balancer with one address, the system nodes and the database instance cost ${total.toFixed(2)}, already above the floor ${floor.toFixed(2)}`
-        : `the control plane, a public load balancer with one address, the system nodes and the database instance cost ${total.toFixed(2)}, ${(floor - total).toFixed(2)} below the floor ${floor.toFixed(2)}`,
+        ? `${what}, already above the floor ${floor.toFixed(2)}`
+        : `${what}, ${(floor - total).toFixed(2)} below the floor ${floor.toFixed(2)}`,
   };
 }
 

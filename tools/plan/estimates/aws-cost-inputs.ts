@@ -115,16 +115,22 @@ export function platformVolumesGi(resources: RecordedResource[]): number {
 }
 
 /** Which load balancer Traefik's Service gets, from the Helm releases the plan registers. */
-export function ingressLoadBalancer(resources: RecordedResource[]): {
-  kind: "nlb" | "clb";
-  internetFacing: boolean;
-  /** Subnets the load balancer names (`aws-load-balancer-subnets`); unset: every public subnet. */
-  subnets?: number;
-} {
+export function ingressLoadBalancer(resources: RecordedResource[]):
+  | {
+      kind: "nlb" | "clb";
+      internetFacing: boolean;
+      /** Subnets the load balancer names (`aws-load-balancer-subnets`); unset: every public subnet. */
+      subnets?: number;
+    }
+  | undefined {
   const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
   const chart = (r: RecordedResource) => String(r.inputs.chart ?? "");
   const controller = releases.some((r) => chart(r).includes("aws-load-balancer-controller"));
   const traefik = releases.find((r) => /(^|\/)traefik(-[\d.]+\.tgz)?$/.test(chart(r)));
+  // No load balancer where Traefik's Service is not of type LoadBalancer (ingressMode natInstance: the NAT
+  // instance forwards to host ports) or there is no Traefik of ours.
+  const serviceType = dig(traefik?.inputs.values, "service", "spec", "type") ?? "LoadBalancer";
+  if (!traefik || serviceType !== "LoadBalancer") return undefined;
   const ann = (dig(traefik?.inputs.values, "service", "annotations") ?? {}) as Record<string, string>;
   const p = "service.beta.kubernetes.io/aws-load-balancer-";
   const nlb = controller && ["external", "nlb-ip"].includes(ann[`${p}type`]);

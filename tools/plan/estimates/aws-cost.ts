@@ -154,7 +154,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   // installed and the Service annotated for it (components/aws/load-balancer-controller.ts) it is one
   // Network Load Balancer; otherwise the cloud provider's Classic Load Balancer.
   const lb = ingressLoadBalancer(run.resources);
-  if (lb.kind === "nlb") {
+  if (!lb) {
+    // ingressMode natInstance: the NAT instance's address and forwarding carry it, already counted above.
+  } else if (lb.kind === "nlb") {
     // LCUs: an NLB bills the largest of new flows, active flows and bytes per hour; for people using
     // notebooks and dashboards bytes dominate (1 LCU = 1 GB/hour for TCP). Idle: no client traffic, and
     // the NLB's health checks are not billed.
@@ -174,8 +176,8 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   // Internet-facing: one node (and one billed public IPv4 address) in each zone's public subnet it names,
   // or in every public subnet when it names none.
   const publicSubnets =
-    lb.subnets ?? of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
-  if (lb.internetFacing && publicSubnets > 0)
+    lb?.subnets ?? of("aws:ec2/subnet:Subnet").filter((s) => /-public-/.test(s.name)).length;
+  if (lb?.internetFacing && publicSubnets > 0)
     add(
       `ingress load balancer's public IPv4 addresses (${publicSubnets}, one per zone it serves)`,
       "platform ingress",
@@ -230,14 +232,14 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
       activeHoursPerMonth: activeHours,
       spotPriceFraction: price.spotPriceFraction,
       notebookMemoryGiPerUser: as.notebookMemoryGiPerUser,
-      ...(lb.kind === "nlb"
+      ...(lb?.kind === "nlb"
         ? { nlbLcu: `0 at idle; ${as.nlbGbPerActiveUserHour} GB per active user-hour (1 LCU = 1 GB/hour)` }
         : {}),
     },
     ...(unpriced.length ? { unpriced: [...new Set(unpriced)] } : {}),
     notIncluded:
       "internet egress, cross-AZ traffic, S3 requests, RDS backup storage beyond the free allowance" +
-      (lb.kind === "nlb" ? "" : ", load balancer LCUs") +
+      (lb?.kind === "clb" ? ", load balancer LCUs" : "") +
       (run.resources.some((r) => r.type === "datavis:aws:ExternalDns")
         ? "; the Route 53 hosted zone of externalDnsZoneId ($0.50/month, made and billed outside this stack; alias queries to the load balancer are free)"
         : ""),
