@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { ingressTargetScript, natRulesScript } from "../components/aws/nat-scripts";
+import { releaseRequests } from "../tools/plan/estimates/chart-requests";
+import { systemPoolFit } from "../tools/plan/estimates/system-pool";
 import { mockResourceId } from "../tools/plan/mock-outputs";
 import { configError, ofType, one, planCli, releaseValues, releases, runStack } from "./harness";
 
@@ -26,6 +28,27 @@ describe("aws ingress through the NAT instance (ingressMode: natInstance, dev's 
       type: "RollingUpdate",
       rollingUpdate: { maxUnavailable: 1, maxSurge: 0 },
     });
+  });
+
+  it("the capacity estimate counts Traefik once per system node, and never on the tainted notebook and Spark nodes", async () => {
+    const run = await runStack("dev");
+    const r = releases(run).get("traefik")!;
+    const got = releaseRequests(String(r.inputs.chart), r.inputs.values, {
+      release: "traefik",
+      nodeCount: 1,
+    });
+    expect(got.requests).to.deep.equal([
+      {
+        component: "traefik/traefik",
+        pods: 1,
+        cpuMilli: 100,
+        memoryMi: 96,
+        kind: "steady",
+        untaintedOnly: true,
+      },
+    ]);
+    // 27 with the NLB (Traefik's Deployment and the controller); the DaemonSet's one pod, no controller.
+    expect(systemPoolFit(run)!.platform.pods).to.equal(26);
   });
 
   it("Ingress status carries the NAT instance's address (what ExternalDNS publishes as A records)", async () => {

@@ -74,8 +74,11 @@ function standIn(
   };
 }
 
-/** A DaemonSet's pod on one node, pinned the way the DaemonSet controller pins it (nodeAffinity on the name). */
-function onNode(node: string): Record<string, any> {
+/**
+ * A DaemonSet's pod on one node, pinned the way the DaemonSet controller pins it (nodeAffinity on the name);
+ * `tolerateAll` unless it is one that stays off tainted nodes (Traefik's).
+ */
+function onNode(node: string, tolerateAll = true): Record<string, any> {
   return {
     affinity: {
       nodeAffinity: {
@@ -85,7 +88,7 @@ function onNode(node: string): Record<string, any> {
       },
     },
     // DaemonSets of these charts (node-exporter, image pullers, CNI) tolerate their nodes' taints.
-    tolerations: [{ operator: "Exists" }],
+    ...(tolerateAll ? { tolerations: [{ operator: "Exists" }] } : {}),
   };
 }
 
@@ -183,13 +186,13 @@ function estimatedPods(plan: Plan, nodes: SimNode[]): { pods: PlacedPod[]; unkno
   const unknown: string[] = [];
   const add = (
     ns: string,
-    c: { component: string; pods: number; cpuMilli: number; memoryMi: number },
+    c: { component: string; pods: number; cpuMilli: number; memoryMi: number; untaintedOnly?: true },
     daemon: boolean,
   ): void => {
     const per = { cpuMilli: c.cpuMilli / c.pods, memoryMi: c.memoryMi / c.pods };
     if (daemon)
-      for (const n of nodes)
-        out.push(standIn(ns, `${c.component}-${n.name}`, c.component, per, onNode(n.name)));
+      for (const n of nodes.filter((x) => !c.untaintedOnly || x.taints.length === 0))
+        out.push(standIn(ns, `${c.component}-${n.name}`, c.component, per, onNode(n.name, !c.untaintedOnly)));
     else for (let i = 0; i < c.pods; i++) out.push(standIn(ns, `${c.component}-${i}`, c.component, per));
   };
   for (const r of releases(plan)) {

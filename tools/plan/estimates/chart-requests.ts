@@ -19,6 +19,8 @@ export interface ComponentRequest {
   memoryMi: number;
   /** `steady` runs all the time; `job` runs now and then (install hooks, backups, scheduled runs). */
   kind: "steady" | "job";
+  /** A DaemonSet that tolerates no taint: it runs on untainted nodes only (not the dedicated pools). */
+  untaintedOnly?: true;
 }
 
 export interface UnknownRequest {
@@ -61,7 +63,7 @@ class Collector implements Extracted {
     part: string,
     pods: number,
     containers: unknown[],
-    opts: { kind?: "steady" | "job"; chartDefault?: unknown } = {},
+    opts: { kind?: "steady" | "job"; chartDefault?: unknown; untaintedOnly?: true } = {},
   ): void {
     const component = `${this.ctx.release}/${part}`;
     if (pods <= 0) return;
@@ -82,11 +84,17 @@ class Collector implements Extracted {
       cpuMilli: cpu * pods,
       memoryMi: mem * pods,
       kind: opts.kind ?? "steady",
+      ...(opts.untaintedOnly ? { untaintedOnly: true as const } : {}),
     });
   }
-  /** A DaemonSet: one pod per node. */
-  daemonSet(part: string, containers: unknown[], kind: "steady" | "job" = "steady"): void {
-    this.add(part, this.ctx.nodeCount, containers, { kind });
+  /** A DaemonSet: one pod per node (`untaintedOnly`: per untainted node, as it tolerates no taint). */
+  daemonSet(
+    part: string,
+    containers: unknown[],
+    kind: "steady" | "job" = "steady",
+    untaintedOnly?: true,
+  ): void {
+    this.add(part, this.ctx.nodeCount, containers, { kind, untaintedOnly });
   }
 }
 
@@ -144,7 +152,9 @@ export const EXTRACTORS: Partial<Record<ChartKey, Extractor>> = {
   traefik: (v, c) => {
     if (!get(v, "deployment.enabled", true)) return;
     const resources = [get(v, "resources")];
-    if (get(v, "deployment.kind", "Deployment") === "DaemonSet") c.daemonSet("traefik", resources);
+    // The chart's pods tolerate no taint unless told: a DaemonSet stays off the dedicated pools.
+    if (get(v, "deployment.kind", "Deployment") === "DaemonSet")
+      c.daemonSet("traefik", resources, "steady", isEmpty(get(v, "tolerations")) ? true : undefined);
     else c.add("traefik", get(v, "deployment.replicas", 1), resources);
   },
 
