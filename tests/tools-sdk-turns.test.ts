@@ -117,6 +117,30 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
     expect(offline).to.equal(sdk);
   });
 
+  it("a dependency on a component gets its children's URNs on the SDK's turns, and registers in the SDK's order", () => {
+    // sdk-urns.ts: the URNs of a component's pending children are read without making their URN Outputs.
+    const { sdk, offline } = both(`${MOCKS}
+      const dep = require("@pulumi/pulumi/runtime/dependsOn");
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+        const mk = (name, props, opts) => new pulumi.CustomResource("test:index:Thing", name, { ...props, out: undefined }, opts);
+        const a = mk("a", { size: 3 }, { parent: comp });
+        const b = mk("b", { ref: a.out }, { parent: comp });
+        const c = mk("c", { x: 1 }, { parent: comp });
+        c.urn.apply(note("c-urn"));
+        mk("d", { y: 2 }, { dependsOn: [comp] });
+        mk("e", { z: b.out }, { dependsOn: [comp, a] });
+        dep.getAllTransitivelyReferencedResourceURNs(new Set([comp]), new Set()).then(note("urns"));
+        dep.getAllTransitivelyReferencedResourceURNs(new Set([a, c]), new Set([c])).then(note("a"));
+        comp.registerOutputs({});
+      });
+      report(600);`);
+    expect(
+      JSON.parse(offline).map((r: unknown[]) => (r[0] === "register" ? (r[2] as unknown[])[0] : r[0])),
+    ).to.deep.equal(["comp", "a", "c", "c-urn", "a", "b", "urns", "d", "e"]);
+    expect(offline).to.equal(sdk);
+  });
+
   it("an output property read only after its answer gives the SDK's values, and continuations on it run on the SDK's turn", () => {
     const { sdk, offline } = both(`${MOCKS}
       let res;

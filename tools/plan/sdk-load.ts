@@ -40,10 +40,14 @@
  * 6. (tools/plan/sdk-outputs.ts) An output property (item 4) or a custom resource's `id` that nothing read
  *    before the engine's answer keeps the answer instead of becoming an Output then; a later read gets
  *    the SDK's Output in the state it would have reached by then.
+ * 7. Each registration's preallocated Error (for a failure's message) captures no stack trace (below).
+ * 8. (tools/plan/sdk-urns.ts) A dependency on a component reads the URNs of all its children: a pending
+ *    child hands that read a plain promise instead of making its URN Output then.
  */
 import * as path from "path";
 import Module = require("module");
 import { afterSdk, beforeSdk } from "./sdk-pending";
+import { patchSdkSource } from "./sdk-serialize";
 
 const moduleCache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
 
@@ -124,6 +128,36 @@ function cheapPromiseStacks(): void {
   debuggable.debuggablePromise = Object.assign(wrapped, { offline: true });
 }
 
+/** `new Error()` as runtime/resource.js preallocates it, three times (lines 76, 173, 413 of the pinned SDK). */
+const PREALLOCATED_ERROR = "const preallocError = new Error();";
+
+/**
+ * getResource, readResource and registerResource preallocate an Error for every resource, so that a failed
+ *    registration reports the stack of the program's constructor call: V8 captures that stack (a frame
+ *    object per call site) at once, and the resource keeps it until the engine answers. Offline, the mock
+ * monitor answers every registration, and a mock that throws fails the plan with the message the SDK writes
+ * into that Error ("failed to register new resource <name> [<type>]: ..."), which is kept; only the stack
+ * is not captured (tests/tools-runtime.test.ts).
+ */
+function noPreallocatedStacks(sdkDir: string): void {
+  patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
+    const applies = source.split(PREALLOCATED_ERROR).length === 4;
+    module.offlineError = () => {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        return new Error();
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    };
+    module.exports.__offlineNoPreallocatedStacks = applies;
+    return applies
+      ? source.split(PREALLOCATED_ERROR).join("const preallocError = module.offlineError();")
+      : source;
+  });
+}
+
 function noSourcePositions(): void {
   const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
   // `Resource.stackTrace(skip)` returns [] for fewer than skip + 1 frames: no source position is sent.
@@ -134,6 +168,7 @@ const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 lazyArborist(sdkDir);
 lazyTypescript(sdkDir);
 beforeSdk(sdkDir);
+noPreallocatedStacks(sdkDir);
 // The SDK loads in its own order first; its modules are then patched where every caller reads them
 // (`debuggable_1.debuggablePromise(...)` and `Resource.stackTrace` look the function up at each call).
 require("@pulumi/pulumi");

@@ -7,6 +7,7 @@
  */
 import * as path from "path";
 import { lazyId, lazyOutputProperties, lazyUrn } from "./sdk-outputs";
+import { cheapUrnReads } from "./sdk-urns";
 import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
@@ -202,6 +203,7 @@ export function beforeSdk(sdkDir: string): void {
 export function afterSdk(sdkDir: string): void {
   cheapResponseStrings();
   lazyOutputProperties();
+  cheapUrnReads(); // before cheapEmptyDependencies, which hands it the non-empty sets
   cheapEmptyDependencies();
   lazyStructs(sdkDir);
   structFieldsAsGiven();
