@@ -6,7 +6,8 @@
  * so resources register in the same order and the plans stay byte-identical.
  */
 import * as path from "path";
-import { lazyId, lazyOutputProperties, lazyUrn } from "./sdk-outputs";
+import { lazyId, lazyUrn } from "./sdk-outputs";
+import { lazyOutputProperties } from "./sdk-properties";
 import { cheapUrnReads } from "./sdk-urns";
 import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
 
