@@ -8,8 +8,8 @@
 import * as path from "path";
 import { lazyId, lazyUrn } from "./sdk-outputs";
 import { lazyOutputProperties } from "./sdk-properties";
-import { cheapUrnReads } from "./sdk-urns";
-import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
+import { cheapDependencyUrns } from "./sdk-urns";
+import { patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -204,8 +204,7 @@ export function beforeSdk(sdkDir: string): void {
 export function afterSdk(sdkDir: string): void {
   cheapResponseStrings();
   lazyOutputProperties();
-  cheapUrnReads(); // before cheapEmptyDependencies, which hands it the non-empty sets
-  cheapEmptyDependencies();
+  cheapDependencyUrns();
   lazyStructs(sdkDir);
   structFieldsAsGiven();
 }

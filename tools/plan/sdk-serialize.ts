@@ -103,28 +103,6 @@ export function serializePlain(prop: unknown): Promise<unknown> | undefined {
   return after(copy, turns);
 }
 
-/** Turns the SDK's getAllTransitivelyReferencedResourceURNs takes for no resources (runtime/dependsOn.js,
- * lines 85-139: four nested async functions and two `await Promise.all([])`); tests/tools-runtime.test.ts
- * checks it against the SDK's function. */
-export const EMPTY_DEPENDENCY_TURNS = 5;
-
-/**
- * prepareResource (runtime/resource.js, lines 826-833) collects the dependency URNs of each input property
- * in turn, each through that chain of async functions, though most properties (a Kubernetes object's
- * apiVersion, kind, spec) depend on nothing: for no resources the answer, an empty set, is handed back
- * after the same turns without the chain.
- */
-export function cheapEmptyDependencies(): void {
-  const dep = require("@pulumi/pulumi/runtime/dependsOn") as {
-    getAllTransitivelyReferencedResourceURNs(resources: unknown, exclude: unknown): Promise<Set<string>>;
-  };
-  const sdk = dep.getAllTransitivelyReferencedResourceURNs;
-  dep.getAllTransitivelyReferencedResourceURNs = (resources, exclude) =>
-    resources instanceof Set && resources.size === 0
-      ? after(new Set<string>(), EMPTY_DEPENDENCY_TURNS)
-      : sdk(resources, exclude);
-}
-
 /** The head of serializeProperty in the pinned SDK's runtime/rpc.js. */
 const SDK_HEAD = "async function serializeProperty(ctx, prop, dependentResources, opts) {\n";
 /** The same function under another name, behind one that serializes plain data first. Every caller, the

@@ -66,18 +66,63 @@ export function settleWaiters(waiters: Waiter[], v: unknown, err: Error | undefi
   }
 }
 
-/** getAllTransitivelyReferencedResourceURNs as the pinned SDK writes it, with `urnPromise` for each read. */
-export function cheapUrnReads(): void {
+/** Turns the SDK's getAllTransitivelyReferencedResourceURNs takes for no resources (runtime/dependsOn.js,
+ * lines 85-139: four nested async functions and two `await Promise.all([])`); tests/tools-sdk-turns.test.ts
+ * checks it against the SDK's function. Its list of resources is ready one turn earlier. */
+export const EMPTY_DEPENDENCY_TURNS = 5;
+
+const noop = (): void => undefined;
+
+/** A promise fulfilled `n` turns from now: one shared continuation per turn, no closure (as sdk-serialize.ts's
+ * `after`, one continuation per turn, so every other continuation keeps its place). */
+function turnsFromNow(n: number): Promise<unknown> {
+  let p: Promise<unknown> = RESOLVED;
+  for (let i = 0; i < n; i++) p = p.then(noop);
+  return p;
+}
+
+const emptySet = (): Set<unknown> => new Set();
+
+/**
+ * prepareResource (runtime/resource.js, lines 826-833) collects the dependency URNs of the explicit
+ * dependencies and of each input property in turn, each through getAllTransitivelyReferencedResourceURNs
+ * (dependsOn.js, lines 85-139): four nested async functions, with Sets and arrays, to find the custom
+ * resources among the dependencies and through the children of components, then `r.urn.promise()` of each.
+ * Most properties depend on nothing, and most of the rest on custom resources only (a namespace, a role):
+ * there the list is known at once, and is handed to `urnPromise` on the turn the SDK reads the URNs, and the
+ * set is made on the turn the SDK makes it. A set with a component in it goes through the SDK's functions,
+ * with `urnPromise` for each read.
+ */
+export function cheapDependencyUrns(): void {
   const dep = require("@pulumi/pulumi/runtime/dependsOn") as {
     getAllTransitivelyReferencedResources(resources: unknown, exclude: unknown): Promise<any[]>;
     getAllTransitivelyReferencedResourceURNs(resources: unknown, exclude: unknown): Promise<Set<unknown>>;
   };
-  dep.getAllTransitivelyReferencedResourceURNs = async (resources, exclude) => {
+  const { ComponentResource, CustomResource } = require("@pulumi/pulumi/resource") as {
+    ComponentResource: { isInstance(r: unknown): boolean };
+    CustomResource: { isInstance(r: unknown): boolean };
+  };
+  const viaSdk = async (resources: unknown, exclude: unknown): Promise<Set<unknown>> => {
     const transitivelyReachableCustomResources = await dep.getAllTransitivelyReferencedResources(
       resources,
       exclude,
     );
     const urns = await Promise.all(transitivelyReachableCustomResources.map(urnPromise));
     return new Set(urns);
+  };
+  dep.getAllTransitivelyReferencedResourceURNs = (resources, exclude) => {
+    if (!(resources instanceof Set) || !(exclude instanceof Set)) return viaSdk(resources, exclude);
+    const list: any[] = [];
+    for (const r of resources) {
+      if (ComponentResource.isInstance(r)) return viaSdk(resources, exclude);
+      if ((CustomResource.isInstance(r) || (r as { __remote?: boolean }).__remote) && !exclude.has(r))
+        list.push(r);
+    }
+    if (list.length === 0) return turnsFromNow(EMPTY_DEPENDENCY_TURNS - 1).then(emptySet);
+    return new Promise((resolve, reject) => {
+      void turnsFromNow(EMPTY_DEPENDENCY_TURNS - 2).then(() => {
+        Promise.all(list.map(urnPromise)).then((urns) => resolve(new Set(urns)), reject);
+      });
+    });
   };
 }
