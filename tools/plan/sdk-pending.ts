@@ -142,6 +142,41 @@ function structFieldsAsGiven(): void {
   }
 }
 
+/** What the SDK asks of a request's property dependencies (runtime/resource.js, lines 548-553). */
+class PropertyDependencies {
+  private urns: string[] = [];
+  setUrnsList(urns: string[]): this {
+    this.urns = urns;
+    return this;
+  }
+  getUrnsList(): string[] {
+    return this.urns;
+  }
+}
+
+/**
+ * The URNs each input property depends on, which registerResource puts in the request as protobuf messages
+ * in a protobuf map (one message per property), and reads back from the answer's map: the mock monitor
+ * reads neither (it hands the mocks type, name, inputs, provider) and answers with none, and offline.ts
+ * records the resource's dependency list. Here the request keeps them as plain records in a Map, and an
+ * answer without any gives an empty Map instead of making a protobuf map to find it empty.
+ */
+function plainPropertyDependencies(): void {
+  const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
+  const field = Symbol("property dependencies");
+  const request = resproto.RegisterResourceRequest;
+  request.PropertyDependencies = PropertyDependencies;
+  request.prototype.getPropertydependenciesMap = function () {
+    return (this[field] ??= new Map());
+  };
+  const response = resproto.RegisterResourceResponse.prototype;
+  const read = response.getPropertydependenciesMap;
+  const none = new Map();
+  response.getPropertydependenciesMap = function (noLazyCreate?: boolean) {
+    return read.call(this, true) ?? (noLazyCreate ? undefined : none);
+  };
+}
+
 /** Where prepareResource makes `res.urn` and `resolveURN` in the pinned SDK's runtime/resource.js. */
 const URN_BLOCK_START = "    let resolveURN;\n    {\n";
 const URN_BLOCK_END = "    // If a custom resource, make room for the ID property.\n";
@@ -207,4 +242,5 @@ export function afterSdk(sdkDir: string): void {
   cheapDependencyUrns();
   lazyStructs(sdkDir);
   structFieldsAsGiven();
+  plainPropertyDependencies();
 }
