@@ -46,10 +46,11 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
   it("the shortcuts apply to the pinned SDK", () => {
     const { offline } = both(
       'console.log(require("@pulumi/pulumi/runtime/rpc").__offlinePlainSerialization, ' +
+        'require("@pulumi/pulumi/runtime/rpc").__offlinePlainProperties, ' +
         'require("@pulumi/pulumi/runtime/resource").__offlinePlainAliases, ' +
         'require("@pulumi/pulumi/runtime/resource").__offlineLazyIds)',
     );
-    expect(offline).to.equal("true true true");
+    expect(offline).to.equal("true true true true");
   });
 
   it("serializeProperty gives the SDK's value on the SDK's turn, for plain data and data with Outputs in it", () => {
@@ -67,6 +68,26 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
       cases.forEach((c, i) => rpc.serializeProperty("ctx", c, new Set(), {}).then(note(i)));
       report(300);`);
     expect(JSON.parse(offline)).to.have.length(15);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("a resource's properties, all plain data or not, serialize to the SDK's values and dependencies on the SDK's turn", () => {
+    const { sdk, offline } = both(`
+      const rpc = require("@pulumi/pulumi/runtime/rpc");
+      const pulumi = require("@pulumi/pulumi");
+      const cases = [
+        {},
+        { a: 1 },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", labels: { a: "b" } }, data: { f: "1", g: "2" } },
+        { skip: () => 0, none: undefined, list: [1, [2, {}], undefined], id: "i", urn: "u" },
+        { name: "n", ns: pulumi.output("ns"), spec: { replicas: 2 } },
+      ];
+      cases.forEach((c, i) => {
+        rpc.serializeProperties("p", c).then(note("all-" + i));
+        rpc.serializeResourceProperties("r", c, {}).then(([v, deps]) => note("res-" + i)([v, [...deps].map(([k, d]) => [k, d.size])]));
+      });
+      report(200);`);
+    expect(JSON.parse(offline)).to.have.length(10);
     expect(offline).to.equal(sdk);
   });
 

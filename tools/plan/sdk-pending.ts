@@ -9,7 +9,12 @@ import * as path from "path";
 import { lazyId, lazyUrn } from "./sdk-outputs";
 import { lazyOutputProperties } from "./sdk-properties";
 import { cheapDependencyUrns } from "./sdk-urns";
-import { patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
+import {
+  patchSdkSource,
+  plainAliases,
+  plainPropertySerialization,
+  plainSerialization,
+} from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -231,6 +236,7 @@ function block(source: string, start: string, end: string): [number, number] | u
 export function beforeSdk(sdkDir: string): void {
   lazyAliasUrns(sdkDir);
   plainSerialization(sdkDir);
+  plainPropertySerialization(sdkDir);
   plainAliases(sdkDir);
   lazyIds(sdkDir);
 }

@@ -129,6 +129,59 @@ export function plainSerialization(sdkDir: string): void {
   });
 }
 
+/**
+ * What the SDK's serializeFilteredProperties (runtime/rpc.js, lines 123-153) returns for `props` if every
+ * accepted value is plain data, else undefined: the properties' serialized values and, for each property
+ * with a value, its dependencies (none). That async function awaits each property's serialization in turn
+ * (its turns, then one to resume) and returns: so many turns later this hands back the same pair, made
+ * then. It serializes every resource's answer (the mock monitor's `serializeProperties` of the state the
+ * mocks return) and the inputs of resources with no Output in them, one frame, Map and Set fewer each.
+ */
+export function serializePlainProperties(
+  props: Record<string, unknown>,
+  acceptKey: (k: string) => boolean,
+): Promise<[Record<string, unknown>, Map<string, Set<unknown>>]> | undefined {
+  const result: Record<string, unknown> = {};
+  let total = 0;
+  for (const k of Object.keys(props)) {
+    if (!acceptKey(k)) continue;
+    turns = 0;
+    const v = plainCopy(props[k]);
+    if (v === NOT_PLAIN) return undefined;
+    total += turns + 1;
+    if (v !== undefined) result[k] = v;
+  }
+  let n = total;
+  return new Promise((resolve) => {
+    const step = (): void => {
+      if (n-- > 0) void RESOLVED.then(step);
+      else resolve([result, new Map(Object.keys(result).map((k) => [k, new Set()]))]);
+    };
+    step();
+  });
+}
+
+/** The head of serializeFilteredProperties in the pinned SDK's runtime/rpc.js. */
+const FILTERED_HEAD = "async function serializeFilteredProperties(label, props, acceptKey, opts) {\n";
+/** The same function under another name, behind one that serializes plain properties first. */
+const OFFLINE_FILTERED_HEAD =
+  "function serializeFilteredProperties(label, props, acceptKey, opts) {\n" +
+  "    const plain = module.offlineSerializePlainProperties(props, acceptKey);\n" +
+  "    return plain !== undefined ? plain : serializeFilteredPropertiesInSdk(label, props, acceptKey, opts);\n" +
+  "}\n" +
+  "async function serializeFilteredPropertiesInSdk(label, props, acceptKey, opts) {\n";
+
+/** Loads runtime/rpc.js with serializeFilteredProperties behind `serializePlainProperties`, if its head is
+ * the pinned SDK's (tests/tools-sdk-turns.test.ts checks that it applies). */
+export function plainPropertySerialization(sdkDir: string): void {
+  patchSdkSource(path.join(sdkDir, "runtime", "rpc.js"), (source, module) => {
+    const applies = source.split(FILTERED_HEAD).length === 2;
+    module.offlineSerializePlainProperties = serializePlainProperties;
+    module.exports.__offlinePlainProperties = applies;
+    return applies ? source.replace(FILTERED_HEAD, OFFLINE_FILTERED_HEAD) : source;
+  });
+}
+
 /** Turns `output(v).promise()` takes for a value with no Output or Promise in it (output.js: an Output over
  * resolved promises, then `lifted` and getPromisedValue); tests/tools-runtime.test.ts checks it. */
 export const OUTPUT_PROMISE_TURNS = 8;
