@@ -139,8 +139,18 @@ const PREALLOCATED_ERROR = "const preallocError = new Error();";
  * into that Error ("failed to register new resource <name> [<type>]: ..."), which is kept; only the stack
  * is not captured (tests/tools-runtime.test.ts).
  */
+/** marshalStackTrace's guard in runtime/resource.js (line 50 of the pinned SDK). */
+const NO_TRACE = "    if (stackTrace === undefined) {\n        return undefined;\n    }\n";
+
 function noPreallocatedStacks(sdkDir: string): void {
   patchSdkSource(path.join(sdkDir, "runtime", "resource.js"), (source, module) => {
+    // With no source positions (noSourcePositions), each request's stack trace is empty: none is sent,
+    // rather than an empty protobuf message the mock monitor does not read.
+    if (source.split(NO_TRACE).length === 2)
+      source = source.replace(
+        NO_TRACE,
+        NO_TRACE.replace("=== undefined", "=== undefined || stackTrace.length === 0"),
+      );
     const applies = source.split(PREALLOCATED_ERROR).length === 4;
     module.offlineError = () => {
       const limit = Error.stackTraceLimit;
