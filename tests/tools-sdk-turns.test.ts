@@ -91,6 +91,40 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
     expect(offline).to.equal(sdk);
   });
 
+  it("an Output of any kind serializes to the SDK's value and dependencies on the SDK's turn, resolved early or late", () => {
+    const { sdk, offline } = both(`
+      const rpc = require("@pulumi/pulumi/runtime/rpc");
+      const pulumi = require("@pulumi/pulumi");
+      const { Output } = require("@pulumi/pulumi/output");
+      const res = new pulumi.DependencyResource("urn:pulumi:s::p::t:m:T::r");
+      const ends = [];
+      const pending = (v, known = true, secret = false) => {
+        const ps = [v, known, secret, [res]].map((x) => new Promise((r) => ends.push(() => r(x))));
+        return new Output(new Set([res]), ...ps);
+      };
+      const cases = [
+        pulumi.output("s"),
+        pulumi.output({ a: { b: [1, 2] } }),
+        pulumi.secret({ k: "v" }),
+        pulumi.output(pulumi.output(3)),
+        pulumi.output({ inner: pulumi.output("x"), list: [pulumi.secret(1)] }),
+        pulumi.output(Promise.resolve({ p: 1 })),
+        pending("late"),
+        pending({ x: [1, { y: 2 }] }, true, true),
+        pending(undefined, false),
+        pending("u", false, true),
+        pending(pulumi.output("wrapped")),
+      ];
+      cases.forEach((c, i) => {
+        const deps = new Set();
+        rpc.serializeProperty("ctx", c, deps, {}).then((v) => note(i)([v, [...deps].map((r) => r.__pulumiType ?? typeof r)]));
+      });
+      Promise.resolve().then(() => Promise.resolve()).then(() => ends.forEach((f) => f()));
+      report(120);`);
+    expect(JSON.parse(offline)).to.have.length(11);
+    expect(offline).to.equal(sdk);
+  });
+
   it("a property that depends on no resource gets its empty set of URNs on the SDK's turn", () => {
     const { sdk, offline } = both(`
       const dep = require("@pulumi/pulumi/runtime/dependsOn");

@@ -24,6 +24,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Module = require("module");
+import { serializeOutput } from "./sdk-output-values";
 
 const NOT_PLAIN = Symbol("not plain data");
 
@@ -110,7 +111,9 @@ const SDK_HEAD = "async function serializeProperty(ctx, prop, dependentResources
 const OFFLINE_HEAD =
   "function serializeProperty(ctx, prop, dependentResources, opts) {\n" +
   "    const plain = module.offlineSerializePlain(prop);\n" +
-  "    return plain !== undefined ? plain : serializePropertyInSdk(ctx, prop, dependentResources, opts);\n" +
+  "    if (plain !== undefined) return plain;\n" +
+  "    const output = module.offlineSerializeOutput(serializeProperty, prop, dependentResources, opts);\n" +
+  "    return output !== undefined ? output : serializePropertyInSdk(ctx, prop, dependentResources, opts);\n" +
   "}\n" +
   "async function serializePropertyInSdk(ctx, prop, dependentResources, opts) {\n";
 
@@ -124,6 +127,7 @@ export function plainSerialization(sdkDir: string): void {
   patchSdkSource(file, (source, module) => {
     const applies = source.split(SDK_HEAD).length === 2;
     module.offlineSerializePlain = serializePlain;
+    module.offlineSerializeOutput = serializeOutput;
     module.exports.__offlinePlainSerialization = applies;
     return applies ? source.replace(SDK_HEAD, OFFLINE_HEAD) : source;
   });
