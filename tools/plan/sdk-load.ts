@@ -40,9 +40,19 @@
  * 6. (tools/plan/sdk-outputs.ts) An output property (item 4) or a custom resource's `id` that nothing read
  *    before the engine's answer keeps the answer instead of becoming an Output then; a later read gets
  *    the SDK's Output in the state it would have reached by then.
- * 7. Each registration's preallocated Error (for a failure's message) captures no stack trace (below).
+ *    (tools/plan/sdk-properties.ts) Until then a property holds no closure of its own: its accessor and
+ *    resolver are shared by every resource with a property of that name.
+ * 7. Each registration's preallocated Error (for a failure's message) captures no stack trace, and a
+ *    request with no source position carries no empty stack-trace message (below); the property
+ *    dependencies of a request, which the mock monitor does not read, are plain records (sdk-pending.ts).
  * 8. (tools/plan/sdk-urns.ts) A dependency on a component reads the URNs of all its children: a pending
- *    child hands that read a plain promise instead of making its URN Output then.
+ *    child hands that read a plain promise instead of making its URN Output then. Dependencies on custom
+ *    resources (or none) get their URNs without the SDK's four nested async functions.
+ * 9. (tools/plan/sdk-output-values.ts, sdk-serialize.ts) An Output among the inputs is serialized with
+ *    fewer promises once it resolves, and properties that are all plain data (every answer's state) in
+ *    one pass. Items 5 to 9 matter most at 1000 tenants, where what lives a few turns outlives a
+ *    young-generation collection: t(1000)/t(100) 13.4-14.9 -> 11.7-12.5 on CPU, promoted bytes
+ *    2260 -> 1894 MB at 1000 tenants (tools/bench/tenants.ts).
  */
 import * as path from "path";
 import Module = require("module");
