@@ -145,6 +145,24 @@ export function serializePlainProperties(
   props: Record<string, unknown>,
   acceptKey: (k: string) => boolean,
 ): Promise<[Record<string, unknown>, Map<string, Set<unknown>>]> | undefined {
+  const plain = plainProperties(props, acceptKey);
+  if (!plain) return undefined;
+  const [result, n] = plain;
+  return afterMaking(() => [result, new Map(Object.keys(result).map((k) => [k, new Set()]))], n);
+}
+
+/** What the SDK's serializeProperties (rpc.js, lines 168-171: one more await, on the filtered
+ * properties) returns for `props` if all of them are plain data, one turn later; else undefined. */
+export function serializePlainResult(props: Record<string, unknown>): Promise<unknown> | undefined {
+  const plain = plainProperties(props, () => true);
+  return plain && afterMaking(() => plain[0], plain[1] + 1);
+}
+
+/** The serialized accepted properties of `props` and the turns the SDK takes for them, if all are plain. */
+function plainProperties(
+  props: Record<string, unknown>,
+  acceptKey: (k: string) => boolean,
+): [Record<string, unknown>, number] | undefined {
   const result: Record<string, unknown> = {};
   let total = 0;
   for (const k of Object.keys(props)) {
@@ -155,15 +173,28 @@ export function serializePlainProperties(
     total += turns + 1;
     if (v !== undefined) result[k] = v;
   }
-  let n = total;
+  return [result, total];
+}
+
+/** `after`, with the value made on the last turn. */
+function afterMaking<T>(make: () => T, n: number): Promise<T> {
   return new Promise((resolve) => {
     const step = (): void => {
       if (n-- > 0) void RESOLVED.then(step);
-      else resolve([result, new Map(Object.keys(result).map((k) => [k, new Set()]))]);
+      else resolve(make());
     };
     step();
   });
 }
+
+/** The head of serializeProperties in the pinned SDK's runtime/rpc.js, and the same behind the one above. */
+const PROPERTIES_HEAD = "async function serializeProperties(label, props, opts) {\n";
+const OFFLINE_PROPERTIES_HEAD =
+  "function serializeProperties(label, props, opts) {\n" +
+  "    const plain = module.offlineSerializePlainResult(props);\n" +
+  "    return plain !== undefined ? plain : serializePropertiesInSdk(label, props, opts);\n" +
+  "}\n" +
+  "async function serializePropertiesInSdk(label, props, opts) {\n";
 
 /** The head of serializeFilteredProperties in the pinned SDK's runtime/rpc.js. */
 const FILTERED_HEAD = "async function serializeFilteredProperties(label, props, acceptKey, opts) {\n";
@@ -179,10 +210,13 @@ const OFFLINE_FILTERED_HEAD =
  * the pinned SDK's (tests/tools-sdk-turns.test.ts checks that it applies). */
 export function plainPropertySerialization(sdkDir: string): void {
   patchSdkSource(path.join(sdkDir, "runtime", "rpc.js"), (source, module) => {
-    const applies = source.split(FILTERED_HEAD).length === 2;
+    const applies = source.split(FILTERED_HEAD).length === 2 && source.split(PROPERTIES_HEAD).length === 2;
     module.offlineSerializePlainProperties = serializePlainProperties;
+    module.offlineSerializePlainResult = serializePlainResult;
     module.exports.__offlinePlainProperties = applies;
-    return applies ? source.replace(FILTERED_HEAD, OFFLINE_FILTERED_HEAD) : source;
+    return applies
+      ? source.replace(FILTERED_HEAD, OFFLINE_FILTERED_HEAD).replace(PROPERTIES_HEAD, OFFLINE_PROPERTIES_HEAD)
+      : source;
   });
 }
 
