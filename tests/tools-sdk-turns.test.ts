@@ -64,10 +64,13 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
         { name: "n", namespace: pulumi.output("ns"), labels: { a: "b" } },
         { p: Promise.resolve({ b: [1, { c: 2 }] }), q: [pulumi.secret("s"), { x: [1] }] },
         Object.assign(Object.create(null), { bare: { y: 1 } }),
+        [pulumi.output(1), undefined, [pulumi.output([2, pulumi.output(3)])], { f: () => 0, u: undefined }],
+        { a: undefined, b: pulumi.output(undefined), c: [], d: {}, e: [pulumi.output({ g: null })], h: () => 1 },
+        Object.assign(Object.create(null), { o: pulumi.output("bare") }),
       ];
       cases.forEach((c, i) => rpc.serializeProperty("ctx", c, new Set(), {}).then(note(i)));
       report(300);`);
-    expect(JSON.parse(offline)).to.have.length(15);
+    expect(JSON.parse(offline)).to.have.length(18);
     expect(offline).to.equal(sdk);
   });
 

@@ -116,3 +116,51 @@ export function serializeOutput(
     }, reject);
   });
 }
+
+/**
+ * The promise serializeProperty returns for an array or a plain object with an Output (or another value
+ * that is not plain data) inside, or undefined for anything else. The SDK's branches (rpc.js, lines
+ * 518-541) await each element or key in turn, in an async frame (an object's in one more, an inner async
+ * function made for each object, whose result the SDK returns with `return await`): here the same
+ * serializeProperty is called for each in turn, on the turn the SDK calls it, and the result is handed
+ * back on the SDK's turn (an object's one turn after its last key).
+ */
+export function serializeContainer(
+  serialize: Serialize,
+  prop: unknown,
+  dependentResources: Set<unknown> | undefined,
+  opts: unknown,
+): Promise<unknown> | undefined {
+  if (prop === null || typeof prop !== "object") return undefined;
+  const proto = Object.getPrototypeOf(prop);
+  const array = Array.isArray(prop);
+  if (array ? proto !== Array.prototype : proto !== Object.prototype && proto !== null) return undefined;
+  const keys = array ? undefined : Object.keys(prop);
+  // `{ __pulumiOutput: true, ... }` and the like are what the SDK's isInstance checks recognize.
+  if (keys && keys.some((k) => k.startsWith("__pulumi"))) return undefined;
+  const items = prop as { [k: string]: unknown } & unknown[];
+  const n = array ? items.length : keys!.length;
+  const out: { [k: string]: unknown } & unknown[] = (array ? [] : {}) as any;
+  let i = 0;
+  return new Promise((resolve, reject) => {
+    let key: string | number = 0;
+    const next = (): void => {
+      if (i === n) {
+        // An array is returned from the SDK's frame; an object's inner function result with `return await`.
+        if (array) resolve(out);
+        else void RESOLVED.then(() => resolve(out));
+        return;
+      }
+      key = array ? i : keys![i];
+      i++;
+      serialize("", items[key as any], dependentResources, opts).then(onValue, reject);
+    };
+    const onValue = (v: unknown): void => {
+      // Arrays keep their length (undefined becomes null); objects drop undefined values, as in JSON.
+      if (array) out.push(v === undefined ? null : v);
+      else if (v !== undefined) out[key as string] = v;
+      next();
+    };
+    next();
+  });
+}

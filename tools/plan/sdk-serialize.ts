@@ -24,7 +24,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Module = require("module");
-import { serializeOutput } from "./sdk-output-values";
+import { serializeContainer, serializeOutput } from "./sdk-output-values";
 
 const NOT_PLAIN = Symbol("not plain data");
 
@@ -112,7 +112,8 @@ const OFFLINE_HEAD =
   "function serializeProperty(ctx, prop, dependentResources, opts) {\n" +
   "    const plain = module.offlineSerializePlain(prop);\n" +
   "    if (plain !== undefined) return plain;\n" +
-  "    const output = module.offlineSerializeOutput(serializeProperty, prop, dependentResources, opts);\n" +
+  "    const output = module.offlineSerializeOutput(serializeProperty, prop, dependentResources, opts) ??\n" +
+  "        module.offlineSerializeContainer(serializeProperty, prop, dependentResources, opts);\n" +
   "    return output !== undefined ? output : serializePropertyInSdk(ctx, prop, dependentResources, opts);\n" +
   "}\n" +
   "async function serializePropertyInSdk(ctx, prop, dependentResources, opts) {\n";
@@ -128,6 +129,7 @@ export function plainSerialization(sdkDir: string): void {
     const applies = source.split(SDK_HEAD).length === 2;
     module.offlineSerializePlain = serializePlain;
     module.offlineSerializeOutput = serializeOutput;
+    module.offlineSerializeContainer = serializeContainer;
     module.exports.__offlinePlainSerialization = applies;
     return applies ? source.replace(SDK_HEAD, OFFLINE_HEAD) : source;
   });
