@@ -75,15 +75,19 @@ export function serializeOutput(
   return new Promise((resolve, reject) => {
     all.then((propResources) => {
       if (dependentResources) for (const r of propResources) dependentResources.add(r);
-      let read: [boolean, boolean, unknown] | undefined;
+      // Read on this turn; all three are settled long before the SDK serializes the value.
+      let isKnown = false;
+      let isSecret: unknown = false;
+      let value: unknown;
+      let read = 0;
       let failed = false;
-      Promise.all([out.isKnown, out.isSecret, out.promise()]).then(
-        (r) => (read = r),
-        (e) => {
-          failed = true;
-          reject(e);
-        },
-      );
+      const fail = (e: unknown): void => {
+        if (!failed) reject(e);
+        failed = true;
+      };
+      out.isKnown.then((k) => ((isKnown = k), read++), fail);
+      out.isSecret.then((k) => ((isSecret = k), read++), fail);
+      out.promise().then((v) => ((value = v), read++), fail);
       let n = VALUE_TURNS;
       const step = (): void => {
         if (n-- > 0) {
@@ -91,13 +95,12 @@ export function serializeOutput(
           return;
         }
         if (failed) return;
-        if (!read) {
+        if (read < 3) {
           reject(
             new Error("offline runtime: an Output's value was not read by the turn the SDK serializes it"),
           );
           return;
         }
-        const [isKnown, isSecret, value] = read;
         const promiseDeps = new Set<unknown>();
         // The SDK's Promise branch returns serializeProperty(...) from an async function.
         const inner = (async () => serialize("", value, promiseDeps, { keepOutputValues: false }))();
