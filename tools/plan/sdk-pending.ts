@@ -182,6 +182,26 @@ function plainPropertyDependencies(): void {
   };
 }
 
+/**
+ * prepareResource awaits `gatherExplicitDependencies` of `opts.replaceWith` and of `opts.dependsOn`, and
+ * registerResource `awaitStackRegistrations()` (runtime/dependsOn.js lines 23-48, settings.js 428-435): for
+ * no option, and with no callback server (offline, none), each is an async function that returns at once,
+ * so each await resumes one turn later. A promise already resolved with the same value (a new empty list,
+ * or nothing) resumes it on the same turn, without an async function's frame for every resource.
+ */
+function resolvedAwaits(): void {
+  const dep = require("@pulumi/pulumi/runtime/dependsOn") as {
+    gatherExplicitDependencies(d: unknown): Promise<unknown[]>;
+  };
+  const gather = dep.gatherExplicitDependencies;
+  dep.gatherExplicitDependencies = (d) => (d === undefined ? Promise.resolve([]) : gather(d));
+  const settings = require("@pulumi/pulumi/runtime/settings") as { awaitStackRegistrations(): Promise<void> };
+  const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: unknown } };
+  const awaitStack = settings.awaitStackRegistrations;
+  const done = Promise.resolve();
+  settings.awaitStackRegistrations = () => (state.getStore().callbacks === undefined ? done : awaitStack());
+}
+
 /** Where prepareResource makes `res.urn` and `resolveURN` in the pinned SDK's runtime/resource.js. */
 const URN_BLOCK_START = "    let resolveURN;\n    {\n";
 const URN_BLOCK_END = "    // If a custom resource, make room for the ID property.\n";
@@ -249,4 +269,5 @@ export function afterSdk(sdkDir: string): void {
   lazyStructs(sdkDir);
   structFieldsAsGiven();
   plainPropertyDependencies();
+  resolvedAwaits();
 }
