@@ -176,7 +176,6 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
   });
 
   it("a dependency on a component gets its children's URNs on the SDK's turns, and registers in the SDK's order", () => {
-    // sdk-urns.ts: the URNs of a component's pending children are read without making their URN Outputs.
     const { sdk, offline } = both(`${MOCKS}
       const dep = require("@pulumi/pulumi/runtime/dependsOn");
       pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
@@ -196,6 +195,34 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
     expect(
       JSON.parse(offline).map((r: unknown[]) => (r[0] === "register" ? (r[2] as unknown[])[0] : r[0])),
     ).to.deep.equal(["comp", "a", "c", "c-urn", "a", "b", "urns", "d", "e"]);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("resources made on every turn around their dependencies' answers register in the SDK's order", () => {
+    // Dependencies read before, on and after the turns of an answer (sdk-urns.ts, sdk-properties.ts,
+    // sdk-output-values.ts): resources registering on one turn must keep the SDK's order among themselves.
+    const { sdk, offline } = both(`${MOCKS}
+      const R = Promise.resolve();
+      const at = (k, f) => { let n = k; const s = () => (n-- > 0 ? R.then(s) : f()); s(); };
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const mk = (name, props, opts) => new pulumi.CustomResource("test:index:Thing", name, props, opts);
+        const a = mk("a", { size: 3 });
+        const b = mk("b", { size: 4 });
+        const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+        const c1 = mk("c1", { x: 1 }, { parent: comp });
+        mk("c2", { y: c1.x }, { parent: comp });
+        comp.registerOutputs({});
+        for (let k = 0; k < 70; k++)
+          at(k, () => {
+            mk("d" + k, { k }, { dependsOn: [a] });
+            mk("e" + k, { k }, { dependsOn: [a, b] });
+            mk("f" + k, { k, s: a.size, m: { t: b.size } });
+            mk("g" + k, { k }, { dependsOn: [comp] });
+          });
+        at(45, () => a.urn.apply(note("a-urn")));
+      });
+      report(400);`);
+    expect(JSON.parse(offline)).to.have.length(286);
     expect(offline).to.equal(sdk);
   });
 

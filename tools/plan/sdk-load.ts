@@ -45,9 +45,8 @@
  * 7. Each registration's preallocated Error (for a failure's message) captures no stack trace, and a
  *    request with no source position carries no empty stack-trace message (below); the property
  *    dependencies of a request, which the mock monitor does not read, are plain records (sdk-pending.ts).
- * 8. (tools/plan/sdk-urns.ts) A dependency on a component reads the URNs of all its children: a pending
- *    child hands that read a plain promise instead of making its URN Output then. Dependencies on custom
- *    resources (or none) get their URNs without the SDK's four nested async functions.
+ * 8. (tools/plan/sdk-urns.ts) Dependencies on custom resources (or none) get their URNs without the SDK's
+ *    four nested async functions.
  * 9. (tools/plan/sdk-output-values.ts, sdk-serialize.ts) An Output among the inputs is serialized with
  *    fewer promises once it resolves, and properties that are all plain data (every answer's state) in
  *    one pass. Items 5 to 9 matter most at 1000 tenants, where what lives a few turns outlives a

@@ -22,7 +22,6 @@
  * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
  * debuggablePromise, which ignores them here, so they are not built.
  */
-import { pendingUrn, settleWaiters, urnMade } from "./sdk-urns";
 
 /** Turns after which the SDK's Output over just-resolved promises has settled: measured 9 with the
  * pinned SDK (the value, isKnown and isSecret promises, then `lifted` through liftInnerOutput); a margin
@@ -241,11 +240,8 @@ export function lazyId(res: object, type: string | undefined): Settle {
  */
 export function lazyUrn(res: object): (v: unknown, err?: Error) => void {
   const urn = pendingResourceOutput(res, "urn");
-  pendingUrn(res);
   return (v, err) => {
-    const waiters = urnMade(res);
     if (!urn.settle()) urn.materialize();
     urn.settle()!(v, true, err);
-    if (waiters) settleWaiters(waiters, v, err, err !== undefined && sdk().isGrpcError(err));
   };
 }

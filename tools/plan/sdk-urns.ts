@@ -1,70 +1,16 @@
 /**
- * A dependency's URN without its Output, while the dependency is pending (item 8 of sdk-load.ts).
- *
- * prepareResource collects the URNs of the resources a resource depends on through
+ * The URNs of a resource's dependencies (item 8 of sdk-load.ts), as prepareResource collects them through
  * `getAllTransitivelyReferencedResourceURNs` (runtime/dependsOn.js, pinned @pulumi/pulumi 3.270.0, lines
- * 97-102), which reads `r.urn.promise()` of each. A dependency on a component reaches all of its children:
- * the edge stack's database backups depend on the whole platform, so at 1000 tenants that one call read
- * the URN of 36,000 pending resources, making each its URN Output (sdk-outputs.ts: lazyUrn) and a
- * promise chain on it, all kept until the last of them registered (120 MB of a 1 GB peak).
- *
- * Here a pending resource whose URN Output nothing has made yet hands such a read a plain promise, kept
- * on the resource (URN_WAITERS) and resolved with the engine's answer on the turn the SDK's
- * `r.urn.promise()` would resolve (URN_PROMISE_TURNS after resolveURN), one continuation per turn as the
- * SDK's chain; every other read gets the SDK's Output as before. tests/tools-sdk-turns.test.ts compares
- * the values and turns with the SDK as it ships.
+ * 85-139): once for the explicit dependencies and once for each input property, most of them depending on
+ * nothing or on custom resources only. Those get their URNs on the SDK's turns without its four nested
+ * async functions (cheapDependencyUrns); a dependency on a component goes through the SDK's functions.
  */
 const RESOLVED = Promise.resolve();
 
-/** On a pending resource whose `urn` Output is not made yet: the reads waiting for its URN, in order. */
-export const URN_WAITERS = Symbol("offline urn waiters");
-
-/** Turns from resolveURN until the SDK's `res.urn.promise()`, read before the answer, resolves (its
- * continuations run one turn later): measured with the pinned SDK. */
-export const URN_PROMISE_TURNS = 10;
-
-type Waiter = [(v: unknown) => void, (e: unknown) => void];
-type Pending = { [URN_WAITERS]?: Waiter[] | null };
-
-/** `r.urn.promise()`, without making r's URN Output if r is still pending and nothing else made it. */
-function urnPromise(r: { urn: { promise(): Promise<unknown> } } & Pending): Promise<unknown> {
-  const waiters = r[URN_WAITERS];
-  if (waiters === undefined) return r.urn.promise();
-  return new Promise((resolve, reject) => {
-    if (waiters === null) r[URN_WAITERS] = [[resolve, reject]];
-    else waiters.push([resolve, reject]);
-  });
-}
-
-/** Marks `res` as pending with no URN Output yet (from lazyUrn). */
-export function pendingUrn(res: object): void {
-  (res as Pending)[URN_WAITERS] = null;
-}
-
-/** The URN Output is made now (read, or answered): later reads get it. */
-export function urnMade(res: object): Waiter[] | null | undefined {
-  const waiters = (res as Pending)[URN_WAITERS];
-  (res as Pending)[URN_WAITERS] = undefined;
-  return waiters;
-}
-
-/**
- * Settles the reads that waited for the URN, URN_PROMISE_TURNS after the answer, in the order they were
- * made (a gRPC error leaves them pending, as it leaves the SDK's Output).
- */
-export function settleWaiters(waiters: Waiter[], v: unknown, err: Error | undefined, grpc: boolean): void {
-  if (err && grpc) return;
-  for (const [resolve, reject] of waiters) {
-    let n = URN_PROMISE_TURNS;
-    // One continuation per turn, as the SDK's chain (sdk-serialize.ts: after).
-    const step = (): void => {
-      if (n-- > 0) void RESOLVED.then(step);
-      else if (err) reject(err);
-      else resolve(v);
-    };
-    step();
-  }
-}
+/** `r.urn.promise()`, as the SDK reads a dependency's URN. (Reading it without making the URN Output of a
+ * pending resource, and settling that read on the SDK's turn, was tried: its continuation then runs at
+ * another place in that turn than the SDK's, which reorders resources registering on the same turn.) */
+const urnPromise = (r: { urn: { promise(): Promise<unknown> } }): Promise<unknown> => r.urn.promise();
 
 /** Turns the SDK's getAllTransitivelyReferencedResourceURNs takes for no resources (runtime/dependsOn.js,
  * lines 85-139: four nested async functions and two `await Promise.all([])`); tests/tools-sdk-turns.test.ts
