@@ -220,9 +220,11 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
             mk("g" + k, { k }, { dependsOn: [comp] });
           });
         at(45, () => a.urn.apply(note("a-urn")));
+        // Read while b is pending, after resources that depend on it read its URN.
+        at(2, () => b.urn.apply(note("b-urn")));
       });
       report(400);`);
-    expect(JSON.parse(offline)).to.have.length(286);
+    expect(JSON.parse(offline)).to.have.length(287);
     expect(offline).to.equal(sdk);
   });
 

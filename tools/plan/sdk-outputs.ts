@@ -23,6 +23,8 @@
  * debuggablePromise, which ignores them here, so they are not built.
  */
 
+import { answeredUrn, pendingUrn, urnMade } from "./sdk-urns";
+
 /** Turns after which the SDK's Output over just-resolved promises has settled: measured 9 with the
  * pinned SDK (the value, isKnown and isSecret promises, then `lifted` through liftInnerOutput); a margin
  * on top. tests/tools-runtime.test.ts checks an Output read this late is already settled. */
@@ -172,6 +174,7 @@ type Settle = (v: unknown, isKnown: boolean, err?: Error) => void;
 function pendingResourceOutput(
   res: object,
   key: string,
+  made?: (out: any) => void,
 ): { materialize(): unknown; settle(): Settle | undefined } {
   let settle: Settle | undefined;
   const materialize = (): unknown => {
@@ -186,6 +189,7 @@ function pendingResourceOutput(
       Promise.resolve(res),
     );
     define(res, key, out);
+    made?.(out);
     settle = (v, isKnown, err) => {
       if (err) {
         if (isGrpcError(err)) return;
@@ -239,8 +243,10 @@ export function lazyId(res: object, type: string | undefined): Settle {
  * it. Returns the SDK's `resolveURN`.
  */
 export function lazyUrn(res: object): (v: unknown, err?: Error) => void {
-  const urn = pendingResourceOutput(res, "urn");
+  pendingUrn(res);
+  const urn = pendingResourceOutput(res, "urn", (out) => urnMade(res, out));
   return (v, err) => {
+    answeredUrn(res, v);
     if (!urn.settle()) urn.materialize();
     urn.settle()!(v, true, err);
   };

@@ -3,14 +3,58 @@
  * `getAllTransitivelyReferencedResourceURNs` (runtime/dependsOn.js, pinned @pulumi/pulumi 3.270.0, lines
  * 85-139): once for the explicit dependencies and once for each input property, most of them depending on
  * nothing or on custom resources only. Those get their URNs on the SDK's turns without its four nested
- * async functions (cheapDependencyUrns); a dependency on a component goes through the SDK's functions.
+ * async functions (cheapDependencyUrns). The URN of a pending dependency whose URN Output nothing made yet
+ * is read without making it (urnPromise); tests/tools-sdk-turns.test.ts runs both beside the SDK.
  */
 const RESOLVED = Promise.resolve();
 
-/** `r.urn.promise()`, as the SDK reads a dependency's URN. (Reading it without making the URN Output of a
- * pending resource, and settling that read on the SDK's turn, was tried: its continuation then runs at
- * another place in that turn than the SDK's, which reorders resources registering on the same turn.) */
-const urnPromise = (r: { urn: { promise(): Promise<unknown> } }): Promise<unknown> => r.urn.promise();
+/** On a pending resource whose `urn` Output is not made yet: the reads waiting for its URN, in order. */
+const URN_WAITERS = Symbol("offline urn waiters");
+/** The URN the engine answered, for those reads. */
+const URN_VALUE = Symbol("offline urn");
+
+type Waiter = [(v: unknown) => void, (e: unknown) => void];
+type Pending = { [URN_WAITERS]?: Waiter[] | null; [URN_VALUE]?: unknown };
+
+/**
+ * `r.urn.promise()`, without making the URN Output of a pending resource that nothing else made: the read
+ * waits on the resource (a dependency on a component reads the URNs of all its children, 36,000 pending
+ * resources at 1000 tenants on the edge stack).
+ */
+function urnPromise(r: { urn: { promise(): Promise<unknown> } } & Pending): Promise<unknown> {
+  const waiters = r[URN_WAITERS];
+  if (waiters === undefined) return r.urn.promise();
+  return new Promise((resolve, reject) => {
+    if (waiters === null) r[URN_WAITERS] = [[resolve, reject]];
+    else waiters.push([resolve, reject]);
+  });
+}
+
+/** Marks `res` as pending with no URN Output yet (lazyUrn). */
+export function pendingUrn(res: object): void {
+  (res as Pending)[URN_WAITERS] = null;
+}
+
+/** The engine's answer, kept for the reads that waited (lazyUrn, before the Output settles). */
+export function answeredUrn(res: object, v: unknown): void {
+  if ((res as Pending)[URN_WAITERS]) (res as Pending)[URN_VALUE] = v;
+}
+
+/**
+ * The URN Output `out` was just made (first read, or the answer): each read that waited continues where
+ * the SDK's `out.promise()`, called at that read, would have. That read's first continuation was a
+ * reaction on the Output's `lifted` promise, after the Output's own and before any later read's; here
+ * `out.allResources()` adds one there now, in the order the reads came, and it resolves the read one turn
+ * after `lifted`, as getPromisedValue does (output.js lines 96 and 199-207).
+ */
+export function urnMade(res: object, out: { allResources(): Promise<unknown> }): void {
+  const waiters = (res as Pending)[URN_WAITERS];
+  (res as Pending)[URN_WAITERS] = undefined;
+  if (!waiters) return;
+  for (const [resolve, reject] of waiters) {
+    out.allResources().then(() => resolve((res as Pending)[URN_VALUE]), reject);
+  }
+}
 
 /** Turns the SDK's getAllTransitivelyReferencedResourceURNs takes for no resources (runtime/dependsOn.js,
  * lines 85-139: four nested async functions and two `await Promise.all([])`); tests/tools-sdk-turns.test.ts
