@@ -111,3 +111,62 @@ describe("tools/plan/sdk-pending.ts: a pending resource keeps less alive", () =>
     ]);
   });
 });
+
+describe("tools/plan/sdk-urns.ts: a dependency's URN is read without its Output", () => {
+  it("a resource that depends on a component does not make the URN Outputs of the component's pending children", () => {
+    const program = `
+      const { recordProgram } = require("./tools/plan/offline.ts");
+      const pulumi = require("@pulumi/pulumi");
+      const mocks = { newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: () => ({}) };
+      const made = [];
+      let reg;
+      const make = () => {
+        const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+        const children = ["a", "b"].map((n) => new pulumi.CustomResource("test:index:Thing", n, { n }, { parent: comp }));
+        comp.registerOutputs({});
+        reg = new pulumi.CustomResource("test:index:Thing", "after", {}, { dependsOn: [comp] });
+        // Each registration is answered after a macrotask: by then the dependent has read both URNs.
+        const monitor = pulumi.runtime.getMonitor();
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req, cb) => {
+          if (req.getName() === "a") made.push(...children.map((c) => typeof Object.getOwnPropertyDescriptor(c, "urn").get));
+          setTimeout(() => register(req, cb), 5);
+        };
+      };
+      recordProgram(make, { stack: "t", mocks }).then(async (run) => {
+        const after = run.resources.find((r) => r.name === "after");
+        console.log(JSON.stringify([made, after.dependencies]));
+        process.exit(0);
+      });`;
+    const r = node(program);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal([
+      // Still the offline runtime's accessor (no Output made) when the first child registers.
+      ["function", "function"],
+      [
+        "urn:pulumi:t::datavis::test:index:Comp$test:index:Thing::a",
+        "urn:pulumi:t::datavis::test:index:Comp$test:index:Thing::b",
+      ],
+    ]);
+  });
+});
+
+describe("tools/plan/sdk-load.ts: a pending resource keeps no preallocated stack trace", () => {
+  it("a registration the mocks refuse still fails the program with the SDK's message naming the resource", () => {
+    const program = `
+      const { recordProgram } = require("./tools/plan/offline.ts");
+      const pulumi = require("@pulumi/pulumi");
+      console.log(require("@pulumi/pulumi/runtime/resource").__offlineNoPreallocatedStacks);
+      const mocks = {
+        newResource: (a) => { if (a.name === "bad") throw new Error("no such bucket"); return { id: "x", state: {} }; },
+        call: () => ({}),
+      };
+      let res;
+      recordProgram(() => { res = new pulumi.CustomResource("test:index:Thing", "bad", {}); }, { stack: "t", mocks })
+        .then(() => res.urn.promise());`;
+    const r = node(program);
+    expect(r.stdout).to.equal("true");
+    expect(r.status).to.not.equal(0);
+    expect(r.stderr).to.include("failed to register new resource bad [test:index:Thing]: no such bucket");
+  });
+});

@@ -46,10 +46,11 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
   it("the shortcuts apply to the pinned SDK", () => {
     const { offline } = both(
       'console.log(require("@pulumi/pulumi/runtime/rpc").__offlinePlainSerialization, ' +
+        'require("@pulumi/pulumi/runtime/rpc").__offlinePlainProperties, ' +
         'require("@pulumi/pulumi/runtime/resource").__offlinePlainAliases, ' +
         'require("@pulumi/pulumi/runtime/resource").__offlineLazyIds)',
     );
-    expect(offline).to.equal("true true true");
+    expect(offline).to.equal("true true true true");
   });
 
   it("serializeProperty gives the SDK's value on the SDK's turn, for plain data and data with Outputs in it", () => {
@@ -63,10 +64,67 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
         { name: "n", namespace: pulumi.output("ns"), labels: { a: "b" } },
         { p: Promise.resolve({ b: [1, { c: 2 }] }), q: [pulumi.secret("s"), { x: [1] }] },
         Object.assign(Object.create(null), { bare: { y: 1 } }),
+        [pulumi.output(1), undefined, [pulumi.output([2, pulumi.output(3)])], { f: () => 0, u: undefined }],
+        { a: undefined, b: pulumi.output(undefined), c: [], d: {}, e: [pulumi.output({ g: null })], h: () => 1 },
+        Object.assign(Object.create(null), { o: pulumi.output("bare") }),
       ];
       cases.forEach((c, i) => rpc.serializeProperty("ctx", c, new Set(), {}).then(note(i)));
       report(300);`);
-    expect(JSON.parse(offline)).to.have.length(15);
+    expect(JSON.parse(offline)).to.have.length(18);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("a resource's properties, all plain data or not, serialize to the SDK's values and dependencies on the SDK's turn", () => {
+    const { sdk, offline } = both(`
+      const rpc = require("@pulumi/pulumi/runtime/rpc");
+      const pulumi = require("@pulumi/pulumi");
+      const cases = [
+        {},
+        { a: 1 },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", labels: { a: "b" } }, data: { f: "1", g: "2" } },
+        { skip: () => 0, none: undefined, list: [1, [2, {}], undefined], id: "i", urn: "u" },
+        { name: "n", ns: pulumi.output("ns"), spec: { replicas: 2 } },
+      ];
+      cases.forEach((c, i) => {
+        rpc.serializeProperties("p", c).then(note("all-" + i));
+        rpc.serializeResourceProperties("r", c, {}).then(([v, deps]) => note("res-" + i)([v, [...deps].map(([k, d]) => [k, d.size])]));
+      });
+      report(200);`);
+    expect(JSON.parse(offline)).to.have.length(10);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("an Output of any kind serializes to the SDK's value and dependencies on the SDK's turn, resolved early or late", () => {
+    const { sdk, offline } = both(`
+      const rpc = require("@pulumi/pulumi/runtime/rpc");
+      const pulumi = require("@pulumi/pulumi");
+      const { Output } = require("@pulumi/pulumi/output");
+      const res = new pulumi.DependencyResource("urn:pulumi:s::p::t:m:T::r");
+      const ends = [];
+      const pending = (v, known = true, secret = false) => {
+        const ps = [v, known, secret, [res]].map((x) => new Promise((r) => ends.push(() => r(x))));
+        return new Output(new Set([res]), ...ps);
+      };
+      const cases = [
+        pulumi.output("s"),
+        pulumi.output({ a: { b: [1, 2] } }),
+        pulumi.secret({ k: "v" }),
+        pulumi.output(pulumi.output(3)),
+        pulumi.output({ inner: pulumi.output("x"), list: [pulumi.secret(1)] }),
+        pulumi.output(Promise.resolve({ p: 1 })),
+        pending("late"),
+        pending({ x: [1, { y: 2 }] }, true, true),
+        pending(undefined, false),
+        pending("u", false, true),
+        pending(pulumi.output("wrapped")),
+      ];
+      cases.forEach((c, i) => {
+        const deps = new Set();
+        rpc.serializeProperty("ctx", c, deps, {}).then((v) => note(i)([v, [...deps].map((r) => r.__pulumiType ?? typeof r)]));
+      });
+      Promise.resolve().then(() => Promise.resolve()).then(() => ends.forEach((f) => f()));
+      report(120);`);
+    expect(JSON.parse(offline)).to.have.length(11);
     expect(offline).to.equal(sdk);
   });
 
@@ -114,6 +172,59 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
       "b",
       "d",
     ]);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("a dependency on a component gets its children's URNs on the SDK's turns, and registers in the SDK's order", () => {
+    const { sdk, offline } = both(`${MOCKS}
+      const dep = require("@pulumi/pulumi/runtime/dependsOn");
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+        const mk = (name, props, opts) => new pulumi.CustomResource("test:index:Thing", name, { ...props, out: undefined }, opts);
+        const a = mk("a", { size: 3 }, { parent: comp });
+        const b = mk("b", { ref: a.out }, { parent: comp });
+        const c = mk("c", { x: 1 }, { parent: comp });
+        c.urn.apply(note("c-urn"));
+        mk("d", { y: 2 }, { dependsOn: [comp] });
+        mk("e", { z: b.out }, { dependsOn: [comp, a] });
+        dep.getAllTransitivelyReferencedResourceURNs(new Set([comp]), new Set()).then(note("urns"));
+        dep.getAllTransitivelyReferencedResourceURNs(new Set([a, c]), new Set([c])).then(note("a"));
+        comp.registerOutputs({});
+      });
+      report(600);`);
+    expect(
+      JSON.parse(offline).map((r: unknown[]) => (r[0] === "register" ? (r[2] as unknown[])[0] : r[0])),
+    ).to.deep.equal(["comp", "a", "c", "c-urn", "a", "b", "urns", "d", "e"]);
+    expect(offline).to.equal(sdk);
+  });
+
+  it("resources made on every turn around their dependencies' answers register in the SDK's order", () => {
+    // Dependencies read before, on and after the turns of an answer (sdk-urns.ts, sdk-properties.ts,
+    // sdk-output-values.ts): resources registering on one turn must keep the SDK's order among themselves.
+    const { sdk, offline } = both(`${MOCKS}
+      const R = Promise.resolve();
+      const at = (k, f) => { let n = k; const s = () => (n-- > 0 ? R.then(s) : f()); s(); };
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const mk = (name, props, opts) => new pulumi.CustomResource("test:index:Thing", name, props, opts);
+        const a = mk("a", { size: 3 });
+        const b = mk("b", { size: 4 });
+        const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+        const c1 = mk("c1", { x: 1 }, { parent: comp });
+        mk("c2", { y: c1.x }, { parent: comp });
+        comp.registerOutputs({});
+        for (let k = 0; k < 70; k++)
+          at(k, () => {
+            mk("d" + k, { k }, { dependsOn: [a] });
+            mk("e" + k, { k }, { dependsOn: [a, b] });
+            mk("f" + k, { k, s: a.size, m: { t: b.size } });
+            mk("g" + k, { k }, { dependsOn: [comp] });
+          });
+        at(45, () => a.urn.apply(note("a-urn")));
+        // Read while b is pending, after resources that depend on it read its URN.
+        at(2, () => b.urn.apply(note("b-urn")));
+      });
+      report(400);`);
+    expect(JSON.parse(offline)).to.have.length(287);
     expect(offline).to.equal(sdk);
   });
 

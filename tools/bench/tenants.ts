@@ -19,7 +19,10 @@
  * resource holds for a few turns outlives a young-generation collection at 1000 tenants but not at 100:
  * plain inputs, empty dependency sets and plain aliases are handed back on the SDK's turns without the
  * SDK's per-value async calls (sdk-serialize.ts), and unread outputs and ids keep the engine's answer
- * instead of an Output each (sdk-outputs.ts).
+ * instead of an Output each (sdk-outputs.ts). A pending resource's output properties hold no closures
+ * (sdk-properties.ts), dependencies on custom resources get their URNs without the SDK's nested async
+ * functions (sdk-urns.ts), and an Output or a container with one among the inputs is serialized with
+ * fewer promises (sdk-output-values.ts).
  */
 import { runOffline } from "../plan/offline";
 

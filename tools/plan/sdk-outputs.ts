@@ -10,7 +10,7 @@
  * collector copied (1000 tenants: 280 MB promoted from the Outputs made when answers resolved them,
  * against under 2 MB at 100 tenants).
  *
- * Here a property holds two closures until it is read or resolved:
+ * Here a property holds no Output until it is read or resolved (sdk-properties.ts keeps its state):
  * - read before the answer: the SDK's Output over pending promises, which the answer resolves in the same
  *   order and on the same microtask turn as the SDK's (`materialize`);
  * - resolved before anything read it: the answer is kept as it is. A later read gets an Output in the
@@ -22,7 +22,8 @@
  * The SDK's label strings (`transferProperty(<label>, <key>, <value as a string>)`) are passed to
  * debuggablePromise, which ignores them here, so they are not built.
  */
-type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
+
+import { answeredUrn, pendingUrn, urnMade } from "./sdk-urns";
 
 /** Turns after which the SDK's Output over just-resolved promises has settled: measured 9 with the
  * pinned SDK (the value, isKnown and isSecret promises, then `lifted` through liftInnerOutput); a margin
@@ -38,6 +39,9 @@ let turn = 0;
 let lastAnswer = -Infinity;
 let ticking = false;
 
+/** The current turn, as counted while an answer is recent. */
+export const turnNow = (): number => turn;
+
 /**
  * Counts turns while any answer is younger than SETTLED_AFTER. Each step is queued by the one before, so
  * one step runs per turn and the count is exact to one turn; it queues nothing else, so every other
@@ -52,7 +56,7 @@ async function tick(): Promise<void> {
   ticking = false;
 }
 
-function noteAnswer(): number {
+export function noteAnswer(): number {
   lastAnswer = turn;
   if (!ticking) void tick();
   return turn;
@@ -71,7 +75,7 @@ let loaded: Sdk | undefined;
 
 /** The SDK's functions used here, read once @pulumi/pulumi has loaded (debuggablePromise at each call:
  * sdk-load.ts replaces it after loading). */
-function sdk(): Sdk {
+export function sdk(): Sdk {
   if (!loaded) {
     const output = require("@pulumi/pulumi/output");
     const debuggable = require("@pulumi/pulumi/runtime/debuggable");
@@ -94,7 +98,7 @@ const copyResources = (r: unknown): Set<unknown> => new Set(Array.isArray(r) || 
  * OutputImpl's constructor sets (output.js lines 72-97), each over a resolved `lifted`, which is what
  * they are over in the SDK's Output by then.
  */
-function settledOutput(onto: object, v: unknown, isKnown: boolean, isSecret: boolean, all: unknown) {
+export function settledOutput(onto: object, v: unknown, isKnown: boolean, isSecret: boolean, all: unknown) {
   const { Output, containsUnknowns, union } = sdk();
   const out = new Output(
     onto,
@@ -170,6 +174,7 @@ type Settle = (v: unknown, isKnown: boolean, err?: Error) => void;
 function pendingResourceOutput(
   res: object,
   key: string,
+  made?: (out: any) => void,
 ): { materialize(): unknown; settle(): Settle | undefined } {
   let settle: Settle | undefined;
   const materialize = (): unknown => {
@@ -184,6 +189,7 @@ function pendingResourceOutput(
       Promise.resolve(res),
     );
     define(res, key, out);
+    made?.(out);
     settle = (v, isKnown, err) => {
       if (err) {
         if (isGrpcError(err)) return;
@@ -237,64 +243,11 @@ export function lazyId(res: object, type: string | undefined): Settle {
  * it. Returns the SDK's `resolveURN`.
  */
 export function lazyUrn(res: object): (v: unknown, err?: Error) => void {
-  const urn = pendingResourceOutput(res, "urn");
+  pendingUrn(res);
+  const urn = pendingResourceOutput(res, "urn", (out) => urnMade(res, out));
   return (v, err) => {
+    answeredUrn(res, v);
     if (!urn.settle()) urn.materialize();
     urn.settle()!(v, true, err);
-  };
-}
-
-export function lazyOutputProperties(): void {
-  const rpc = require("@pulumi/pulumi/runtime/rpc") as {
-    transferProperties(onto: object, label: string, props: Record<string, unknown>): object;
-  };
-  const { Output, isGrpcError, debuggablePromise } = sdk();
-
-  const own = Object.prototype.hasOwnProperty;
-  rpc.transferProperties = function (onto: any, label: string, props: Record<string, unknown>): object {
-    const resolvers: Record<string, Resolver> = {};
-    for (const k of Object.keys(props)) {
-      // Skip "id" and "urn", which the SDK handles itself.
-      if (k === "id" || k === "urn") continue;
-      if (own.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
-      let settle: Resolver | undefined;
-      const define = (value: unknown): void => {
-        Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
-      };
-      const materialize = (): unknown => {
-        // The four promises in the SDK's order: value, isKnown, isSecret, dependencies.
-        const ends: [(v: unknown) => void, (e: unknown) => void][] = [];
-        const promises = [0, 1, 2, 3].map(() =>
-          debuggablePromise(new Promise((resolve, reject) => ends.push([resolve, reject])), label),
-        );
-        const out = new Output(onto, ...promises);
-        define(out);
-        settle = (v, isKnown, isSecret, deps = [], err) => {
-          if (err) {
-            if (isGrpcError(err)) return;
-            for (const [, reject] of ends) reject(err);
-          } else {
-            [v, isKnown, isSecret, deps].forEach((x, i) => ends[i][0](x));
-          }
-        };
-        return out;
-      };
-      Object.defineProperty(onto, k, { get: materialize, set: define, enumerable: true, configurable: true });
-      resolvers[k] = (v, isKnown, isSecret, deps = [], err) => {
-        if (settle || err) {
-          // Read already (or an error, which rejects as the SDK does): the SDK's Output, resolved now.
-          if (!settle) materialize();
-          return settle!(v, isKnown, isSecret, deps, err);
-        }
-        answered(
-          onto,
-          k,
-          materialize,
-          () => settle!(v, isKnown, isSecret, deps),
-          () => settledOutput(onto, v, isKnown, isSecret, deps),
-        );
-      };
-    }
-    return resolvers;
   };
 }

@@ -6,8 +6,15 @@
  * so resources register in the same order and the plans stay byte-identical.
  */
 import * as path from "path";
-import { lazyId, lazyOutputProperties, lazyUrn } from "./sdk-outputs";
-import { cheapEmptyDependencies, patchSdkSource, plainAliases, plainSerialization } from "./sdk-serialize";
+import { lazyId, lazyUrn } from "./sdk-outputs";
+import { lazyOutputProperties } from "./sdk-properties";
+import { cheapDependencyUrns } from "./sdk-urns";
+import {
+  patchSdkSource,
+  plainAliases,
+  plainPropertySerialization,
+  plainSerialization,
+} from "./sdk-serialize";
 
 function cheapResponseStrings(): void {
   const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
@@ -140,6 +147,61 @@ function structFieldsAsGiven(): void {
   }
 }
 
+/** What the SDK asks of a request's property dependencies (runtime/resource.js, lines 548-553). */
+class PropertyDependencies {
+  private urns: string[] = [];
+  setUrnsList(urns: string[]): this {
+    this.urns = urns;
+    return this;
+  }
+  getUrnsList(): string[] {
+    return this.urns;
+  }
+}
+
+/**
+ * The URNs each input property depends on, which registerResource puts in the request as protobuf messages
+ * in a protobuf map (one message per property), and reads back from the answer's map: the mock monitor
+ * reads neither (it hands the mocks type, name, inputs, provider) and answers with none, and offline.ts
+ * records the resource's dependency list. Here the request keeps them as plain records in a Map, and an
+ * answer without any gives an empty Map instead of making a protobuf map to find it empty.
+ */
+function plainPropertyDependencies(): void {
+  const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, any>;
+  const field = Symbol("property dependencies");
+  const request = resproto.RegisterResourceRequest;
+  request.PropertyDependencies = PropertyDependencies;
+  request.prototype.getPropertydependenciesMap = function () {
+    return (this[field] ??= new Map());
+  };
+  const response = resproto.RegisterResourceResponse.prototype;
+  const read = response.getPropertydependenciesMap;
+  const none = new Map();
+  response.getPropertydependenciesMap = function (noLazyCreate?: boolean) {
+    return read.call(this, true) ?? (noLazyCreate ? undefined : none);
+  };
+}
+
+/**
+ * prepareResource awaits `gatherExplicitDependencies` of `opts.replaceWith` and of `opts.dependsOn`, and
+ * registerResource `awaitStackRegistrations()` (runtime/dependsOn.js lines 23-48, settings.js 428-435): for
+ * no option, and with no callback server (offline, none), each is an async function that returns at once,
+ * so each await resumes one turn later. A promise already resolved with the same value (a new empty list,
+ * or nothing) resumes it on the same turn, without an async function's frame for every resource.
+ */
+function resolvedAwaits(): void {
+  const dep = require("@pulumi/pulumi/runtime/dependsOn") as {
+    gatherExplicitDependencies(d: unknown): Promise<unknown[]>;
+  };
+  const gather = dep.gatherExplicitDependencies;
+  dep.gatherExplicitDependencies = (d) => (d === undefined ? Promise.resolve([]) : gather(d));
+  const settings = require("@pulumi/pulumi/runtime/settings") as { awaitStackRegistrations(): Promise<void> };
+  const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: unknown } };
+  const awaitStack = settings.awaitStackRegistrations;
+  const done = Promise.resolve();
+  settings.awaitStackRegistrations = () => (state.getStore().callbacks === undefined ? done : awaitStack());
+}
+
 /** Where prepareResource makes `res.urn` and `resolveURN` in the pinned SDK's runtime/resource.js. */
 const URN_BLOCK_START = "    let resolveURN;\n    {\n";
 const URN_BLOCK_END = "    // If a custom resource, make room for the ID property.\n";
@@ -194,6 +256,7 @@ function block(source: string, start: string, end: string): [number, number] | u
 export function beforeSdk(sdkDir: string): void {
   lazyAliasUrns(sdkDir);
   plainSerialization(sdkDir);
+  plainPropertySerialization(sdkDir);
   plainAliases(sdkDir);
   lazyIds(sdkDir);
 }
@@ -202,7 +265,9 @@ export function beforeSdk(sdkDir: string): void {
 export function afterSdk(sdkDir: string): void {
   cheapResponseStrings();
   lazyOutputProperties();
-  cheapEmptyDependencies();
+  cheapDependencyUrns();
   lazyStructs(sdkDir);
   structFieldsAsGiven();
+  plainPropertyDependencies();
+  resolvedAwaits();
 }

@@ -24,6 +24,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Module = require("module");
+import { serializeContainer, serializeOutput } from "./sdk-output-values";
 
 const NOT_PLAIN = Symbol("not plain data");
 
@@ -103,28 +104,6 @@ export function serializePlain(prop: unknown): Promise<unknown> | undefined {
   return after(copy, turns);
 }
 
-/** Turns the SDK's getAllTransitivelyReferencedResourceURNs takes for no resources (runtime/dependsOn.js,
- * lines 85-139: four nested async functions and two `await Promise.all([])`); tests/tools-runtime.test.ts
- * checks it against the SDK's function. */
-export const EMPTY_DEPENDENCY_TURNS = 5;
-
-/**
- * prepareResource (runtime/resource.js, lines 826-833) collects the dependency URNs of each input property
- * in turn, each through that chain of async functions, though most properties (a Kubernetes object's
- * apiVersion, kind, spec) depend on nothing: for no resources the answer, an empty set, is handed back
- * after the same turns without the chain.
- */
-export function cheapEmptyDependencies(): void {
-  const dep = require("@pulumi/pulumi/runtime/dependsOn") as {
-    getAllTransitivelyReferencedResourceURNs(resources: unknown, exclude: unknown): Promise<Set<string>>;
-  };
-  const sdk = dep.getAllTransitivelyReferencedResourceURNs;
-  dep.getAllTransitivelyReferencedResourceURNs = (resources, exclude) =>
-    resources instanceof Set && resources.size === 0
-      ? after(new Set<string>(), EMPTY_DEPENDENCY_TURNS)
-      : sdk(resources, exclude);
-}
-
 /** The head of serializeProperty in the pinned SDK's runtime/rpc.js. */
 const SDK_HEAD = "async function serializeProperty(ctx, prop, dependentResources, opts) {\n";
 /** The same function under another name, behind one that serializes plain data first. Every caller, the
@@ -132,7 +111,10 @@ const SDK_HEAD = "async function serializeProperty(ctx, prop, dependentResources
 const OFFLINE_HEAD =
   "function serializeProperty(ctx, prop, dependentResources, opts) {\n" +
   "    const plain = module.offlineSerializePlain(prop);\n" +
-  "    return plain !== undefined ? plain : serializePropertyInSdk(ctx, prop, dependentResources, opts);\n" +
+  "    if (plain !== undefined) return plain;\n" +
+  "    const output = module.offlineSerializeOutput(serializeProperty, prop, dependentResources, opts) ??\n" +
+  "        module.offlineSerializeContainer(serializeProperty, prop, dependentResources, opts);\n" +
+  "    return output !== undefined ? output : serializePropertyInSdk(ctx, prop, dependentResources, opts);\n" +
   "}\n" +
   "async function serializePropertyInSdk(ctx, prop, dependentResources, opts) {\n";
 
@@ -146,8 +128,97 @@ export function plainSerialization(sdkDir: string): void {
   patchSdkSource(file, (source, module) => {
     const applies = source.split(SDK_HEAD).length === 2;
     module.offlineSerializePlain = serializePlain;
+    module.offlineSerializeOutput = serializeOutput;
+    module.offlineSerializeContainer = serializeContainer;
     module.exports.__offlinePlainSerialization = applies;
     return applies ? source.replace(SDK_HEAD, OFFLINE_HEAD) : source;
+  });
+}
+
+/**
+ * What the SDK's serializeFilteredProperties (runtime/rpc.js, lines 123-153) returns for `props` if every
+ * accepted value is plain data, else undefined: the properties' serialized values and, for each property
+ * with a value, its dependencies (none). That async function awaits each property's serialization in turn
+ * (its turns, then one to resume) and returns: so many turns later this hands back the same pair, made
+ * then. It serializes every resource's answer (the mock monitor's `serializeProperties` of the state the
+ * mocks return) and the inputs of resources with no Output in them, one frame, Map and Set fewer each.
+ */
+export function serializePlainProperties(
+  props: Record<string, unknown>,
+  acceptKey: (k: string) => boolean,
+): Promise<[Record<string, unknown>, Map<string, Set<unknown>>]> | undefined {
+  const plain = plainProperties(props, acceptKey);
+  if (!plain) return undefined;
+  const [result, n] = plain;
+  return afterMaking(() => [result, new Map(Object.keys(result).map((k) => [k, new Set()]))], n);
+}
+
+/** What the SDK's serializeProperties (rpc.js, lines 168-171: one more await, on the filtered
+ * properties) returns for `props` if all of them are plain data, one turn later; else undefined. */
+export function serializePlainResult(props: Record<string, unknown>): Promise<unknown> | undefined {
+  const plain = plainProperties(props, () => true);
+  return plain && afterMaking(() => plain[0], plain[1] + 1);
+}
+
+/** The serialized accepted properties of `props` and the turns the SDK takes for them, if all are plain. */
+function plainProperties(
+  props: Record<string, unknown>,
+  acceptKey: (k: string) => boolean,
+): [Record<string, unknown>, number] | undefined {
+  const result: Record<string, unknown> = {};
+  let total = 0;
+  for (const k of Object.keys(props)) {
+    if (!acceptKey(k)) continue;
+    turns = 0;
+    const v = plainCopy(props[k]);
+    if (v === NOT_PLAIN) return undefined;
+    total += turns + 1;
+    if (v !== undefined) result[k] = v;
+  }
+  return [result, total];
+}
+
+/** `after`, with the value made on the last turn. */
+function afterMaking<T>(make: () => T, n: number): Promise<T> {
+  return new Promise((resolve) => {
+    const step = (): void => {
+      if (n-- > 0) void RESOLVED.then(step);
+      else resolve(make());
+    };
+    step();
+  });
+}
+
+/** The head of serializeProperties in the pinned SDK's runtime/rpc.js, and the same behind the one above. */
+const PROPERTIES_HEAD = "async function serializeProperties(label, props, opts) {\n";
+const OFFLINE_PROPERTIES_HEAD =
+  "function serializeProperties(label, props, opts) {\n" +
+  "    const plain = module.offlineSerializePlainResult(props);\n" +
+  "    return plain !== undefined ? plain : serializePropertiesInSdk(label, props, opts);\n" +
+  "}\n" +
+  "async function serializePropertiesInSdk(label, props, opts) {\n";
+
+/** The head of serializeFilteredProperties in the pinned SDK's runtime/rpc.js. */
+const FILTERED_HEAD = "async function serializeFilteredProperties(label, props, acceptKey, opts) {\n";
+/** The same function under another name, behind one that serializes plain properties first. */
+const OFFLINE_FILTERED_HEAD =
+  "function serializeFilteredProperties(label, props, acceptKey, opts) {\n" +
+  "    const plain = module.offlineSerializePlainProperties(props, acceptKey);\n" +
+  "    return plain !== undefined ? plain : serializeFilteredPropertiesInSdk(label, props, acceptKey, opts);\n" +
+  "}\n" +
+  "async function serializeFilteredPropertiesInSdk(label, props, acceptKey, opts) {\n";
+
+/** Loads runtime/rpc.js with serializeFilteredProperties behind `serializePlainProperties`, if its head is
+ * the pinned SDK's (tests/tools-sdk-turns.test.ts checks that it applies). */
+export function plainPropertySerialization(sdkDir: string): void {
+  patchSdkSource(path.join(sdkDir, "runtime", "rpc.js"), (source, module) => {
+    const applies = source.split(FILTERED_HEAD).length === 2 && source.split(PROPERTIES_HEAD).length === 2;
+    module.offlineSerializePlainProperties = serializePlainProperties;
+    module.offlineSerializePlainResult = serializePlainResult;
+    module.exports.__offlinePlainProperties = applies;
+    return applies
+      ? source.replace(FILTERED_HEAD, OFFLINE_FILTERED_HEAD).replace(PROPERTIES_HEAD, OFFLINE_PROPERTIES_HEAD)
+      : source;
   });
 }
 
