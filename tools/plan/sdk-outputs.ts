@@ -128,9 +128,20 @@ export function settledOutput(onto: object, v: unknown, isKnown: boolean, isSecr
   return out;
 }
 
-const define = (onto: object, k: string, value: unknown): void => {
+/** `onto[k] = value` as a plain data property (what an assignment to an SDK output property leaves). */
+export const define = (onto: object, k: string, value: unknown): void => {
   Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
 };
+
+/** `onto[k]` made by `get` when first read; an assignment before that replaces it with the value. */
+function lazyProperty(onto: object, k: string, get: () => unknown): void {
+  Object.defineProperty(onto, k, {
+    get,
+    set: (v) => define(onto, k, v),
+    enumerable: true,
+    configurable: true,
+  });
+}
 
 /**
  * After the answer, `onto[k]` is made when read: the SDK's Output in its settled state, or within
@@ -156,12 +167,7 @@ function answered(
     define(onto, k, out);
     return out;
   };
-  Object.defineProperty(onto, k, {
-    get: read,
-    set: (v) => define(onto, k, v),
-    enumerable: true,
-    configurable: true,
-  });
+  lazyProperty(onto, k, read);
 }
 
 type Settle = (v: unknown, isKnown: boolean, err?: Error) => void;
@@ -202,12 +208,7 @@ function pendingResourceOutput(
     };
     return out;
   };
-  Object.defineProperty(res, key, {
-    get: materialize,
-    set: (v) => define(res, key, v),
-    enumerable: true,
-    configurable: true,
-  });
+  lazyProperty(res, key, materialize);
   return { materialize, settle: () => settle };
 }
 

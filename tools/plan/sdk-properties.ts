@@ -11,7 +11,15 @@
  * tenants, kept from the constructor to the end of the program, as long as nothing read the property).
  * What a read returns, and on which turn its continuations run, is unchanged.
  */
-import { offlineOutputStats, noteAnswer, SETTLED_AFTER, sdk, settledOutput, turnNow } from "./sdk-outputs";
+import {
+  define,
+  offlineOutputStats,
+  noteAnswer,
+  SETTLED_AFTER,
+  sdk,
+  settledOutput,
+  turnNow,
+} from "./sdk-outputs";
 
 type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
 type Settle = (v: unknown, isKnown: boolean, isSecret: boolean, deps: unknown[], err?: Error) => void;
@@ -40,10 +48,6 @@ const STATE = Symbol("offline output properties");
 const ONTO = Symbol("offline resolvers' resource");
 
 type Onto = { [STATE]: Record } & { [k: string]: unknown };
-
-const define = (onto: object, k: string, value: unknown): void => {
-  Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
-};
 
 /** The SDK's Output over four pending promises (value, isKnown, isSecret, dependencies), as onto[k]. */
 function materialize(onto: Onto, k: string): unknown {
