@@ -153,10 +153,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
   // The platform's ingress: Traefik's Service of type LoadBalancer. With the AWS Load Balancer Controller
   // installed and the Service annotated for it (components/aws/load-balancer-controller.ts) it is one
   // Network Load Balancer; otherwise the cloud provider's Classic Load Balancer.
+  // No load balancer with ingressMode natInstance: the NAT instance (counted above) carries the ingress.
   const lb = ingressLoadBalancer(run.resources);
-  if (!lb) {
-    // ingressMode natInstance: the NAT instance's address and forwarding carry it, already counted above.
-  } else if (lb.kind === "nlb") {
+  if (lb?.kind === "nlb") {
     // LCUs: an NLB bills the largest of new flows, active flows and bytes per hour; for people using
     // notebooks and dashboards bytes dominate (1 LCU = 1 GB/hour for TCP). Idle: no client traffic, and
     // the NLB's health checks are not billed.
@@ -167,7 +166,7 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
       price.networkLoadBalancer.perHour * H,
       price.networkLoadBalancer.perHour * H + lcuHours * price.networkLoadBalancer.perLcuHour,
     );
-  } else
+  } else if (lb)
     add(
       "ingress Classic Load Balancer (Traefik, in-tree controller)",
       "platform ingress",
