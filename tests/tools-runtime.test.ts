@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runStack } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -149,6 +150,21 @@ describe("tools/plan/sdk-urns.ts: a dependency's URN is read without its Output"
       ],
     ]);
   });
+});
+
+describe("tools/plan/sdk-urns.ts: what the dev, prod and edge programs send as dependencies", () => {
+  for (const stack of ["dev", "prod", "edge"]) {
+    it(`${stack}: every dependency a resource is registered with is the URN of a resource the program registered`, async () => {
+      // dev's Platform component was sent \`null\` for the Kubernetes provider: a URN read while the provider
+      // was pending, then its Output made by ProviderResource.register before the answer (sdk-urns.ts).
+      const run = await runStack(stack);
+      const urns = new Set(run.resources.map((r) => r.urn));
+      const unknown = run.resources.flatMap((r) =>
+        r.dependencies.filter((d) => !urns.has(d)).map((d) => `${r.name} -> ${String(d)}`),
+      );
+      expect(unknown).to.deep.equal([]);
+    });
+  }
 });
 
 describe("tools/plan/sdk-load.ts: a pending resource keeps no preallocated stack trace", () => {

@@ -228,6 +228,36 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
     expect(offline).to.equal(sdk);
   });
 
+  it("a dependency whose URN is read while it is pending, and its URN Output made before its answer, is sent with its URN", () => {
+    // The plan of dev had \`null\` among the Platform component's dependencies (the Kubernetes provider's
+    // URN): read through the component, then its \`urn\` Output made by another reader before the answer.
+    const { sdk, offline } = both(`${MOCKS}
+      const R = Promise.resolve();
+      const at = (k, f) => { let n = k; const s = () => (n-- > 0 ? R.then(s) : f()); s(); };
+      const noted = MockMonitor.prototype.registerResource;
+      MockMonitor.prototype.registerResource = function (req, cb) {
+        note("deps")([req.getName(), req.getDependenciesList()]);
+        return noted.call(this, req, cb);
+      };
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const mk = (name, props, opts) => new pulumi.CustomResource("test:index:Thing", name, props, opts);
+        for (let k = 0; k < 12; k++) {
+          const comp = new pulumi.ComponentResource("test:index:Comp", "comp" + k, {}, {});
+          const slow = mk("slow" + k, { size: mk("first" + k, { k }).size }, { parent: comp });
+          comp.registerOutputs({});
+          mk("dependent" + k, { k }, { dependsOn: [comp] });
+          at(16 + 6 * k, () => slow.urn.apply(note("urn" + k)));
+        }
+      });
+      report(400);`);
+    const deps = JSON.parse(offline).filter((r: unknown[]) => r[0] === "deps");
+    expect(
+      deps.filter((r: [string, number, [string, unknown[]]]) => r[2][0].startsWith("dependent")),
+    ).to.have.length(12);
+    expect(offline).to.equal(sdk);
+    expect(offline).not.to.include("null");
+  });
+
   it("an output property read only after its answer gives the SDK's values, and continuations on it run on the SDK's turn", () => {
     const { sdk, offline } = both(`${MOCKS}
       let res;

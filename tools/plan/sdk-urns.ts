@@ -35,9 +35,13 @@ export function pendingUrn(res: object): void {
   (res as Pending)[URN_WAITERS] = null;
 }
 
-/** The engine's answer, kept for the reads that waited (lazyUrn, before the Output settles). */
+/**
+ * The engine's answer, kept for the reads that waited (lazyUrn, before the Output settles): those still
+ * waiting, and those handed to an Output made before the answer (urnMade), which resolve after it. Only
+ * a resource that no read waited on (`null`) keeps nothing.
+ */
 export function answeredUrn(res: object, v: unknown): void {
-  if ((res as Pending)[URN_WAITERS]) (res as Pending)[URN_VALUE] = v;
+  if ((res as Pending)[URN_WAITERS] !== null) (res as Pending)[URN_VALUE] = v;
 }
 
 /**
