@@ -48,9 +48,10 @@ describe("tools/plan/sdk-serialize.ts: plain data serialized in one pass, on the
       'console.log(require("@pulumi/pulumi/runtime/rpc").__offlinePlainSerialization, ' +
         'require("@pulumi/pulumi/runtime/rpc").__offlinePlainProperties, ' +
         'require("@pulumi/pulumi/runtime/resource").__offlinePlainAliases, ' +
-        'require("@pulumi/pulumi/runtime/resource").__offlineLazyIds)',
+        'require("@pulumi/pulumi/runtime/resource").__offlineLazyIds, ' +
+        'require("@pulumi/pulumi/runtime/resource").__offlineBoundedRegistrations)',
     );
-    expect(offline).to.equal("true true true true");
+    expect(offline).to.equal("true true true true true");
   });
 
   it("serializeProperty gives the SDK's value on the SDK's turn, for plain data and data with Outputs in it", () => {
@@ -256,6 +257,47 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
     ).to.have.length(12);
     expect(offline).to.equal(sdk);
     expect(offline).not.to.include("null");
+  });
+
+  it("a program constructing more resources at once than a window admits registers every one with the SDK's inputs and dependencies", () => {
+    // tools/plan/sdk-admission.ts: 1000 registrations start per window (between two empty microtask
+    // queues); the rest wait for the next. Under the SDK all 2501 register before any macrotask.
+    const { sdk, offline } = both(`${MOCKS}
+      let macrotask = false;
+      setImmediate(() => (macrotask = true));
+      const answered = MockMonitor.prototype.registerResource;
+      const sent = [];
+      MockMonitor.prototype.registerResource = function (req, cb) {
+        const short = (urn) => urn.split("::").pop();
+        const { i, prev } = req.getObject().toJavaScript();
+        sent.push([req.getName(), short(req.getParent()), req.getDependenciesList().map(short), [i, prev], macrotask]);
+        return answered.call(this, req, cb);
+      };
+      process.once("beforeExit", () => {
+        console.log(JSON.stringify(sent));
+      });
+      pulumi.runtime.setMocks(mocks, "p", "s", true).then(() => {
+        const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+        let prev;
+        for (let i = 0; i < 2500; i++) {
+          const opts = i % 7 === 0 ? { parent: comp } : i % 11 === 0 ? { dependsOn: [comp, prev] } : {};
+          const r = new pulumi.CustomResource("test:index:Thing", "r" + i, { i, prev: prev && prev.out }, opts);
+          if (i % 3 === 0) prev = r;
+        }
+        comp.registerOutputs({});
+      });`);
+    type Sent = [string, string, string[], unknown, boolean];
+    const underSdk: Sent[] = JSON.parse(sdk);
+    const offlineSent: Sent[] = JSON.parse(offline);
+    expect(underSdk).to.have.length(2501);
+    expect(underSdk.filter((r) => r[4])).to.have.length(0);
+    // The first window: the component and the first 999 resources constructed, before any macrotask;
+    // those of them that depend on the component wait for its children of later windows.
+    const firstWindow = ["comp"];
+    for (let i = 0; i < 999; i++) if (i % 7 === 0 || i % 11 !== 0) firstWindow.push("r" + i);
+    expect(offlineSent.filter((r) => !r[4]).map((r) => r[0])).to.have.members(firstWindow);
+    const sorted = (rs: Sent[]) => rs.map((r) => JSON.stringify(r.slice(0, 4))).sort();
+    expect(sorted(offlineSent)).to.deep.equal(sorted(underSdk));
   });
 
   it("an output property read only after its answer gives the SDK's values, and continuations on it run on the SDK's turn", () => {
