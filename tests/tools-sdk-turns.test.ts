@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { ADMITTED_PER_WINDOW } from "../tools/plan/sdk-admission";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -260,8 +261,8 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
   });
 
   it("a program constructing more resources at once than a window admits registers every one with the SDK's inputs and dependencies", () => {
-    // tools/plan/sdk-admission.ts: 1000 registrations start per window (between two empty microtask
-    // queues); the rest wait for the next. Under the SDK all 2501 register before any macrotask.
+    // tools/plan/sdk-admission.ts: ADMITTED_PER_WINDOW registrations start per window (between two empty
+    // microtask queues); the rest wait for the next. Under the SDK all 2501 register before any macrotask.
     const { sdk, offline } = both(`${MOCKS}
       let macrotask = false;
       setImmediate(() => (macrotask = true));
@@ -291,10 +292,11 @@ describe("tools/plan/sdk-serialize.ts and sdk-outputs.ts: resources register as 
     const offlineSent: Sent[] = JSON.parse(offline);
     expect(underSdk).to.have.length(2501);
     expect(underSdk.filter((r) => r[4])).to.have.length(0);
-    // The first window: the component and the first 999 resources constructed, before any macrotask;
+    // The first window: the component and the resources constructed next, before any macrotask;
     // those of them that depend on the component wait for its children of later windows.
     const firstWindow = ["comp"];
-    for (let i = 0; i < 999; i++) if (i % 7 === 0 || i % 11 !== 0) firstWindow.push("r" + i);
+    for (let i = 0; i < ADMITTED_PER_WINDOW - 1; i++)
+      if (i % 7 === 0 || i % 11 !== 0) firstWindow.push("r" + i);
     expect(offlineSent.filter((r) => !r[4]).map((r) => r[0])).to.have.members(firstWindow);
     const sorted = (rs: Sent[]) => rs.map((r) => JSON.stringify(r.slice(0, 4))).sort();
     expect(sorted(offlineSent)).to.deep.equal(sorted(underSdk));

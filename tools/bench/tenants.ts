@@ -17,7 +17,7 @@
  * more in one turn than the young generation holds), and at 100 tenants it does not: that made the
  * garbage collector's share, and the ratio, grow with the class list (12.4 to 13.4 on CPU even after
  * tools/plan/sdk-pending.ts, sdk-serialize.ts, sdk-outputs.ts, sdk-properties.ts, sdk-urns.ts and
- * sdk-output-values.ts had made each registration hold less). The offline runtime now lets at most 1000
+ * sdk-output-values.ts had made each registration hold less). The offline runtime now lets at most 500
  * registrations start between two empty microtask queues (tools/plan/sdk-admission.ts), so the work in
  * flight, and what the collector copies, stays the same size whatever the class list.
  */

@@ -56,7 +56,7 @@
  *    13.5-17.6 before, 12.1-12.9 after).
  * 10. (tools/plan/sdk-admission.ts) Items 4 to 9 made what a registration holds smaller, not shorter-lived:
  *    with 36,000 registrations advancing together, all of it still outlived young-generation collections.
- *    At most 1000 registrations now start per window (between two empty microtask queues), the next ones
+ *    At most 500 registrations now start per window (between two empty microtask queues), the next ones
  *    when the queue is next empty, in the order their resources were constructed. Programs that construct
  *    fewer at once (every stack's defaults) register exactly as before; larger ones register the same
  *    resources with the same inputs and dependencies, window by window (edge, 1000 tenants: t(1000)
