@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ADMITTED_PER_WINDOW } from "../tools/plan/sdk-admission";
 import { runStack } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -165,6 +166,34 @@ describe("tools/plan/sdk-urns.ts: what the dev, prod and edge programs send as d
       expect(unknown).to.deep.equal([]);
     });
   }
+});
+
+describe("tools/plan/sdk-admission.ts: a large program registers window by window", () => {
+  it("dev with a class list of 100: the Kubernetes provider registers in the first window, not after every tenant's resource", () => {
+    // The eks Cluster's answer holds resource references, read back with getResource; made after the first
+    // window filled, they once waited behind every tenant's registration, and with them the provider.
+    const r = node(`
+      const { runOffline } = require("./tools/plan/offline.ts");
+      const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+      let windows = 0;
+      const count = () => { windows++; if (windows < 100) setImmediate(count); };
+      setImmediate(count);
+      let providerAt;
+      const register = MockMonitor.prototype.registerResource;
+      MockMonitor.prototype.registerResource = function (req, cb) {
+        if (req.getName() === "cluster-k8s") providerAt = windows;
+        return register.call(this, req, cb);
+      };
+      const tenants = Array.from({ length: 100 }, (_, i) => ({ name: "class-" + i, owners: ["t"] }));
+      runOffline({ stack: "dev", overrides: { tenants: JSON.stringify(tenants) } }).then((run) => {
+        console.log(JSON.stringify([run.resources.length, providerAt]));
+        process.exit(0);
+      });`);
+    expect(r.status, r.stderr).to.equal(0);
+    const [resources, providerWindow] = JSON.parse(r.stdout) as [number, number];
+    expect(resources).to.be.above(3 * ADMITTED_PER_WINDOW);
+    expect(providerWindow).to.equal(0);
+  });
 });
 
 describe("tools/plan/sdk-load.ts: a pending resource keeps no preallocated stack trace", () => {

@@ -14,7 +14,13 @@
  * synchronously is made (the resource's URN, id and output properties: the SDK's "never await prior to
  * this line"), and are let in, in the order their resources were constructed, when the queue is next
  * empty. A registration only ever waits on resources constructed before it (a parent, a provider, a
- * dependency, an Output it was given), so the ones let in first can always finish. A program that
+ * dependency, an Output it was given), so the ones let in first can always finish. Only registrations wait:
+ * a resource read back by URN (getResource: a remote component's answer holding resource references,
+ * as the eks Cluster's does) or by id (readResource; both call prepareResource without a type) goes on
+ * at once, since it is made while earlier registrations wait for it (dev's Kubernetes provider waited
+ * on the eks Cluster's outputs, and every Kubernetes resource on the provider). A resource a program makes
+ * inside an apply joins the queue when made, and what waits on it waits that much longer: a window opens
+ * whenever the microtask queue is empty and registrations are waiting, so nothing waits for ever. A program that
  * constructs no more than ADMITTED_PER_WINDOW resources at once never waits: its resources register on
  * exactly the SDK's turns, as before (the plans of dev, prod and edge are byte-identical). A larger one
  * registers the same resources with the same inputs, admitted group by group, and its plan lists them in
@@ -80,7 +86,7 @@ export function admitRegistration(): Promise<void> | undefined {
 const FIRST_AWAIT = "    pendingRegistrations.set(res, pending);\n";
 const ADMITTED =
   FIRST_AWAIT +
-  "    { const admission = module.offlineAdmitRegistration(); if (admission !== undefined) await admission; }\n";
+  "    { const admission = type === undefined ? undefined : module.offlineAdmitRegistration(); if (admission !== undefined) await admission; }\n";
 
 /** Loads runtime/resource.js with prepareResource waiting for admission (unchanged if the pinned text is
  * not found; tests/tools-sdk-turns.test.ts checks that it applies). */
