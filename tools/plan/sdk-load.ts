@@ -59,8 +59,9 @@
  *    At most 500 registrations now start per window (between two empty microtask queues), the next ones
  *    when the queue is next empty, in the order their resources were constructed. Programs that construct
  *    fewer at once (every stack's defaults) register exactly as before; larger ones register the same
- *    resources with the same inputs and dependencies, window by window (edge, 1000 tenants: t(1000)
- *    12.7 -> 7.0-7.2 s of CPU, t(1000)/t(100) 12.6 -> 8.7-9.6).
+ *    resources with the same inputs and dependencies, window by window (`npm run bench:tenants`, edge:
+ *    t(1000) 12.7 -> 5.7-6.7 s of CPU, t(1000)/t(100) 12.6 -> 7.6-8.8; dev 7.6-8.0). Resources read back
+ *    by URN or id never wait: a remote component's answer makes them while earlier registrations wait.
  */
 import * as path from "path";
 import Module = require("module");
