@@ -4,27 +4,28 @@
  * A program constructs its resources synchronously, and under the SDK each one then works through
  * prepareResource (runtime/resource.js, pinned @pulumi/pulumi 3.270.0, lines 658-876) at once, turn by
  * turn, all of them interleaved: at 1000 tenants on the edge stack 36,000 registrations advance together,
- * so whatever one of them keeps for a few turns is still alive when the young generation is collected
- * (one turn of 36,000 registrations allocates more than it holds), and is copied into the old generation.
- * At 100 tenants the same objects die young. That difference, not the work itself, was what made
+ * so whatever one of them keeps for a few turns is still alive when the young generation is collected (one
+ * turn of 36,000 registrations allocates more than the young generation holds), and is copied into the old
+ * generation. At 100 tenants the same objects die young. That difference, not the work itself, made
  * t(1000)/t(100) superlinear (tools/bench/tenants.ts).
  *
  * Here at most ADMITTED_PER_WINDOW registrations start preparing between two points where the microtask
  * queue is empty; the next ones wait at the start of prepareResource, after everything its callers read
  * synchronously is made (the resource's URN, id and output properties: the SDK's "never await prior to
  * this line"), and are let in, in the order their resources were constructed, when the queue is next
- * empty. A registration only ever waits on resources constructed before it (a parent, a provider, a
- * dependency, an Output it was given), so the ones let in first can always finish. Only registrations wait:
- * a resource read back by URN (getResource: a remote component's answer holding resource references,
- * as the eks Cluster's does) or by id (readResource; both call prepareResource without a type) goes on
- * at once, since it is made while earlier registrations wait for it (dev's Kubernetes provider waited
- * on the eks Cluster's outputs, and every Kubernetes resource on the provider). A resource a program makes
- * inside an apply joins the queue when made, and what waits on it waits that much longer: a window opens
- * whenever the microtask queue is empty and registrations are waiting, so nothing waits for ever. A program that
- * constructs no more than ADMITTED_PER_WINDOW resources at once never waits: its resources register on
- * exactly the SDK's turns, as before (the plans of dev, prod and edge are byte-identical). A larger one
- * registers the same resources with the same inputs, admitted group by group, and its plan lists them in
- * that order. `pulumi up` and `pulumi preview` never load this file.
+ * empty. A registration waits on resources constructed before it (a parent, a provider, a dependency, an
+ * Output it was given), so the ones let in first can finish. Only registrations wait: a resource read back
+ * by URN (getResource: a remote component's answer holding resource references, as the eks Cluster's
+ * does) or by id (readResource; both call prepareResource without a type) goes on at once, since it is
+ * made while earlier registrations wait for it (dev's Kubernetes provider waited on the eks Cluster's
+ * outputs, and every Kubernetes resource on the provider). A resource a program makes inside an apply joins
+ * the queue when made, and what waits on it waits that much longer; a window opens whenever the microtask
+ * queue is empty and registrations are waiting, so nothing waits for ever.
+ *
+ * A program that constructs no more than ADMITTED_PER_WINDOW resources at once never waits: its resources
+ * register on exactly the SDK's turns, as before (the plans of dev, prod and edge are byte-identical). A
+ * larger one registers the same resources with the same inputs and dependencies, window by window, and its
+ * plan lists them in that order. `pulumi up` and `pulumi preview` never load this file.
  */
 import * as path from "path";
 import { patchSdkSource } from "./sdk-serialize";
