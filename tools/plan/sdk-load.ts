@@ -60,8 +60,9 @@
  *    when the queue is next empty, in the order their resources were constructed. Programs that construct
  *    fewer at once (every stack's defaults) register exactly as before; larger ones register the same
  *    resources with the same inputs and dependencies, window by window (`npm run bench:tenants`, edge:
- *    t(1000) 12.7 -> 5.7-6.7 s of CPU, t(1000)/t(100) 12.6 -> 7.6-8.8; dev 7.6-8.0). Resources read back
- *    by URN or id never wait: a remote component's answer makes them while earlier registrations wait.
+ *    t(1000) 12.7 -> 5.7-7.3 s of CPU, t(1000)/t(100) 12.6 -> 7.6-11.6, median 8.8; dev 7.6-8.4).
+ *    Resources read back by URN or id never wait: a remote component's answer makes them while earlier
+ *    registrations wait.
  */
 import * as path from "path";
 import Module = require("module");
