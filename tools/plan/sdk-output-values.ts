@@ -29,7 +29,7 @@ interface OutputLike {
  * settled promises, `prop.promise()` (two turns) and `debuggablePromise` (two), then its await. */
 export const VALUE_TURNS = 7;
 
-const RESOLVED = Promise.resolve();
+import { onTurn, RESOLVED } from "./sdk-turns";
 
 let loaded:
   | {
@@ -88,12 +88,7 @@ export function serializeOutput(
       out.isKnown.then((k) => ((isKnown = k), read++), fail);
       out.isSecret.then((k) => ((isSecret = k), read++), fail);
       out.promise().then((v) => ((value = v), read++), fail);
-      let n = VALUE_TURNS;
-      const step = (): void => {
-        if (n-- > 0) {
-          void RESOLVED.then(step);
-          return;
-        }
+      onTurn(VALUE_TURNS, () => {
         if (failed) return;
         if (read < 3) {
           reject(
@@ -114,8 +109,7 @@ export function serializeOutput(
           if (!isKnown) resolve(secret ? secretValue(unknownValue) : unknownValue);
           else resolve(secret ? secretValue(v) : v);
         }, reject);
-      };
-      step();
+      });
     }, reject);
   });
 }

@@ -24,6 +24,7 @@
  */
 
 import { answeredUrn, pendingUrn, urnMade } from "./sdk-urns";
+import { RESOLVED } from "./sdk-turns";
 
 /** Turns after which the SDK's Output over just-resolved promises has settled: measured 9 with the
  * pinned SDK (the value, isKnown and isSecret promises, then `lifted` through liftInnerOutput); a margin
@@ -33,7 +34,6 @@ export const SETTLED_AFTER = 16;
 /** How many output properties were first read within SETTLED_AFTER turns of their answer. */
 export const offlineOutputStats = { earlyReads: 0, lateReads: 0 };
 
-const RESOLVED = Promise.resolve();
 /** Microtask turns counted while an answer is recent (one continuation per turn: see `tick`). */
 let turn = 0;
 let lastAnswer = -Infinity;

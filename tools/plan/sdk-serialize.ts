@@ -25,6 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Module = require("module");
 import { serializeContainer, serializeOutput } from "./sdk-output-values";
+import { after, afterMaking } from "./sdk-turns";
 
 const NOT_PLAIN = Symbol("not plain data");
 
@@ -77,23 +78,6 @@ function plainCopy(v: unknown): unknown {
     if (e !== undefined) out[k] = e;
   }
   return out;
-}
-
-const RESOLVED = Promise.resolve();
-
-/**
- * Resolves with `value` after `n` microtask turns, one continuation per turn: each step queues the next
- * on an already-resolved promise, as the SDK's chain of awaits does. (A loop of `await`s would do the
- * same with about twice the allocation per turn.)
- */
-export function after<T>(value: T, n: number): Promise<T> {
-  return new Promise((resolve) => {
-    const step = (): void => {
-      if (n-- > 0) void RESOLVED.then(step);
-      else resolve(value);
-    };
-    step();
-  });
 }
 
 /** The promise the SDK's serializeProperty would return for `prop`, or undefined if `prop` is not plain data. */
@@ -176,17 +160,6 @@ function plainProperties(
     if (v !== undefined) result[k] = v;
   }
   return [result, total];
-}
-
-/** `after`, with the value made on the last turn. */
-function afterMaking<T>(make: () => T, n: number): Promise<T> {
-  return new Promise((resolve) => {
-    const step = (): void => {
-      if (n-- > 0) void RESOLVED.then(step);
-      else resolve(make());
-    };
-    step();
-  });
 }
 
 /** The head of serializeProperties in the pinned SDK's runtime/rpc.js, and the same behind the one above. */

@@ -6,7 +6,7 @@
  * async functions (cheapDependencyUrns). The URN of a pending dependency whose URN Output nothing made yet
  * is read without making it (urnPromise); tests/tools-sdk-turns.test.ts runs both beside the SDK.
  */
-const RESOLVED = Promise.resolve();
+import { afterMaking, onTurn } from "./sdk-turns";
 
 /** On a pending resource whose `urn` Output is not made yet: the reads waiting for its URN, in order. */
 const URN_WAITERS = Symbol("offline urn waiters");
@@ -65,16 +65,6 @@ export function urnMade(res: object, out: { allResources(): Promise<unknown> }):
  * checks it against the SDK's function. Its list of resources is ready one turn earlier. */
 export const EMPTY_DEPENDENCY_TURNS = 5;
 
-const noop = (): void => undefined;
-
-/** A promise fulfilled `n` turns from now: one shared continuation per turn, no closure (as sdk-serialize.ts's
- * `after`, one continuation per turn, so every other continuation keeps its place). */
-function turnsFromNow(n: number): Promise<unknown> {
-  let p: Promise<unknown> = RESOLVED;
-  for (let i = 0; i < n; i++) p = p.then(noop);
-  return p;
-}
-
 const emptySet = (): Set<unknown> => new Set();
 
 /**
@@ -112,11 +102,11 @@ export function cheapDependencyUrns(): void {
       if ((CustomResource.isInstance(r) || (r as { __remote?: boolean }).__remote) && !exclude.has(r))
         list.push(r);
     }
-    if (list.length === 0) return turnsFromNow(EMPTY_DEPENDENCY_TURNS - 1).then(emptySet);
-    return new Promise((resolve, reject) => {
-      void turnsFromNow(EMPTY_DEPENDENCY_TURNS - 2).then(() => {
+    if (list.length === 0) return afterMaking(emptySet, EMPTY_DEPENDENCY_TURNS);
+    return new Promise((resolve, reject) =>
+      onTurn(EMPTY_DEPENDENCY_TURNS - 1, () => {
         Promise.all(list.map(urnPromise)).then((urns) => resolve(new Set(urns)), reject);
-      });
-    });
+      }),
+    );
   };
 }
