@@ -39,9 +39,6 @@ let turn = 0;
 let lastAnswer = -Infinity;
 let ticking = false;
 
-/** The current turn, as counted while an answer is recent. */
-export const turnNow = (): number => turn;
-
 /**
  * Counts turns while any answer is younger than SETTLED_AFTER. Each step is queued by the one before, so
  * one step runs per turn and the count is exact to one turn; it queues nothing else, so every other
@@ -144,9 +141,28 @@ function lazyProperty(onto: object, k: string, get: () => unknown): void {
 }
 
 /**
- * After the answer, `onto[k]` is made when read: the SDK's Output in its settled state, or within
- * SETTLED_AFTER turns of the answer, the SDK's Output (`materialize`) resolved at the read (`resolve`).
+ * A read of `onto[k]` whose answer came on turn `at`: within SETTLED_AFTER turns the SDK's Output, made and
+ * resolved at the read (`early`); later the SDK's Output in its settled state (`settled`), kept as onto[k].
+ * Output properties (sdk-properties.ts) and ids (`answered`) are read this way.
  */
+export function readAnswered(
+  onto: object,
+  k: string,
+  at: number,
+  early: () => unknown,
+  settled: () => unknown,
+): unknown {
+  if (turn - at < SETTLED_AFTER) {
+    offlineOutputStats.earlyReads++;
+    return early();
+  }
+  offlineOutputStats.lateReads++;
+  const out = settled();
+  define(onto, k, out);
+  return out;
+}
+
+/** After the answer, `onto[k]` is made when read (readAnswered): `materialize` then `resolve` early. */
 function answered(
   onto: object,
   k: string,
@@ -155,19 +171,20 @@ function answered(
   settled: () => unknown,
 ) {
   const answeredAt = noteAnswer();
-  const read = (): unknown => {
-    if (turn - answeredAt < SETTLED_AFTER) {
-      offlineOutputStats.earlyReads++;
-      const out = materialize();
-      resolve();
-      return out;
-    }
-    offlineOutputStats.lateReads++;
-    const out = settled();
-    define(onto, k, out);
-    return out;
-  };
-  lazyProperty(onto, k, read);
+  // One closure kept per answer, as before; the early read's is made by the read.
+  lazyProperty(onto, k, () =>
+    readAnswered(
+      onto,
+      k,
+      answeredAt,
+      () => {
+        const out = materialize();
+        resolve();
+        return out;
+      },
+      settled,
+    ),
+  );
 }
 
 type Settle = (v: unknown, isKnown: boolean, err?: Error) => void;

@@ -11,15 +11,7 @@
  * tenants, kept from the constructor to the end of the program, as long as nothing read the property).
  * What a read returns, and on which turn its continuations run, is unchanged.
  */
-import {
-  define,
-  offlineOutputStats,
-  noteAnswer,
-  SETTLED_AFTER,
-  sdk,
-  settledOutput,
-  turnNow,
-} from "./sdk-outputs";
+import { define, noteAnswer, readAnswered, sdk, settledOutput } from "./sdk-outputs";
 
 type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
 type Settle = (v: unknown, isKnown: boolean, isSecret: boolean, deps: unknown[], err?: Error) => void;
@@ -69,22 +61,23 @@ function materialize(onto: Onto, k: string): unknown {
   return out;
 }
 
-/** Reads onto[k] while it is the offline accessor: before the answer, or after it (see sdk-outputs.ts). */
+/** Reads onto[k] while it is the offline accessor: before the answer, or after it (readAnswered). */
 function read(onto: Onto, k: string): unknown {
   const answers = onto[STATE].answers;
   const a = answers?.[k];
   if (a === undefined) return materialize(onto, k);
   delete answers![k];
-  if (turnNow() - a.at < SETTLED_AFTER) {
-    offlineOutputStats.earlyReads++;
-    const out = materialize(onto, k);
-    onto[STATE].settles![k](a.v, a.isKnown, a.isSecret, a.deps);
-    return out;
-  }
-  offlineOutputStats.lateReads++;
-  const out = settledOutput(onto, a.v, a.isKnown, a.isSecret, a.deps);
-  define(onto, k, out);
-  return out;
+  return readAnswered(
+    onto,
+    k,
+    a.at,
+    () => {
+      const out = materialize(onto, k);
+      onto[STATE].settles![k](a.v, a.isKnown, a.isSecret, a.deps);
+      return out;
+    },
+    () => settledOutput(onto, a.v, a.isKnown, a.isSecret, a.deps),
+  );
 }
 
 /** The answer for onto[k], as the SDK's resolver gets it. */
