@@ -131,7 +131,7 @@ export function ingressLoadBalancer(resources: RecordedResource[]):
   // instance forwards to host ports) or there is no Traefik of ours.
   const serviceType = dig(traefik?.inputs.values, "service", "spec", "type") ?? "LoadBalancer";
   if (!traefik || serviceType !== "LoadBalancer") return undefined;
-  const ann = (dig(traefik?.inputs.values, "service", "annotations") ?? {}) as Record<string, string>;
+  const ann = (dig(traefik.inputs.values, "service", "annotations") ?? {}) as Record<string, string>;
   const p = "service.beta.kubernetes.io/aws-load-balancer-";
   const nlb = controller && ["external", "nlb-ip"].includes(ann[`${p}type`]);
   // The controller's default scheme is internal (annotations.md); the cloud provider's, internet-facing.

@@ -67,8 +67,9 @@ export function awsCostEstimate(run: ProgramRun): Record<string, unknown> {
     add(l.item, l.resource, l.idle, l.active);
 
   // Node groups: the system group runs around the clock; spot groups only for active users.
+  const launchTemplates = of("aws:ec2/launchTemplate:LaunchTemplate");
   const rootGb = (group: RecordedResource): number => {
-    const lt = groupLaunchTemplate(of("aws:ec2/launchTemplate:LaunchTemplate"), group);
+    const lt = groupLaunchTemplate(launchTemplates, group);
     return Number(dig(lt?.inputs, "blockDeviceMappings", "0", "ebs", "volumeSize") ?? 20);
   };
   const nodeGroups = of("aws:eks/nodeGroup:NodeGroup");
